@@ -1,0 +1,119 @@
+#pragma once
+// The wire formats of PROTOCOL.md, with no I/O: splitting a byte stream into lines, parsing
+// client commands and peer messages, and rendering the replies byte for byte.
+//
+// Parsed commands hold string_views into the line they came from, because every operand a
+// client sends is echoed back verbatim; the caller keeps the line alive while it uses them.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "herd/core/time.hpp"
+
+namespace herd::core {
+
+// PROTOCOL.md's white space: space, tab, CR, LF, form feed, vertical tab.
+[[nodiscard]] constexpr bool is_protocol_space(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+struct GeoPoint {
+  double lat_deg = 0;
+  double lng_deg = 0;
+};
+
+// "+34.068930-118.445127": each part signed, decimal degrees, in range.
+[[nodiscard]] std::optional<GeoPoint> parse_iso6709(std::string_view text) noexcept;
+// POSIX seconds with an optional fraction of at most 9 digits, to integer nanoseconds.
+[[nodiscard]] std::optional<Nanoseconds> parse_posix_time_ns(std::string_view text) noexcept;
+// A WHATSAT radius in km: a finite decimal in (0, 50].
+[[nodiscard]] std::optional<double> parse_radius_km(std::string_view text) noexcept;
+// A WHATSAT information bound: an integer in [1, 20].
+[[nodiscard]] std::optional<int> parse_bound(std::string_view text) noexcept;
+// The AT line's time difference: explicit sign, seconds, 9 decimals ("+0.263873386").
+[[nodiscard]] std::string format_time_diff(Nanoseconds diff_ns);
+// Inverse of format_time_diff, strict: used to validate peer messages.
+[[nodiscard]] bool is_time_diff(std::string_view text) noexcept;
+
+struct IamatCommand {
+  std::string_view client;
+  std::string_view coords;       // verbatim, for the echo
+  std::string_view client_time;  // verbatim, for the echo
+  GeoPoint position;
+  Nanoseconds client_time_ns = 0;
+};
+
+struct WhatsatCommand {
+  std::string_view client;
+  double radius_km = 0;
+  int bound = 0;
+};
+
+// First line of a server-to-server connection: "HERD 1 <sender> [<auth>]".
+struct PeerGreeting {
+  std::string_view sender;
+  std::string_view auth;
+};
+
+struct InvalidLine {};
+
+using ClientLine = std::variant<InvalidLine, IamatCommand, WhatsatCommand, PeerGreeting>;
+
+// Classifies one line (terminator already removed) received on a client connection.
+[[nodiscard]] ClientLine parse_client_line(std::string_view line) noexcept;
+
+// "AT <origin> <diff> <client> <coords> <client-time> <hops>": a location update between
+// servers. Its first six fields are exactly the AT line the origin sent its client.
+struct PeerUpdate {
+  std::string_view at_line;  // the first six fields, as the client saw them
+  std::string_view origin;
+  std::string_view diff;
+  std::string_view client;
+  std::string_view coords;
+  std::string_view client_time;
+  GeoPoint position;
+  Nanoseconds client_time_ns = 0;
+  std::uint32_t hops = 0;
+};
+
+inline constexpr std::uint32_t kMaxHops = 1'000'000;
+
+[[nodiscard]] std::optional<PeerUpdate> parse_peer_update(std::string_view line) noexcept;
+
+// "AT <origin> <diff> <client> <coords> <client-time>", the reply to an IAMAT.
+[[nodiscard]] std::string format_at_line(std::string_view origin, Nanoseconds diff_ns,
+                                         std::string_view client, std::string_view coords,
+                                         std::string_view client_time);
+
+// A places answer as WHATSAT sends it: runs of newlines collapsed to one, trailing
+// newlines removed (PROTOCOL.md). The reply is then at_line + "\n" + this + "\n\n".
+[[nodiscard]] std::string normalize_places_json(std::string_view json);
+
+// Splits a byte stream into lines. A line ends at LF; one CR before the LF is part of the
+// terminator. Lines longer than the limit are reported once as an overflow and the stream
+// is not read further (the server closes such connections).
+class LineFramer {
+ public:
+  explicit LineFramer(std::size_t max_line_bytes) : max_line_bytes_(max_line_bytes) {}
+
+  void append(std::string_view bytes);
+  // The next complete line, valid until the next call to append() or next_line().
+  [[nodiscard]] std::optional<std::string_view> next_line();
+  // After end of stream: the final unterminated line, if any bytes are left.
+  [[nodiscard]] std::optional<std::string_view> take_rest();
+  [[nodiscard]] bool overflowed() const noexcept { return overflowed_; }
+  [[nodiscard]] std::size_t buffered_bytes() const noexcept { return buffer_.size() - start_; }
+
+ private:
+  std::string buffer_;
+  std::size_t start_ = 0;       // first byte not yet returned
+  std::size_t scan_from_ = 0;   // bytes before this (from start_) hold no LF
+  std::size_t max_line_bytes_;
+  bool overflowed_ = false;
+};
+
+}  // namespace herd::core

@@ -1,0 +1,210 @@
+#pragma once
+// The herd server as a pure state machine (DESIGN.md §2). A runtime — live sockets or the
+// simulator — feeds it inputs with the current time and drains its outputs; the server
+// itself does no I/O, reads no clock and draws no entropy.
+//
+// Connections: every accepted TCP connection is a ConnId. A connection whose first line is
+// a valid peer greeting becomes an inbound link from that friend; any other connection is
+// a client. Each server also dials one outbound link to each friend (PeerId = index into
+// ServerConfig::friends) and sends its updates only on those, so a pair of friends is
+// joined by two one-way links.
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "herd/core/codec.hpp"
+#include "herd/core/record_store.hpp"
+#include "herd/core/time.hpp"
+
+namespace herd::core {
+
+using ConnId = std::uint64_t;
+using PeerId = std::uint32_t;
+
+struct ServerLimits {
+  // A line longer than this closes its connection (after the replies already due).
+  std::size_t max_line_bytes = 64 * 1024;
+  // Connections beyond this are closed as soon as they are opened.
+  std::size_t max_connections = 10'000;
+  // A client connection with no input for this long is closed; 0 disables the check.
+  Nanoseconds idle_timeout_ns = 300 * kNanosPerSecond;
+  // Commands of one connection waiting for earlier replies (e.g. behind a places look-up);
+  // a connection that pipelines more is closed.
+  std::size_t max_pending_replies = 1024;
+};
+
+struct ServerConfig {
+  std::string name;
+  std::vector<std::string> friends;  // PeerId i is friends[i]
+  std::string peer_secret;           // required in peer greetings when non-empty
+  ServerLimits limits;
+  bool log_traffic = true;           // a LogRecord for every line received and sent
+  bool emit_observations = false;    // Observation outputs, for recorders
+};
+
+// --- outputs -------------------------------------------------------------------------------
+
+struct SendToConn {
+  ConnId conn = 0;
+  std::string bytes;
+};
+
+enum class CloseReason { finished, line_too_long, too_many_connections, idle, too_many_pending,
+                         bad_peer };
+
+[[nodiscard]] std::string_view to_string(CloseReason reason) noexcept;
+
+// Close after everything already sent to the connection has been written.
+struct CloseConn {
+  ConnId conn = 0;
+  CloseReason reason = CloseReason::finished;
+};
+
+struct SendToPeer {
+  PeerId peer = 0;
+  SharedText bytes;  // one buffer shared by every friend it goes to
+};
+
+struct QueryPlaces {
+  std::uint64_t request = 0;
+  double lat_deg = 0;
+  double lng_deg = 0;
+  double radius_m = 0;
+  int limit = 0;
+};
+
+enum class LogLevel { debug, info, warn, error };
+
+struct LogRecord {
+  LogLevel level = LogLevel::info;
+  std::string text;
+};
+
+enum class ObservationKind {
+  update_accepted,  // an IAMAT became a new record at its origin
+  update_applied,   // a peer update became a new record here (hops > 0)
+  update_ignored,   // a peer update arrived that was not newer (redundant traffic)
+  read_answered,    // a WHATSAT reply went out with `update` as its AT line
+};
+
+struct Observation {
+  ObservationKind kind = ObservationKind::update_accepted;
+  Instant at;
+  SharedText update;          // the AT line: the update's identity
+  std::uint32_t hops = 0;
+  std::optional<PeerId> from; // the friend it came from, for peer updates
+};
+
+using Output = std::variant<SendToConn, CloseConn, SendToPeer, QueryPlaces, LogRecord,
+                            Observation>;
+
+// What a places provider answered: JSON in the legacy Nearby Search shape.
+struct PlacesResult {
+  std::string json;
+};
+
+// Counters a runtime or benchmark can read at any time.
+struct ServerStats {
+  std::uint64_t client_lines = 0;
+  std::uint64_t invalid_lines = 0;
+  std::uint64_t peer_lines = 0;
+  std::uint64_t bad_peer_lines = 0;
+  std::uint64_t updates_accepted = 0;
+  std::uint64_t updates_applied = 0;
+  std::uint64_t updates_ignored = 0;
+  std::uint64_t peer_messages_sent = 0;
+  std::uint64_t peer_messages_dropped = 0;  // the outbound link was down
+  std::uint64_t connections_closed_by_limit = 0;
+};
+
+class Server {
+ public:
+  explicit Server(ServerConfig config);
+
+  // --- inputs ------------------------------------------------------------------------------
+  void handle_conn_open(Instant now, ConnId conn);
+  void handle_conn_bytes(Instant now, ConnId conn, std::string_view bytes);
+  // The peer half-closed: answer what is buffered (an unterminated last line too), then close.
+  void handle_conn_eof(Instant now, ConnId conn);
+  // The connection is gone (reset, error, or closed after CloseConn): forget it.
+  void handle_conn_closed(Instant now, ConnId conn);
+  void handle_peer_up(Instant now, PeerId peer);
+  void handle_peer_down(Instant now, PeerId peer);
+  // Bytes a friend sent back on our outbound link to it.
+  void handle_peer_bytes(Instant now, PeerId peer, std::string_view bytes);
+  void handle_places_result(Instant now, std::uint64_t request, PlacesResult result);
+  void handle_timeout(Instant now);
+
+  // --- outputs -----------------------------------------------------------------------------
+  [[nodiscard]] std::optional<Output> poll_output();
+  [[nodiscard]] std::optional<Instant> poll_timeout() const;
+
+  // --- getters -----------------------------------------------------------------------------
+  [[nodiscard]] const ServerConfig& config() const noexcept { return config_; }
+  [[nodiscard]] const RecordStore& records() const noexcept { return store_; }
+  [[nodiscard]] const ServerStats& stats() const noexcept { return stats_; }
+  [[nodiscard]] bool peer_is_up(PeerId peer) const { return peer_up_.at(peer); }
+  [[nodiscard]] std::size_t open_connections() const noexcept { return conns_.size(); }
+
+ private:
+  struct PendingReply {
+    std::uint64_t sequence = 0;
+    std::optional<std::string> bytes;  // empty while waiting for places
+  };
+  struct Connection {
+    explicit Connection(std::size_t max_line_bytes, Instant now)
+        : framer(max_line_bytes), last_input(now) {}
+    LineFramer framer;
+    Instant last_input;
+    std::deque<PendingReply> replies;  // in command order
+    std::uint64_t next_sequence = 0;
+    std::optional<PeerId> peer;        // set once the connection greeted as a friend
+    bool saw_first_line = false;
+    bool eof = false;
+    bool closing = false;
+  };
+  struct PlacesWait {
+    ConnId conn = 0;
+    std::uint64_t sequence = 0;
+    SharedText at_line;
+  };
+
+  void on_line(Instant now, ConnId conn, Connection& c, std::string_view line);
+  void on_client_line(Instant now, ConnId conn, Connection& c, std::string_view line);
+  void on_peer_line(Instant now, PeerId from, std::string_view line);
+  void on_iamat(Instant now, ConnId conn, Connection& c, const IamatCommand& cmd);
+  void on_whatsat(Instant now, ConnId conn, Connection& c, std::string_view line,
+                  const WhatsatCommand& cmd);
+  bool on_greeting(Instant now, ConnId conn, Connection& c, const PeerGreeting& greeting);
+  void consume_input(Instant now, ConnId conn, Connection& c);
+  void reply_now(ConnId conn, Connection& c, std::string bytes);
+  void flush_replies(ConnId conn, Connection& c);
+  void close(ConnId conn, Connection& c, CloseReason reason);
+  void flood(const LocationUpdate& update, std::uint32_t hops, std::optional<PeerId> except);
+  void observe(ObservationKind kind, Instant now, const SharedText& update, std::uint32_t hops,
+               std::optional<PeerId> from);
+  void log(LogLevel level, std::string text);
+  [[nodiscard]] std::optional<PeerId> friend_id(std::string_view name) const;
+  void schedule_idle_sweep(Instant now);
+
+  ServerConfig config_;
+  RecordStore store_;
+  ServerStats stats_;
+  std::vector<bool> peer_up_;
+  std::vector<std::string> peer_greeting_;  // per friend? no: one greeting for all
+  std::unordered_map<ConnId, Connection> conns_;
+  std::map<std::uint64_t, PlacesWait> places_waits_;  // by request id
+  std::uint64_t next_places_request_ = 1;
+  std::optional<Instant> next_idle_sweep_;
+  std::deque<Output> outputs_;
+};
+
+}  // namespace herd::core
