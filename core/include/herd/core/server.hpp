@@ -16,7 +16,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -169,7 +168,8 @@ class Server {
     std::optional<PeerId> peer;        // set once the connection greeted as a friend
     bool saw_first_line = false;
     bool eof = false;
-    bool closing = false;
+    bool closing = false;                // no more input is read
+    std::optional<CloseReason> close_due;  // CloseConn goes out once `replies` drains
   };
   struct PlacesWait {
     ConnId conn = 0;
@@ -194,13 +194,15 @@ class Server {
   void log(LogLevel level, std::string text);
   [[nodiscard]] std::optional<PeerId> friend_id(std::string_view name) const;
   void schedule_idle_sweep(Instant now);
+  void sweep_idle(Instant now);
+  void log_traffic(std::string_view who, std::string_view direction, std::string_view line);
 
   ServerConfig config_;
   RecordStore store_;
   ServerStats stats_;
   std::vector<bool> peer_up_;
-  std::vector<std::string> peer_greeting_;  // per friend? no: one greeting for all
-  std::unordered_map<ConnId, Connection> conns_;
+  std::vector<LineFramer> peer_framers_;  // bytes friends send back on our outbound links
+  std::map<ConnId, Connection> conns_;    // ordered: sweeps must visit in a fixed order
   std::map<std::uint64_t, PlacesWait> places_waits_;  // by request id
   std::uint64_t next_places_request_ = 1;
   std::optional<Instant> next_idle_sweep_;

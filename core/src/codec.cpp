@@ -1,0 +1,278 @@
+#include "herd/core/codec.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+namespace herd::core {
+namespace {
+
+[[nodiscard]] constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+// Splits a line into at most N+1 fields on protocol white space. `count` is the true number
+// of fields, so callers can reject lines with too many.
+template <std::size_t N>
+struct Fields {
+  std::array<std::string_view, N> at{};
+  std::size_t count = 0;
+};
+
+template <std::size_t N>
+[[nodiscard]] Fields<N> split_fields(std::string_view line) noexcept {
+  Fields<N> fields;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && is_protocol_space(line[i])) ++i;
+    if (i == line.size()) break;
+    std::size_t start = i;
+    while (i < line.size() && !is_protocol_space(line[i])) ++i;
+    if (fields.count < N) fields.at[fields.count] = line.substr(start, i - start);
+    ++fields.count;
+  }
+  return fields;
+}
+
+// A plain decimal: digits, optionally '.' and at least one more digit. No sign, no
+// exponent, no "inf"/"nan": every number on the wire is written this way.
+[[nodiscard]] bool is_plain_decimal(std::string_view text) noexcept {
+  std::size_t i = 0;
+  while (i < text.size() && is_digit(text[i])) ++i;
+  if (i == 0) return false;
+  if (i == text.size()) return true;
+  if (text[i] != '.') return false;
+  ++i;
+  std::size_t fraction_start = i;
+  while (i < text.size() && is_digit(text[i])) ++i;
+  return i == text.size() && i > fraction_start;
+}
+
+[[nodiscard]] std::optional<double> to_double(std::string_view text) noexcept {
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// "[+-]decimal", the sign mandatory, as ISO 6709 writes each coordinate.
+[[nodiscard]] std::optional<double> parse_signed_degrees(std::string_view text) noexcept {
+  if (text.size() < 2 || (text[0] != '+' && text[0] != '-')) return std::nullopt;
+  if (!is_plain_decimal(text.substr(1))) return std::nullopt;
+  auto magnitude = to_double(text.substr(1));
+  if (!magnitude) return std::nullopt;
+  return text[0] == '-' ? -*magnitude : *magnitude;
+}
+
+}  // namespace
+
+std::optional<GeoPoint> parse_iso6709(std::string_view text) noexcept {
+  // The longitude starts at the second sign; the latitude's own sign is at position 0.
+  std::size_t split = text.find_first_of("+-", 1);
+  if (split == std::string_view::npos) return std::nullopt;
+  auto lat = parse_signed_degrees(text.substr(0, split));
+  auto lng = parse_signed_degrees(text.substr(split));
+  if (!lat || !lng) return std::nullopt;
+  if (*lat < -90.0 || *lat > 90.0 || *lng < -180.0 || *lng > 180.0) return std::nullopt;
+  return GeoPoint{*lat, *lng};
+}
+
+std::optional<Nanoseconds> parse_posix_time_ns(std::string_view text) noexcept {
+  bool negative = false;
+  if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
+    negative = text[0] == '-';
+    text.remove_prefix(1);
+  }
+  if (!is_plain_decimal(text)) return std::nullopt;
+  std::size_t dot = text.find('.');
+  std::string_view whole = text.substr(0, dot);
+  std::string_view fraction = dot == std::string_view::npos ? std::string_view{}
+                                                            : text.substr(dot + 1);
+  if (fraction.size() > 9) return std::nullopt;
+  // Seconds must fit in int64 nanoseconds with room for the fraction: |t| < 9.2e9 s.
+  constexpr std::int64_t kMaxSeconds = std::numeric_limits<std::int64_t>::max() / kNanosPerSecond - 1;
+  std::size_t first_nonzero = whole.find_first_not_of('0');
+  if (first_nonzero != std::string_view::npos && whole.size() - first_nonzero > 10) {
+    return std::nullopt;
+  }
+  std::int64_t seconds = 0;
+  for (char c : whole) seconds = seconds * 10 + (c - '0');
+  if (seconds > kMaxSeconds) return std::nullopt;
+  std::int64_t nanos = 0;
+  for (std::size_t i = 0; i < 9; ++i) {
+    nanos = nanos * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
+  }
+  Nanoseconds total = seconds * kNanosPerSecond + nanos;
+  return negative ? -total : total;
+}
+
+std::optional<double> parse_radius_km(std::string_view text) noexcept {
+  if (!text.empty() && text[0] == '+') text.remove_prefix(1);
+  if (!is_plain_decimal(text)) return std::nullopt;
+  auto value = to_double(text);
+  if (!value || *value <= 0.0 || *value > 50.0) return std::nullopt;
+  return value;
+}
+
+std::optional<int> parse_bound(std::string_view text) noexcept {
+  if (!text.empty() && text[0] == '+') text.remove_prefix(1);
+  if (text.empty() || text.size() > 3) return std::nullopt;
+  int value = 0;
+  for (char c : text) {
+    if (!is_digit(c)) return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  if (value < 1 || value > 20) return std::nullopt;
+  return value;
+}
+
+std::string format_time_diff(Nanoseconds diff_ns) {
+  // Work in unsigned magnitude so INT64_MIN does not overflow on negation.
+  std::uint64_t magnitude = diff_ns < 0 ? 0 - static_cast<std::uint64_t>(diff_ns)
+                                        : static_cast<std::uint64_t>(diff_ns);
+  std::uint64_t seconds = magnitude / kNanosPerSecond;
+  std::uint64_t nanos = magnitude % kNanosPerSecond;
+  std::array<char, 40> buf{};
+  char* p = buf.data();
+  *p++ = diff_ns < 0 ? '-' : '+';
+  p = std::to_chars(p, buf.data() + buf.size(), seconds).ptr;
+  *p++ = '.';
+  for (int i = 8; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + nanos % 10);
+    nanos /= 10;
+  }
+  p += 9;
+  return std::string(buf.data(), p);
+}
+
+bool is_time_diff(std::string_view text) noexcept {
+  if (text.size() < 12 || (text[0] != '+' && text[0] != '-')) return false;
+  text.remove_prefix(1);
+  std::size_t dot = text.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot > 11) return false;
+  if (text.size() - dot - 1 != 9) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (i != dot && !is_digit(text[i])) return false;
+  }
+  return true;
+}
+
+ClientLine parse_client_line(std::string_view line) noexcept {
+  auto fields = split_fields<4>(line);
+  if (fields.count == 0) return InvalidLine{};
+  std::string_view verb = fields.at[0];
+  if (verb == "IAMAT" && fields.count == 4) {
+    auto position = parse_iso6709(fields.at[2]);
+    auto time_ns = parse_posix_time_ns(fields.at[3]);
+    if (!position || !time_ns) return InvalidLine{};
+    return IamatCommand{fields.at[1], fields.at[2], fields.at[3], *position, *time_ns};
+  }
+  if (verb == "WHATSAT" && fields.count == 4) {
+    auto radius = parse_radius_km(fields.at[2]);
+    auto bound = parse_bound(fields.at[3]);
+    if (!radius || !bound) return InvalidLine{};
+    return WhatsatCommand{fields.at[1], *radius, *bound};
+  }
+  if (verb == "HERD" && (fields.count == 3 || fields.count == 4) && fields.at[1] == "1") {
+    return PeerGreeting{fields.at[2], fields.count == 4 ? fields.at[3] : std::string_view{}};
+  }
+  return InvalidLine{};
+}
+
+std::optional<PeerUpdate> parse_peer_update(std::string_view line) noexcept {
+  auto fields = split_fields<7>(line);
+  if (fields.count != 7 || fields.at[0] != "AT") return std::nullopt;
+  if (!is_time_diff(fields.at[2])) return std::nullopt;
+  auto position = parse_iso6709(fields.at[4]);
+  auto time_ns = parse_posix_time_ns(fields.at[5]);
+  if (!position || !time_ns) return std::nullopt;
+  std::string_view hops_text = fields.at[6];
+  std::uint32_t hops = 0;
+  auto [end, ec] = std::from_chars(hops_text.data(), hops_text.data() + hops_text.size(), hops);
+  if (ec != std::errc{} || end != hops_text.data() + hops_text.size() || hops == 0 ||
+      hops > kMaxHops) {
+    return std::nullopt;
+  }
+  const char* begin = fields.at[0].data();
+  const char* at_end = fields.at[5].data() + fields.at[5].size();
+  PeerUpdate update;
+  update.at_line = std::string_view(begin, static_cast<std::size_t>(at_end - begin));
+  update.origin = fields.at[1];
+  update.diff = fields.at[2];
+  update.client = fields.at[3];
+  update.coords = fields.at[4];
+  update.client_time = fields.at[5];
+  update.position = *position;
+  update.client_time_ns = *time_ns;
+  update.hops = hops;
+  return update;
+}
+
+std::string format_at_line(std::string_view origin, Nanoseconds diff_ns, std::string_view client,
+                           std::string_view coords, std::string_view client_time) {
+  std::string diff = format_time_diff(diff_ns);
+  std::string line;
+  line.reserve(3 + origin.size() + 1 + diff.size() + 1 + client.size() + 1 + coords.size() + 1 +
+               client_time.size());
+  line.append("AT ").append(origin).append(" ").append(diff).append(" ").append(client);
+  line.append(" ").append(coords).append(" ").append(client_time);
+  return line;
+}
+
+std::string normalize_places_json(std::string_view json) {
+  std::string out;
+  out.reserve(json.size());
+  for (char c : json) {
+    if (c == '\n' && !out.empty() && out.back() == '\n') continue;
+    out.push_back(c);
+  }
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+void LineFramer::append(std::string_view bytes) {
+  if (overflowed_) return;
+  // Drop consumed bytes before growing, so a long-lived connection's buffer stays small.
+  if (start_ > 0 && (start_ == buffer_.size() || start_ >= 4096)) {
+    buffer_.erase(0, start_);
+    start_ = 0;
+  }
+  buffer_.append(bytes);
+}
+
+std::optional<std::string_view> LineFramer::next_line() {
+  if (overflowed_) return std::nullopt;
+  std::size_t lf = buffer_.find('\n', start_ + scan_from_);
+  if (lf == std::string::npos) {
+    scan_from_ = buffer_.size() - start_;
+    // +1: the line may still end in the CR of a CRLF whose LF has not arrived.
+    if (scan_from_ > max_line_bytes_ + 1) overflowed_ = true;
+    return std::nullopt;
+  }
+  std::size_t length = lf - start_;
+  std::string_view line(buffer_.data() + start_, length);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.size() > max_line_bytes_) {
+    overflowed_ = true;
+    return std::nullopt;
+  }
+  start_ = lf + 1;
+  scan_from_ = 0;
+  return line;
+}
+
+std::optional<std::string_view> LineFramer::take_rest() {
+  if (overflowed_ || start_ == buffer_.size()) return std::nullopt;
+  std::string_view line(buffer_.data() + start_, buffer_.size() - start_);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.size() > max_line_bytes_) {
+    overflowed_ = true;
+    return std::nullopt;
+  }
+  start_ = buffer_.size();
+  scan_from_ = 0;
+  return line;
+}
+
+}  // namespace herd::core

@@ -1,0 +1,412 @@
+#include "herd/core/server.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace herd::core {
+namespace {
+
+// Log files must stay readable whatever a client sends: control bytes become \xNN.
+std::string printable(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    auto byte = static_cast<unsigned char>(ch);
+    if (byte < 0x20 || byte == 0x7f) {
+      out.append("\\x").push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xf]);
+    } else if (ch == '\\') {
+      out.append("\\\\");
+    } else {
+      out.push_back(ch);
+    }
+  }
+  return out;
+}
+
+std::string without_newline(std::string_view bytes) {
+  while (!bytes.empty() && bytes.back() == '\n') bytes.remove_suffix(1);
+  return printable(bytes);
+}
+
+// Builds the stored form of a peer update: its AT line in a buffer of its own, with the
+// field views moved from the received line into that buffer.
+LocationUpdate to_location_update(const PeerUpdate& parsed) {
+  auto line = std::make_shared<const std::string>(parsed.at_line);
+  auto rebase = [&](std::string_view field) {
+    return std::string_view(line->data() + (field.data() - parsed.at_line.data()), field.size());
+  };
+  LocationUpdate update;
+  update.origin = rebase(parsed.origin);
+  update.diff = rebase(parsed.diff);
+  update.client = rebase(parsed.client);
+  update.coords = rebase(parsed.coords);
+  update.client_time = rebase(parsed.client_time);
+  update.position = parsed.position;
+  update.client_time_ns = parsed.client_time_ns;
+  update.at_line = std::move(line);
+  return update;
+}
+
+}  // namespace
+
+std::string_view to_string(CloseReason reason) noexcept {
+  switch (reason) {
+    case CloseReason::finished: return "finished";
+    case CloseReason::line_too_long: return "line too long";
+    case CloseReason::too_many_connections: return "too many connections";
+    case CloseReason::idle: return "idle timeout";
+    case CloseReason::too_many_pending: return "too many pending replies";
+    case CloseReason::bad_peer: return "bad peer";
+  }
+  return "unknown";
+}
+
+Server::Server(ServerConfig config)
+    : config_(std::move(config)),
+      peer_up_(config_.friends.size(), false),
+      peer_framers_(config_.friends.size(), LineFramer(config_.limits.max_line_bytes)) {}
+
+// --- connections ---------------------------------------------------------------------------
+
+void Server::handle_conn_open(Instant now, ConnId conn) {
+  if (conns_.size() >= config_.limits.max_connections) {
+    ++stats_.connections_closed_by_limit;
+    log(LogLevel::warn, "conn " + std::to_string(conn) + " refused: " +
+                            std::to_string(conns_.size()) + " connections open (max_connections)");
+    outputs_.emplace_back(CloseConn{conn, CloseReason::too_many_connections});
+    return;
+  }
+  conns_.try_emplace(conn, config_.limits.max_line_bytes, now);
+  schedule_idle_sweep(now);
+}
+
+void Server::handle_conn_bytes(Instant now, ConnId conn, std::string_view bytes) {
+  auto it = conns_.find(conn);
+  if (it == conns_.end() || it->second.closing) return;
+  Connection& c = it->second;
+  c.last_input = now;
+  c.framer.append(bytes);
+  consume_input(now, conn, c);
+}
+
+void Server::consume_input(Instant now, ConnId conn, Connection& c) {
+  while (!c.closing) {
+    auto line = c.framer.next_line();
+    if (!line) break;
+    on_line(now, conn, c, *line);
+  }
+  if (c.framer.overflowed() && !c.closing) {
+    log(LogLevel::warn, "conn " + std::to_string(conn) + ": line longer than " +
+                            std::to_string(config_.limits.max_line_bytes) +
+                            " bytes (max_line_bytes); closing");
+    close(conn, c, CloseReason::line_too_long);
+  }
+}
+
+void Server::handle_conn_eof(Instant now, ConnId conn) {
+  auto it = conns_.find(conn);
+  if (it == conns_.end()) return;
+  Connection& c = it->second;
+  c.eof = true;
+  if (c.closing) return;
+  if (c.peer) {
+    log(LogLevel::warn, "inbound link from " + config_.friends[*c.peer] + " closed (conn " +
+                            std::to_string(conn) + ")");
+    close(conn, c, CloseReason::finished);
+    return;
+  }
+  // Graders write one command with no newline and half-close: answer it, then close.
+  if (auto rest = c.framer.take_rest()) on_line(now, conn, c, *rest);
+  if (c.framer.overflowed() && !c.closing) {
+    close(conn, c, CloseReason::line_too_long);
+    return;
+  }
+  flush_replies(conn, c);
+}
+
+void Server::handle_conn_closed(Instant /*now*/, ConnId conn) {
+  auto it = conns_.find(conn);
+  if (it == conns_.end()) return;
+  if (it->second.peer && !it->second.eof) {
+    log(LogLevel::warn, "inbound link from " + config_.friends[*it->second.peer] +
+                            " dropped (conn " + std::to_string(conn) + ")");
+  }
+  conns_.erase(it);
+}
+
+void Server::close(ConnId conn, Connection& c, CloseReason reason) {
+  if (c.closing) return;
+  c.closing = true;
+  if (reason != CloseReason::finished) ++stats_.connections_closed_by_limit;
+  c.close_due = reason;
+  flush_replies(conn, c);
+}
+
+// --- lines ---------------------------------------------------------------------------------
+
+void Server::on_line(Instant now, ConnId conn, Connection& c, std::string_view line) {
+  if (c.peer) {
+    on_peer_line(now, *c.peer, line);
+    return;
+  }
+  bool first = !c.saw_first_line;
+  c.saw_first_line = true;
+  if (config_.log_traffic) log_traffic("conn " + std::to_string(conn), "recv", line);
+  ++stats_.client_lines;
+  ClientLine parsed = parse_client_line(line);
+  if (auto* greeting = std::get_if<PeerGreeting>(&parsed); greeting && first) {
+    if (on_greeting(now, conn, c, *greeting)) return;
+  } else if (auto* iamat = std::get_if<IamatCommand>(&parsed)) {
+    on_iamat(now, conn, c, *iamat);
+    return;
+  } else if (auto* whatsat = std::get_if<WhatsatCommand>(&parsed)) {
+    on_whatsat(now, conn, c, line, *whatsat);
+    return;
+  }
+  ++stats_.invalid_lines;
+  reply_now(conn, c, "? " + std::string(line) + "\n");
+}
+
+bool Server::on_greeting(Instant /*now*/, ConnId conn, Connection& c,
+                         const PeerGreeting& greeting) {
+  auto peer = friend_id(greeting.sender);
+  std::string who = "conn " + std::to_string(conn);
+  if (!peer) {
+    log(LogLevel::warn, who + ": greeting from '" + printable(greeting.sender) +
+                            "', which is not a friend of " + config_.name);
+    return false;
+  }
+  if (greeting.auth != config_.peer_secret) {
+    log(LogLevel::warn, who + ": greeting as " + config_.friends[*peer] +
+                            " with a wrong peer secret; treated as a client line");
+    return false;
+  }
+  c.peer = peer;
+  log(LogLevel::info, "inbound link from " + config_.friends[*peer] + " up (" + who + ")");
+  return true;
+}
+
+void Server::on_iamat(Instant now, ConnId conn, Connection& c, const IamatCommand& cmd) {
+  Nanoseconds diff_ns = 0;
+  if (__builtin_sub_overflow(now.ns, cmd.client_time_ns, &diff_ns)) {
+    // Only absurd timestamps get here (centuries away); the difference has no int64 form.
+    ++stats_.invalid_lines;
+    std::string line = "IAMAT " + std::string(cmd.client) + " " + std::string(cmd.coords) +
+                       " " + std::string(cmd.client_time);
+    reply_now(conn, c, "? " + line + "\n");
+    return;
+  }
+  auto at_line = std::make_shared<const std::string>(
+      format_at_line(config_.name, diff_ns, cmd.client, cmd.coords, cmd.client_time));
+  reply_now(conn, c, *at_line + "\n");
+
+  auto update = LocationUpdate::from_at_line(at_line);
+  if (!update) return;  // cannot happen: the parts were validated; keep the store clean
+  if (store_.offer(*update, now, 0) != OfferResult::applied) return;
+  ++stats_.updates_accepted;
+  observe(ObservationKind::update_accepted, now, at_line, 0, std::nullopt);
+  flood(*update, 1, std::nullopt);
+}
+
+void Server::on_whatsat(Instant now, ConnId conn, Connection& c, std::string_view line,
+                        const WhatsatCommand& cmd) {
+  const StoredRecord* record = store_.find(cmd.client);
+  if (!record) {
+    ++stats_.invalid_lines;
+    reply_now(conn, c, "? " + std::string(line) + "\n");
+    return;
+  }
+  if (c.replies.size() >= config_.limits.max_pending_replies) {
+    log(LogLevel::warn, "conn " + std::to_string(conn) + ": more than " +
+                            std::to_string(config_.limits.max_pending_replies) +
+                            " replies pending (max_pending_replies); closing");
+    close(conn, c, CloseReason::too_many_pending);
+    return;
+  }
+  std::uint64_t sequence = c.next_sequence++;
+  c.replies.push_back(PendingReply{sequence, std::nullopt});
+  std::uint64_t request = next_places_request_++;
+  places_waits_.emplace(request, PlacesWait{conn, sequence, record->update.at_line});
+  observe(ObservationKind::read_answered, now, record->update.at_line, record->hops,
+          std::nullopt);
+  outputs_.emplace_back(QueryPlaces{request, record->update.position.lat_deg,
+                                    record->update.position.lng_deg, cmd.radius_km * 1000.0,
+                                    cmd.bound});
+}
+
+void Server::handle_places_result(Instant /*now*/, std::uint64_t request, PlacesResult result) {
+  auto wait = places_waits_.find(request);
+  if (wait == places_waits_.end()) return;
+  PlacesWait w = std::move(wait->second);
+  places_waits_.erase(wait);
+  auto it = conns_.find(w.conn);
+  if (it == conns_.end()) return;  // the client went away while we waited
+  Connection& c = it->second;
+  auto slot = std::find_if(c.replies.begin(), c.replies.end(),
+                           [&](const PendingReply& r) { return r.sequence == w.sequence; });
+  if (slot == c.replies.end()) return;
+  std::string bytes = *w.at_line;
+  bytes.append("\n").append(normalize_places_json(result.json)).append("\n\n");
+  slot->bytes = std::move(bytes);
+  flush_replies(w.conn, c);
+}
+
+void Server::reply_now(ConnId conn, Connection& c, std::string bytes) {
+  c.replies.push_back(PendingReply{c.next_sequence++, std::move(bytes)});
+  flush_replies(conn, c);
+}
+
+void Server::flush_replies(ConnId conn, Connection& c) {
+  while (!c.replies.empty() && c.replies.front().bytes) {
+    std::string bytes = std::move(*c.replies.front().bytes);
+    c.replies.pop_front();
+    if (config_.log_traffic) log_traffic("conn " + std::to_string(conn), "send", bytes);
+    outputs_.emplace_back(SendToConn{conn, std::move(bytes)});
+  }
+  if (!c.replies.empty()) return;
+  if (!c.close_due && c.eof && !c.peer) c.close_due = CloseReason::finished;
+  if (c.close_due) {
+    c.closing = true;
+    outputs_.emplace_back(CloseConn{conn, *c.close_due});
+    c.close_due.reset();
+  }
+}
+
+// --- peers ---------------------------------------------------------------------------------
+
+void Server::handle_peer_up(Instant /*now*/, PeerId peer) {
+  if (peer >= peer_up_.size()) return;
+  peer_up_[peer] = true;
+  peer_framers_[peer] = LineFramer(config_.limits.max_line_bytes);
+  log(LogLevel::info, "link to " + config_.friends[peer] + " up");
+  std::string greeting = "HERD 1 " + config_.name;
+  if (!config_.peer_secret.empty()) greeting += " " + config_.peer_secret;
+  outputs_.emplace_back(SendToPeer{peer, std::make_shared<const std::string>(greeting + "\n")});
+}
+
+void Server::handle_peer_down(Instant /*now*/, PeerId peer) {
+  if (peer >= peer_up_.size() || !peer_up_[peer]) return;
+  peer_up_[peer] = false;
+  log(LogLevel::warn, "link to " + config_.friends[peer] + " down");
+}
+
+void Server::handle_peer_bytes(Instant now, PeerId peer, std::string_view bytes) {
+  if (peer >= peer_framers_.size()) return;
+  LineFramer& framer = peer_framers_[peer];
+  framer.append(bytes);
+  while (auto line = framer.next_line()) on_peer_line(now, peer, *line);
+  if (framer.overflowed()) {
+    log(LogLevel::warn, "link to " + config_.friends[peer] + ": overlong line; input ignored");
+    framer = LineFramer(config_.limits.max_line_bytes);
+  }
+}
+
+void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {
+  ++stats_.peer_lines;
+  if (config_.log_traffic) log_traffic("peer " + config_.friends[from], "recv", line);
+  auto parsed = parse_peer_update(line);
+  if (!parsed) {
+    ++stats_.bad_peer_lines;
+    log(LogLevel::warn, "dropped malformed line from peer " + config_.friends[from] + ": " +
+                            printable(line));
+    return;
+  }
+  LocationUpdate update = to_location_update(*parsed);
+  if (store_.offer(update, now, parsed->hops) != OfferResult::applied) {
+    ++stats_.updates_ignored;
+    observe(ObservationKind::update_ignored, now, update.at_line, parsed->hops, from);
+    return;
+  }
+  ++stats_.updates_applied;
+  observe(ObservationKind::update_applied, now, update.at_line, parsed->hops, from);
+  if (parsed->hops < kMaxHops) flood(update, parsed->hops + 1, from);
+}
+
+void Server::flood(const LocationUpdate& update, std::uint32_t hops,
+                   std::optional<PeerId> except) {
+  SharedText bytes;
+  for (PeerId peer = 0; peer < config_.friends.size(); ++peer) {
+    if (except && *except == peer) continue;
+    if (!peer_up_[peer]) {
+      ++stats_.peer_messages_dropped;
+      continue;
+    }
+    if (!bytes) {
+      bytes = std::make_shared<const std::string>(*update.at_line + " " + std::to_string(hops) +
+                                                  "\n");
+    }
+    ++stats_.peer_messages_sent;
+    if (config_.log_traffic) log_traffic("peer " + config_.friends[peer], "send", *bytes);
+    outputs_.emplace_back(SendToPeer{peer, bytes});
+  }
+}
+
+std::optional<PeerId> Server::friend_id(std::string_view name) const {
+  for (PeerId i = 0; i < config_.friends.size(); ++i) {
+    if (config_.friends[i] == name) return i;
+  }
+  return std::nullopt;
+}
+
+// --- timers --------------------------------------------------------------------------------
+
+void Server::schedule_idle_sweep(Instant now) {
+  if (config_.limits.idle_timeout_ns <= 0 || next_idle_sweep_) return;
+  next_idle_sweep_ = now + config_.limits.idle_timeout_ns;
+}
+
+void Server::handle_timeout(Instant now) {
+  if (next_idle_sweep_ && now >= *next_idle_sweep_) sweep_idle(now);
+}
+
+// Closes client connections idle for idle_timeout, then sleeps until the earliest of the
+// others could become idle. Input only ever moves a deadline later, so the timer never
+// fires late; at worst it fires early and finds nothing to do.
+void Server::sweep_idle(Instant now) {
+  next_idle_sweep_.reset();
+  const Nanoseconds timeout = config_.limits.idle_timeout_ns;
+  for (auto& [conn, c] : conns_) {
+    if (c.peer || c.closing) continue;
+    Instant deadline = c.last_input + timeout;
+    if (deadline <= now) {
+      log(LogLevel::info, "conn " + std::to_string(conn) + ": no input for " +
+                              std::to_string(timeout / kNanosPerMilli) + " ms; closing");
+      close(conn, c, CloseReason::idle);
+    } else if (!next_idle_sweep_ || deadline < *next_idle_sweep_) {
+      next_idle_sweep_ = deadline;
+    }
+  }
+}
+
+std::optional<Instant> Server::poll_timeout() const { return next_idle_sweep_; }
+
+// --- outputs -------------------------------------------------------------------------------
+
+std::optional<Output> Server::poll_output() {
+  if (outputs_.empty()) return std::nullopt;
+  Output out = std::move(outputs_.front());
+  outputs_.pop_front();
+  return out;
+}
+
+void Server::observe(ObservationKind kind, Instant now, const SharedText& update,
+                     std::uint32_t hops, std::optional<PeerId> from) {
+  if (!config_.emit_observations) return;
+  outputs_.emplace_back(Observation{kind, now, update, hops, from});
+}
+
+void Server::log(LogLevel level, std::string text) {
+  outputs_.emplace_back(LogRecord{level, std::move(text)});
+}
+
+void Server::log_traffic(std::string_view who, std::string_view direction,
+                         std::string_view line) {
+  std::string text;
+  text.reserve(who.size() + direction.size() + line.size() + 4);
+  text.append(who).append(" ").append(direction).append(": ").append(without_newline(line));
+  outputs_.emplace_back(LogRecord{LogLevel::debug, std::move(text)});
+}
+
+}  // namespace herd::core

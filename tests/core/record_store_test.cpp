@@ -1,0 +1,82 @@
+#include "herd/core/record_store.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace herd::core;
+
+namespace {
+LocationUpdate update(const std::string& at_line) {
+  auto u = LocationUpdate::from_at_line(std::make_shared<const std::string>(at_line));
+  REQUIRE(u);
+  return *u;
+}
+}  // namespace
+
+TEST_CASE("record store: an AT line splits into its fields") {
+  auto u = update("AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503");
+  CHECK(u.origin == "Clark");
+  CHECK(u.diff == "+0.263873386");
+  CHECK(u.client == "kiwi.cs.ucla.edu");
+  CHECK(u.coords == "+34.068930-118.445127");
+  CHECK(u.client_time == "1621464827.959498503");
+  CHECK(u.client_time_ns == 1621464827959498503);
+  CHECK_FALSE(LocationUpdate::from_at_line(std::make_shared<const std::string>("AT Clark")));
+  CHECK_FALSE(LocationUpdate::from_at_line(
+      std::make_shared<const std::string>("AT Clark +0.1 kiwi +1+1 1 5")));
+  CHECK_FALSE(LocationUpdate::from_at_line(nullptr));
+}
+
+TEST_CASE("record store: newer client timestamps replace older ones, never the reverse") {
+  RecordStore store;
+  auto old_one = update("AT Clark +0.100000000 kiwi +1+1 100");
+  auto new_one = update("AT Bona +0.100000000 kiwi +2+2 101");
+  CHECK(store.offer(old_one, Instant{1}, 0) == OfferResult::applied);
+  CHECK(store.offer(new_one, Instant{2}, 2) == OfferResult::applied);
+  CHECK(store.offer(old_one, Instant{3}, 1) == OfferResult::older);
+  CHECK(store.offer(new_one, Instant{4}, 1) == OfferResult::duplicate);
+  REQUIRE(store.find("kiwi"));
+  CHECK(*store.find("kiwi")->update.at_line == "AT Bona +0.100000000 kiwi +2+2 101");
+  CHECK(store.find("kiwi")->hops == 2);
+  CHECK(store.find("kiwi")->applied_at == Instant{2});
+  CHECK(store.size() == 1);
+  CHECK_FALSE(store.find("kiw"));
+}
+
+TEST_CASE("record store: equal timestamps are ordered the same way in every arrival order") {
+  // Five updates of one client, all at the same client time: every permutation of arrival
+  // must leave the same winner, or the herd would not converge.
+  std::vector<std::string> lines{
+      "AT Clark +0.100000000 kiwi +1+1 1621464827.5",
+      "AT Bona +0.100000000 kiwi +1+1 1621464827.5",
+      "AT Clark +0.100000000 kiwi +1-1 1621464827.5",
+      "AT Clark +0.200000000 kiwi +1-1 1621464827.5",
+      "AT Clark +0.200000000 kiwi +1-1 1621464827.500",
+  };
+  std::vector<std::size_t> order{0, 1, 2, 3, 4};
+  std::string winner;
+  int permutations = 0;
+  do {
+    RecordStore store;
+    for (auto i : order) (void)store.offer(update(lines[i]), Instant{0}, 0);
+    std::string got = *store.find("kiwi")->update.at_line;
+    if (winner.empty()) winner = got;
+    CHECK(got == winner);
+    ++permutations;
+  } while (std::next_permutation(order.begin(), order.end()));
+  CHECK(permutations == 120);
+  // Same time and coordinates: the origin name decides, bytewise ("Clark" > "Bona").
+  CHECK(winner == "AT Clark +0.200000000 kiwi +1-1 1621464827.500");
+}
+
+TEST_CASE("record store: the order is total and antisymmetric") {
+  auto a = update("AT Clark +0.100000000 kiwi +1+1 5");
+  auto b = update("AT Clark +0.100000000 kiwi +1+1 5.0");
+  CHECK(compare_updates(a, b) == -compare_updates(b, a));
+  CHECK(compare_updates(a, b) != 0);
+  CHECK(compare_updates(a, a) == 0);
+}

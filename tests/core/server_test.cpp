@@ -1,0 +1,385 @@
+#include "herd/core/server.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+using namespace herd::core;
+
+namespace {
+
+constexpr Nanoseconds kT0 = 1621464828'223372000LL;  // a plausible "now"
+// The receive time of PROTOCOL.md's example: 1621464827.959498503 + 0.263873386.
+constexpr Nanoseconds kRecv = 1621464828'223371889LL;
+
+// Drives one Server by hand and sorts its outputs by kind, as a runtime would.
+struct Harness {
+  explicit Harness(ServerConfig config) : server(std::move(config)) {}
+
+  void drain() {
+    while (auto out = server.poll_output()) {
+      if (auto* s = std::get_if<SendToConn>(&*out)) {
+        sent[s->conn] += s->bytes;
+      } else if (auto* c = std::get_if<CloseConn>(&*out)) {
+        closed[c->conn] = c->reason;
+      } else if (auto* p = std::get_if<SendToPeer>(&*out)) {
+        to_peer[p->peer].push_back(*p->bytes);
+      } else if (auto* q = std::get_if<QueryPlaces>(&*out)) {
+        queries.push_back(*q);
+      } else if (auto* l = std::get_if<LogRecord>(&*out)) {
+        logs.push_back(l->text);
+      } else if (auto* o = std::get_if<Observation>(&*out)) {
+        observations.push_back(*o);
+      }
+    }
+  }
+  void open(ConnId conn, Nanoseconds at = kT0) {
+    server.handle_conn_open(Instant{at}, conn);
+    drain();
+  }
+  void feed(ConnId conn, std::string_view bytes, Nanoseconds at = kT0) {
+    server.handle_conn_bytes(Instant{at}, conn, bytes);
+    drain();
+  }
+  void eof(ConnId conn, Nanoseconds at = kT0) {
+    server.handle_conn_eof(Instant{at}, conn);
+    drain();
+  }
+  void answer(const QueryPlaces& q, std::string json, Nanoseconds at = kT0) {
+    server.handle_places_result(Instant{at}, q.request, PlacesResult{std::move(json)});
+    drain();
+  }
+  bool logged(std::string_view needle) const {
+    for (const auto& l : logs) {
+      if (l.find(needle) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  Server server;
+  std::map<ConnId, std::string> sent;
+  std::map<ConnId, CloseReason> closed;
+  std::map<PeerId, std::vector<std::string>> to_peer;
+  std::vector<QueryPlaces> queries;
+  std::vector<std::string> logs;
+  std::vector<Observation> observations;
+};
+
+ServerConfig clark() {
+  ServerConfig config;
+  config.name = "Clark";
+  config.friends = {"Bona", "Jaquez"};
+  config.peer_secret = "s3cret";
+  config.emit_observations = true;
+  return config;
+}
+
+const std::string kIamat = "IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503";
+const std::string kAt =
+    "AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503";
+
+}  // namespace
+
+TEST_CASE("server: IAMAT gets the PROTOCOL.md AT line byte for byte") {
+  Harness h(clark());
+  h.open(1);
+  h.feed(1, kIamat + "\n", 1621464828'223372000LL + 386);
+  // receive 1621464828.223372386 - sent 1621464827.959498503 = 0.263873883
+  CHECK(h.sent[1] ==
+        "AT Clark +0.263873883 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503\n");
+  CHECK(h.server.stats().updates_accepted == 1);
+}
+
+TEST_CASE("server: a client ahead of the server's clock gets a negative difference") {
+  Harness h(clark());
+  h.open(1);
+  h.feed(1, "IAMAT kiwi +34-118 1621464828.223492\n", kT0);
+  CHECK(h.sent[1] == "AT Clark -0.000120000 kiwi +34-118 1621464828.223492\n");
+}
+
+TEST_CASE("server: invalid lines are echoed after '? ' without their terminator") {
+  Harness h(clark());
+  h.open(1);
+  h.feed(1, "IAMAT Clark +12-118\r\n");
+  h.feed(1, "WHATSAT nobody.knows 10 5\n");
+  h.feed(1, "  \n");
+  using namespace std::string_literals;
+  h.feed(1, "bin\0ary\xff\n"s);
+  CHECK(h.sent[1] ==
+        "? IAMAT Clark +12-118\n? WHATSAT nobody.knows 10 5\n?   \n? bin\0ary\xff\n"s);
+  CHECK(h.server.stats().invalid_lines == 4);
+  CHECK(h.logged("bin\\x00ary"));
+}
+
+TEST_CASE("server: WHATSAT answers with the stored AT line and the places JSON") {
+  Harness h(clark());
+  h.open(1);
+  h.feed(1, kIamat + "\n", kRecv);
+  h.sent.clear();
+  h.feed(1, "WHATSAT kiwi.cs.ucla.edu 10 5\n");
+  REQUIRE(h.queries.size() == 1);
+  CHECK(h.queries[0].radius_m == Approx(10'000));
+  CHECK(h.queries[0].limit == 5);
+  CHECK(h.queries[0].lat_deg == Approx(34.068930));
+  CHECK(h.sent[1].empty());
+  h.answer(h.queries[0], "{\n   \"results\" : [],\n\n\n   \"status\" : \"ZERO_RESULTS\"\n}\n\n");
+  CHECK(h.sent[1] == kAt + "\n{\n   \"results\" : [],\n   \"status\" : \"ZERO_RESULTS\"\n}\n\n");
+}
+
+TEST_CASE("server: replies keep command order while a WHATSAT waits for places") {
+  Harness h(clark());
+  h.open(1);
+  h.feed(1, kIamat + "\n", kRecv);
+  h.sent.clear();
+  h.feed(1, "WHATSAT kiwi.cs.ucla.edu 10 5\nWHATSAT kiwi.cs.ucla.edu 1 1\nIAMAT x +1+1 1\nbad\n");
+  REQUIRE(h.queries.size() == 2);
+  CHECK(h.sent[1].empty());
+  h.answer(h.queries[1], "{\"second\":1}");
+  CHECK(h.sent[1].empty());
+  h.answer(h.queries[0], "{\"first\":1}");
+  const std::string expected = kAt + "\n{\"first\":1}\n\n" + kAt + "\n{\"second\":1}\n\n" +
+                               "AT Clark +1621464827.223372000 x +1+1 1\n? bad\n";
+  CHECK(h.sent[1] == expected);
+}
+
+TEST_CASE("server: a grader's unterminated line is answered at EOF, then closed") {
+  Harness h(clark());
+  h.open(7);
+  h.feed(7, "IAMAT kiwi +34-118 1621464827");
+  CHECK(h.sent[7].empty());
+  h.eof(7);
+  CHECK(h.sent[7] == "AT Clark +1.223372000 kiwi +34-118 1621464827\n");
+  REQUIRE(h.closed.count(7));
+  CHECK(h.closed[7] == CloseReason::finished);
+}
+
+TEST_CASE("server: close at EOF waits for a pending places answer") {
+  Harness h(clark());
+  h.open(1);
+  h.feed(1, kIamat + "\n");
+  h.feed(1, "WHATSAT kiwi.cs.ucla.edu 10 5");
+  h.eof(1);
+  CHECK_FALSE(h.closed.count(1));
+  REQUIRE(h.queries.size() == 1);
+  h.answer(h.queries[0], "{}");
+  CHECK(h.closed.count(1));
+  CHECK(h.sent[1].size() > kAt.size());
+}
+
+TEST_CASE("server: an accepted IAMAT floods to every friend that is up") {
+  Harness h(clark());
+  h.server.handle_peer_up(Instant{kT0}, 0);
+  h.server.handle_peer_up(Instant{kT0}, 1);
+  h.drain();
+  CHECK(h.to_peer[0] == std::vector<std::string>{"HERD 1 Clark s3cret\n"});
+  h.open(1);
+  h.feed(1, kIamat + "\n", kRecv);
+  CHECK(h.to_peer[0].back() == kAt + " 1\n");
+  CHECK(h.to_peer[1].back() == kAt + " 1\n");
+  // An IAMAT older than the record is answered, but neither stored nor flooded.
+  h.feed(1, "IAMAT kiwi.cs.ucla.edu +1+1 1621464820\n", kT0 + 500);
+  CHECK(h.sent[1].find("AT Clark +8.223372500 kiwi.cs.ucla.edu +1+1 1621464820\n") !=
+        std::string::npos);
+  CHECK(h.server.records().find("kiwi.cs.ucla.edu")->update.coords == "+34.068930-118.445127");
+  CHECK(h.to_peer[0].size() == 2);
+  CHECK(h.server.stats().peer_messages_sent == 2);
+}
+
+TEST_CASE("server: a peer update is stored, flooded on except back, and hop-counted") {
+  Harness h(clark());
+  h.server.handle_peer_up(Instant{kT0}, 0);
+  h.server.handle_peer_up(Instant{kT0}, 1);
+  h.drain();
+  h.open(3);
+  h.feed(3, "HERD 1 Bona s3cret\n");
+  CHECK(h.sent[3].empty());
+  std::string bona_at = "AT Bona +0.100000000 kiwi +34-118 1621464827.5";
+  h.feed(3, bona_at + " 2\n");
+  CHECK(h.to_peer[0].size() == 1);  // only the greeting: not sent back to Bona
+  REQUIRE(h.to_peer[1].size() == 2);
+  CHECK(h.to_peer[1].back() == bona_at + " 3\n");
+  REQUIRE(h.server.records().find("kiwi"));
+  CHECK(h.server.records().find("kiwi")->hops == 2);
+  // The same update again is redundant traffic: observed, not forwarded.
+  h.feed(3, bona_at + " 4\n");
+  CHECK(h.to_peer[1].size() == 2);
+  CHECK(h.server.stats().updates_ignored == 1);
+  // A client asking afterwards sees the origin's line, not Clark's.
+  h.open(4);
+  h.feed(4, "WHATSAT kiwi 5 1\n");
+  REQUIRE(h.queries.size() == 1);
+  h.answer(h.queries[0], "{}");
+  CHECK(h.sent[4] == bona_at + "\n{}\n\n");
+}
+
+TEST_CASE("server: observations describe accepted, applied, ignored and read updates") {
+  Harness h(clark());
+  h.open(1);
+  h.feed(1, kIamat + "\n");
+  h.open(2);
+  h.feed(2, "HERD 1 Jaquez s3cret\nAT Jaquez +0.100000000 pear +1+1 5 1\nAT Jaquez +0.100000000 pear +1+1 5 3\n");
+  h.feed(1, "WHATSAT pear 1 1\n");
+  REQUIRE(h.observations.size() == 4);
+  CHECK(h.observations[0].kind == ObservationKind::update_accepted);
+  CHECK(h.observations[1].kind == ObservationKind::update_applied);
+  CHECK(h.observations[1].hops == 1);
+  CHECK(h.observations[1].from == PeerId{1});
+  CHECK(h.observations[2].kind == ObservationKind::update_ignored);
+  CHECK(h.observations[3].kind == ObservationKind::read_answered);
+  CHECK(*h.observations[3].update == "AT Jaquez +0.100000000 pear +1+1 5");
+}
+
+TEST_CASE("server: clients cannot inject peer messages") {
+  Harness h(clark());
+  h.open(1);
+  SECTION("an AT line from a client is invalid") {
+    h.feed(1, "AT Bona +0.100000000 kiwi +34-118 1621464827.5 1\n");
+    CHECK(h.sent[1] == "? AT Bona +0.100000000 kiwi +34-118 1621464827.5 1\n");
+  }
+  SECTION("a greeting with the wrong secret is a client line") {
+    h.feed(1, "HERD 1 Bona guess\nAT Bona +0.100000000 kiwi +34-118 1621464827.5 1\n");
+    CHECK(h.sent[1] == "? HERD 1 Bona guess\n? AT Bona +0.100000000 kiwi +34-118 1621464827.5 1\n");
+    CHECK(h.logged("wrong peer secret"));
+  }
+  SECTION("a greeting from a server that is not a friend is a client line") {
+    h.feed(1, "HERD 1 Campbell s3cret\n");
+    CHECK(h.sent[1] == "? HERD 1 Campbell s3cret\n");
+  }
+  SECTION("a greeting after the first line is a client line") {
+    h.feed(1, "IAMAT a +1+1 1\nHERD 1 Bona s3cret\nAT Bona +0.100000000 kiwi +1+1 1 1\n");
+    CHECK(h.sent[1].find("? HERD 1 Bona s3cret\n") != std::string::npos);
+    CHECK(h.sent[1].find("? AT Bona") != std::string::npos);
+  }
+  CHECK_FALSE(h.server.records().find("kiwi"));
+}
+
+TEST_CASE("server: malformed peer lines are logged and dropped, never answered") {
+  Harness h(clark());
+  h.open(2);
+  h.feed(2, "HERD 1 Bona s3cret\nIAMAT kiwi +34-118 1\nAT Bona junk\n\x01\x02\n");
+  CHECK(h.sent[2].empty());
+  CHECK(h.server.stats().bad_peer_lines == 3);
+  CHECK(h.logged("dropped malformed line from peer Bona"));
+  CHECK(h.server.records().size() == 0);
+}
+
+TEST_CASE("server: sends to a friend whose link is down are counted, not queued") {
+  Harness h(clark());
+  h.server.handle_peer_up(Instant{kT0}, 1);
+  h.drain();
+  h.open(1);
+  h.feed(1, kIamat + "\n");
+  CHECK(h.server.stats().peer_messages_dropped == 1);
+  CHECK(h.to_peer[1].size() == 2);
+  h.server.handle_peer_down(Instant{kT0}, 1);
+  h.drain();
+  CHECK_FALSE(h.server.peer_is_up(1));
+  CHECK(h.logged("link to Jaquez down"));
+}
+
+TEST_CASE("server: a line over max_line_bytes closes the connection after earlier replies") {
+  auto config = clark();
+  config.limits.max_line_bytes = 100;
+  Harness h(config);
+  h.open(1);
+  h.feed(1, "IAMAT a +1+1 1\n" + std::string(50, 'x'));
+  h.feed(1, std::string(60, 'x'));
+  CHECK(h.sent[1] == "AT Clark +1621464827.223372000 a +1+1 1\n");
+  REQUIRE(h.closed.count(1));
+  CHECK(h.closed[1] == CloseReason::line_too_long);
+  h.feed(1, "IAMAT b +1+1 1\n");  // nothing read after the close
+  CHECK_FALSE(h.server.records().find("b"));
+  h.server.handle_conn_closed(Instant{kT0}, 1);
+  CHECK(h.server.open_connections() == 0);
+}
+
+TEST_CASE("server: connections over max_connections are closed at once") {
+  auto config = clark();
+  config.limits.max_connections = 2;
+  Harness h(config);
+  h.open(1);
+  h.open(2);
+  h.open(3);
+  CHECK(h.closed.count(3));
+  CHECK(h.closed[3] == CloseReason::too_many_connections);
+  CHECK_FALSE(h.closed.count(1));
+  h.server.handle_conn_closed(Instant{kT0}, 3);  // unknown to the server: harmless
+  CHECK(h.server.open_connections() == 2);
+}
+
+TEST_CASE("server: idle client connections close after idle_timeout, peers stay") {
+  auto config = clark();
+  config.limits.idle_timeout_ns = 10 * kNanosPerSecond;
+  Harness h(config);
+  h.open(1, kT0);
+  h.open(2, kT0);
+  h.open(3, kT0);
+  h.feed(3, "HERD 1 Bona s3cret\n");
+  REQUIRE(h.server.poll_timeout() == Instant{kT0 + 10 * kNanosPerSecond});
+  h.feed(2, "IAMAT a +1+1", kT0 + 4 * kNanosPerSecond);  // partial line counts as input
+  h.server.handle_timeout(Instant{kT0 + 10 * kNanosPerSecond});
+  h.drain();
+  CHECK(h.closed.count(1));
+  CHECK(h.closed[1] == CloseReason::idle);
+  CHECK_FALSE(h.closed.count(2));
+  CHECK_FALSE(h.closed.count(3));
+  REQUIRE(h.server.poll_timeout() == Instant{kT0 + 14 * kNanosPerSecond});
+  h.server.handle_timeout(Instant{kT0 + 14 * kNanosPerSecond});
+  h.drain();
+  CHECK(h.closed.count(2));
+  CHECK_FALSE(h.server.poll_timeout());
+}
+
+TEST_CASE("server: a client pipelining past max_pending_replies is closed") {
+  auto config = clark();
+  config.limits.max_pending_replies = 3;
+  Harness h(config);
+  h.open(1);
+  h.feed(1, kIamat + "\n");
+  std::string many;
+  for (int i = 0; i < 5; ++i) many += "WHATSAT kiwi.cs.ucla.edu 1 1\n";
+  h.feed(1, many);
+  CHECK(h.queries.size() == 3);
+  CHECK_FALSE(h.closed.count(1));  // close waits until the pending answers are out
+  for (const auto& q : h.queries) h.answer(q, "{}");
+  REQUIRE(h.closed.count(1));
+  CHECK(h.closed[1] == CloseReason::too_many_pending);
+}
+
+TEST_CASE("server: a timestamp whose difference has no int64 form is invalid") {
+  Harness h(clark());
+  h.open(1);
+  h.feed(1, "IAMAT a +1+1 -9223372035.9\n", kT0);
+  CHECK(h.sent[1] == "? IAMAT a +1+1 -9223372035.9\n");
+}
+
+TEST_CASE("server: two servers converge when the same timestamp arrives at both") {
+  // Clark and Bona each receive an IAMAT for kiwi with the same client time, then exchange
+  // their updates: both must end with the same record.
+  ServerConfig bona_config = clark();
+  bona_config.name = "Bona";
+  bona_config.friends = {"Clark"};
+  ServerConfig clark_config = clark();
+  clark_config.friends = {"Bona"};
+  Harness c(clark_config), b(bona_config);
+  c.server.handle_peer_up(Instant{kT0}, 0);
+  b.server.handle_peer_up(Instant{kT0}, 0);
+  c.drain();
+  b.drain();
+  c.open(1);
+  b.open(1);
+  c.feed(1, "IAMAT kiwi +10+10 1621464827.5\n", kT0);
+  b.feed(1, "IAMAT kiwi +20+20 1621464827.5\n", kT0 + 7);
+  // Deliver each one's outbound bytes (greeting + update) on an inbound conn of the other.
+  c.open(9);
+  b.open(9);
+  for (const auto& bytes : b.to_peer[0]) c.feed(9, bytes);
+  for (const auto& bytes : c.to_peer[0]) b.feed(9, bytes);
+  REQUIRE(c.server.records().find("kiwi"));
+  REQUIRE(b.server.records().find("kiwi"));
+  CHECK(*c.server.records().find("kiwi")->update.at_line ==
+        *b.server.records().find("kiwi")->update.at_line);
+  CHECK(c.server.records().find("kiwi")->update.origin == "Clark");
+}
