@@ -56,7 +56,7 @@ TEST_CASE("codec: time difference has a sign and exactly nine decimals") {
   CHECK_FALSE(is_time_diff("+0.2638733860"));
 }
 
-TEST_CASE("codec: WHATSAT radius lies in (0, 50] and bound in [1, 20]") {
+TEST_CASE("codec: WHATSAT radius lies in from 0 to 50 and bound from 1 to 20") {
   CHECK(parse_radius_km("10") == Approx(10));
   CHECK(parse_radius_km("50") == Approx(50));
   CHECK(parse_radius_km("0.001") == Approx(0.001));

@@ -31,7 +31,7 @@ TEST_CASE("record store: an AT line splits into its fields") {
   CHECK_FALSE(LocationUpdate::from_at_line(nullptr));
 }
 
-TEST_CASE("record store: newer client timestamps replace older ones, never the reverse") {
+TEST_CASE("record store: newer client timestamps replace older ones never the reverse") {
   RecordStore store;
   auto old_one = update("AT Clark +0.100000000 kiwi +1+1 100");
   auto new_one = update("AT Bona +0.100000000 kiwi +2+2 101");

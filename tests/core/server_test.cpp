@@ -144,7 +144,7 @@ TEST_CASE("server: replies keep command order while a WHATSAT waits for places")
   CHECK(h.sent[1] == expected);
 }
 
-TEST_CASE("server: a grader's unterminated line is answered at EOF, then closed") {
+TEST_CASE("server: a grader's unterminated line is answered at EOF then closed") {
   Harness h(clark());
   h.open(7);
   h.feed(7, "IAMAT kiwi +34-118 1621464827");
@@ -187,7 +187,7 @@ TEST_CASE("server: an accepted IAMAT floods to every friend that is up") {
   CHECK(h.server.stats().peer_messages_sent == 2);
 }
 
-TEST_CASE("server: a peer update is stored, flooded on except back, and hop-counted") {
+TEST_CASE("server: a peer update is stored flooded on except back and hop-counted") {
   Harness h(clark());
   h.server.handle_peer_up(Instant{kT0}, 0);
   h.server.handle_peer_up(Instant{kT0}, 1);
@@ -214,7 +214,7 @@ TEST_CASE("server: a peer update is stored, flooded on except back, and hop-coun
   CHECK(h.sent[4] == bona_at + "\n{}\n\n");
 }
 
-TEST_CASE("server: observations describe accepted, applied, ignored and read updates") {
+TEST_CASE("server: observations describe accepted applied ignored and read updates") {
   Harness h(clark());
   h.open(1);
   h.feed(1, kIamat + "\n");
@@ -255,7 +255,7 @@ TEST_CASE("server: clients cannot inject peer messages") {
   CHECK_FALSE(h.server.records().find("kiwi"));
 }
 
-TEST_CASE("server: malformed peer lines are logged and dropped, never answered") {
+TEST_CASE("server: malformed peer lines are logged and dropped never answered") {
   Harness h(clark());
   h.open(2);
   h.feed(2, "HERD 1 Bona s3cret\nIAMAT kiwi +34-118 1\nAT Bona junk\n\x01\x02\n");
@@ -265,7 +265,7 @@ TEST_CASE("server: malformed peer lines are logged and dropped, never answered")
   CHECK(h.server.records().size() == 0);
 }
 
-TEST_CASE("server: sends to a friend whose link is down are counted, not queued") {
+TEST_CASE("server: sends to a friend whose link is down are counted not queued") {
   Harness h(clark());
   h.server.handle_peer_up(Instant{kT0}, 1);
   h.drain();
@@ -309,7 +309,7 @@ TEST_CASE("server: connections over max_connections are closed at once") {
   CHECK(h.server.open_connections() == 2);
 }
 
-TEST_CASE("server: idle client connections close after idle_timeout, peers stay") {
+TEST_CASE("server: idle client connections close after idle_timeout peers stay") {
   auto config = clark();
   config.limits.idle_timeout_ns = 10 * kNanosPerSecond;
   Harness h(config);
