@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every dependency from Debian 12 packages, then configures and builds herd.
+# Idempotent: run it again after a pull. Usage: scripts/install.sh [preset]  (default: release)
+set -euo pipefail
+
+preset="${1:-release}"
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build pkg-config git python3
+  libboost1.81-all-dev libboost-json1.81-dev
+  libspdlog-dev libsqlite3-dev sqlite3 libtomlplusplus-dev libcli11-dev libssl-dev openssl
+  catch2 libbenchmark-dev
+  qt6-base-dev qt6-charts-dev libgl-dev
+  xvfb xauth
+)
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install.sh: installing ${#missing[@]} Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install.sh: all Debian packages present"
+fi
+
+cmake --preset "$preset"
+cmake --build --preset "$preset" -j "$(nproc)"
+echo "install.sh: built build/$preset"

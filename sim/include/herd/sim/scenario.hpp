@@ -1,0 +1,161 @@
+#pragma once
+// A scenario: the whole experiment as plain data (DESIGN.md §3). Parsed from TOML by
+// scenario_file.hpp, overridden field by field with --set, and replayed exactly from its
+// seed. Durations are integer nanoseconds of virtual time.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "herd/core/time.hpp"
+
+namespace herd::sim {
+
+using core::Nanoseconds;
+
+// A latency (or other delay) distribution. Parameters not used by a kind are ignored.
+struct DelayDistribution {
+  enum class Kind { constant, uniform, normal, lognormal, exponential, pareto, empirical };
+  Kind kind = Kind::constant;
+  Nanoseconds value_ns = 0;     // constant
+  Nanoseconds min_ns = 0;       // uniform; also a floor for normal
+  Nanoseconds max_ns = 0;       // uniform
+  Nanoseconds mean_ns = 0;      // normal, exponential
+  Nanoseconds stddev_ns = 0;    // normal
+  Nanoseconds median_ns = 0;    // lognormal
+  double sigma = 0;             // lognormal shape
+  Nanoseconds scale_ns = 0;     // pareto x_m
+  double shape = 0;             // pareto alpha
+  std::vector<Nanoseconds> samples_ns;  // empirical: drawn uniformly
+  std::string source;           // empirical: the file it came from, for reports
+};
+
+[[nodiscard]] inline DelayDistribution constant_delay(Nanoseconds value_ns) {
+  DelayDistribution d;
+  d.value_ns = value_ns;
+  return d;
+}
+
+struct TopologySpec {
+  enum class Kind { explicit_edges, generated, file };
+  Kind kind = Kind::explicit_edges;
+  std::vector<std::string> servers;                          // explicit
+  std::vector<std::pair<std::string, std::string>> friends;  // explicit
+  std::string generator;  // line ring star grid tree complete erdos_renyi watts_strogatz
+                          // barabasi_albert random_regular
+  std::int64_t n = 0;
+  std::int64_t k = 0;        // watts_strogatz neighbours, tree arity
+  std::int64_t m = 0;        // barabasi_albert edges per new node
+  std::int64_t degree = 0;   // random_regular
+  std::int64_t rows = 0, cols = 0;  // grid
+  bool torus = false;
+  double p = 0;              // erdos_renyi, watts_strogatz
+  std::string path;          // file: .dot .gv .gml, anything else an edge list
+  bool ensure_connected = true;
+};
+
+struct LinkOverride {
+  std::string a, b;
+  bool both_directions = true;
+  DelayDistribution latency;
+};
+
+struct NetworkSpec {
+  DelayDistribution latency = constant_delay(1'000'000);  // 1 ms
+  DelayDistribution client_latency = constant_delay(0);
+  bool reorder = false;  // false: per-link FIFO like TCP
+  std::vector<LinkOverride> links;
+  // How long a server takes to re-establish a link after it becomes possible again.
+  Nanoseconds reconnect_ns = 0;
+};
+
+struct FaultSpec {
+  enum class Kind {
+    crash,          // servers stop; restart after duration (never, if duration is 0)
+    pause,          // servers stop processing; inputs wait; resumes after duration
+    partition,      // groups cut from each other (symmetric), heals after duration
+    one_way,        // messages from `from` to `to` are lost, heals after duration
+    clog,           // links between `from` and `to` hold messages until it ends
+    latency,        // links between `from` and `to` get a new latency for the duration
+    clock,          // per-server clock skew and drift from `at` on (duration ignored)
+  };
+  Kind kind = Kind::crash;
+  Nanoseconds at_ns = 0;
+  Nanoseconds duration_ns = 0;  // 0: permanent
+  std::vector<std::string> servers;               // crash, pause, clock
+  bool amnesia = true;                            // crash: restart without state
+  std::vector<std::vector<std::string>> groups;   // partition
+  std::vector<std::string> from, to;              // one_way, clog, latency
+  DelayDistribution latency;                      // latency
+  Nanoseconds skew_ns = 0;                        // clock
+  double drift_ppm = 0;                           // clock
+  std::string origin;  // "scenario" or "random" (from the random schedule), for reports
+};
+
+// A seeded random fault schedule ("swarm" testing): faults drawn within a budget.
+struct RandomFaultSpec {
+  bool enabled = false;
+  std::int64_t crashes = 0;
+  std::int64_t partitions = 0;
+  std::int64_t pauses = 0;
+  Nanoseconds start_ns = 0;
+  Nanoseconds end_ns = 0;         // 0: the workload's end
+  Nanoseconds max_duration_ns = 0;
+  std::int64_t max_down = 1;      // servers down at once, at most
+  bool amnesia = true;
+};
+
+struct ScriptedCommand {
+  Nanoseconds at_ns = 0;
+  std::string server;
+  std::string line;  // sent as-is, a newline appended
+};
+
+struct WorkloadSpec {
+  std::int64_t clients = 0;
+  enum class Attach { random, round_robin, sticky_random };
+  Attach attach = Attach::random;  // sticky_random: a fixed server per client
+  double iamat_per_s = 0;          // herd-wide Poisson rate
+  double whatsat_per_s = 0;
+  double whatsat_radius_km = 10;
+  int whatsat_bound = 5;
+  // Random waypoint mobility inside a bounding box (degrees).
+  double lat_min = 33.5, lat_max = 34.5, lng_min = -119.0, lng_max = -117.5;
+  double speed_mps = 1.5;
+  Nanoseconds start_ns = 0;
+  Nanoseconds end_ns = 0;  // 0: the scenario's duration
+  std::vector<ScriptedCommand> script;
+};
+
+struct Expectations {
+  std::optional<Nanoseconds> converge_within_ns;
+  std::optional<Nanoseconds> propagation_p99_ns;
+  std::optional<Nanoseconds> propagation_max_ns;
+  std::optional<std::int64_t> lost_updates;
+  std::optional<double> min_reach;
+  std::optional<std::int64_t> max_stale_reads;
+  std::optional<std::int64_t> max_ldh;
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::uint64_t seed = 1;
+  Nanoseconds duration_ns = 10 * core::kNanosPerSecond;
+  Nanoseconds epoch_ns = 1'700'000'000LL * core::kNanosPerSecond;  // virtual time 0
+  Nanoseconds sample_every_ns = core::kNanosPerSecond;             // staleness samples
+  std::string strategy = "flood";
+  TopologySpec topology;
+  NetworkSpec network;
+  std::vector<FaultSpec> faults;
+  RandomFaultSpec random_faults;
+  WorkloadSpec workload;
+  Expectations expect;
+  std::string places_db;  // empty: the built-in gazetteer
+  std::string source_text;  // the scenario file as read, stored with each run
+  std::string source_path;
+};
+
+}  // namespace herd::sim

@@ -1,0 +1,164 @@
+#pragma once
+// The deterministic virtual-time runtime: many core::Server instances on one thread, joined
+// by simulated links that carry the same protocol lines as TCP would. The simulation adds no
+// protocol logic; it decides only when bytes arrive, which links exist, and what clients send.
+//
+// Determinism: one seed; sub-seeds per link and for the workload and fault schedule; events
+// ordered by (time, sequence); no wall clock and no iteration over unordered containers that
+// reaches the output. The fingerprint folds the ordered event trace.
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "herd/core/server.hpp"
+#include "herd/sim/event_queue.hpp"
+#include "herd/sim/fingerprint.hpp"
+#include "herd/sim/herd_layout.hpp"
+#include "herd/sim/metrics.hpp"
+#include "herd/sim/prng.hpp"
+#include "herd/sim/scenario.hpp"
+#include "herd/sim/workload.hpp"
+
+namespace herd::places {
+class OfflineGazetteer;
+}
+
+namespace herd::sim {
+
+struct SimulationOptions {
+  bool keep_deliveries = true;                       // per-(update, server) rows
+  const places::OfflineGazetteer* places = nullptr;  // null: every WHATSAT gets ZERO_RESULTS
+  // Called now and then with the fraction of virtual time done (for progress on stderr).
+  std::function<void(double)> progress;
+};
+
+struct SimulationCounters {
+  std::uint64_t events = 0;
+  std::uint64_t peer_deliveries = 0;   // peer messages handed to a server
+  std::uint64_t peer_dropped = 0;      // lost in flight to a link or server going down
+  std::uint64_t client_commands = 0;
+  Nanoseconds simulated_ns = 0;
+};
+
+class Simulation {
+ public:
+  Simulation(const Scenario& scenario, HerdLayout layout, SimulationOptions options = {});
+  ~Simulation();
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  // Runs to the scenario's duration. Call once.
+  void run();
+
+  [[nodiscard]] std::uint64_t fingerprint() const noexcept { return fingerprint_.value(); }
+  [[nodiscard]] const SimulationCounters& counters() const noexcept { return counters_; }
+  [[nodiscard]] const MetricsRecorder& metrics() const noexcept { return metrics_; }
+  [[nodiscard]] const HerdLayout& layout() const noexcept { return layout_; }
+  [[nodiscard]] const std::vector<FaultSpec>& faults() const noexcept { return faults_; }
+  // The server as it is now (after run(): at the end); null while crashed.
+  [[nodiscard]] const core::Server* server(std::uint32_t index) const;
+
+ private:
+  struct Link {
+    std::uint32_t from = 0, to = 0;
+    core::PeerId peer_at_from = 0;
+    core::ConnId conn = 0;
+    std::uint64_t epoch = 0;
+    bool up = false;
+    bool reconnect_pending = false;
+    Nanoseconds last_arrival_ns = 0;
+    Nanoseconds clog_until_ns = 0;
+    const DelayDistribution* base_latency = nullptr;
+    const DelayDistribution* latency = nullptr;
+    Prng rng{0};
+  };
+  struct PausedInput {
+    EventKind kind;
+    std::uint32_t a;
+    std::uint64_t payload;
+  };
+  struct SimServer {
+    std::unique_ptr<core::Server> core;
+    bool up = true;
+    bool paused = false;
+    std::vector<std::uint32_t> out_links;  // by PeerId
+    std::vector<std::uint32_t> in_links;
+    Nanoseconds skew_ns = 0;
+    double drift_ppm = 0;
+    Nanoseconds drift_from_ns = 0;
+    std::deque<PausedInput> backlog;
+    std::optional<Nanoseconds> timer_at_ns;
+  };
+  struct InFlight {
+    core::SharedText bytes;
+    std::uint32_t link = 0;
+    std::uint64_t epoch = 0;
+  };
+  struct OpenRequest {
+    ClientCommand::Kind kind = ClientCommand::Kind::iamat;
+    bool answered = false;
+  };
+
+  void build_servers(const Scenario& scenario);
+  void build_links(const Scenario& scenario);
+  void schedule_faults(const Scenario& scenario);
+  [[nodiscard]] core::ServerConfig server_config(std::uint32_t index) const;
+  [[nodiscard]] core::Instant local_now(std::uint32_t server) const;
+
+  void dispatch(const Event& event);
+  void deliver_peer(std::uint32_t link, std::uint64_t slot);
+  void submit(ClientCommand command);
+  void deliver_client(std::uint64_t slot);
+  void on_timer(std::uint32_t server, Nanoseconds at_ns);
+  void drain(std::uint32_t server);
+  void send(std::uint32_t link, core::SharedText bytes);
+  void finish_request(core::ConnId conn);
+
+  void start_fault(std::size_t index);
+  void end_fault(std::size_t index);
+  void crash(std::uint32_t server);
+  void restart(std::uint32_t server, bool amnesia);
+  void resume(std::uint32_t server);
+  [[nodiscard]] bool blocked(std::uint32_t from, std::uint32_t to) const;
+  [[nodiscard]] bool should_be_up(const Link& link) const;
+  void reevaluate_links();
+  void reevaluate_link(std::uint32_t link);
+  void bring_up(std::uint32_t link);
+  void bring_down(std::uint32_t link);
+  std::vector<std::uint32_t> links_between(const std::vector<std::string>& a,
+                                           const std::vector<std::string>& b) const;
+
+  std::uint64_t store_in_flight(InFlight message);
+
+  Scenario scenario_;
+  HerdLayout layout_;
+  SimulationOptions options_;
+  EventQueue queue_;
+  Fingerprint fingerprint_;
+  SimulationCounters counters_;
+  MetricsRecorder metrics_;
+  Workload workload_;
+  Prng client_rng_;
+  std::vector<SimServer> servers_;
+  std::vector<Link> links_;
+  std::vector<FaultSpec> faults_;          // scenario faults, then random ones
+  std::vector<bool> fault_active_;
+  std::vector<std::vector<int>> cut_sides_;  // per partition/one_way fault, per server
+  std::vector<std::size_t> active_cuts_;     // in start order
+  std::vector<InFlight> in_flight_;
+  std::vector<std::uint64_t> free_slots_;
+  std::vector<ClientCommand> commands_;    // delivered or waiting, by slot
+  std::vector<std::uint64_t> free_commands_;
+  std::unordered_map<core::ConnId, OpenRequest> open_requests_;  // lookups only
+  core::ConnId next_conn_ = 1;
+  Nanoseconds now_ns_ = 0;
+  bool ran_ = false;
+};
+
+}  // namespace herd::sim

@@ -1,0 +1,599 @@
+#include "herd/sim/simulation.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+#include <utility>
+
+#include "herd/places/offline_gazetteer.hpp"
+#include "herd/sim/delay_sampler.hpp"
+#include "herd/sim/random_faults.hpp"
+
+namespace herd::sim {
+namespace {
+
+// Sub-seed streams of the scenario seed. Links use kLinkStream + link index.
+constexpr std::uint64_t kWorkloadStream = 1;
+constexpr std::uint64_t kFaultStream = 2;
+constexpr std::uint64_t kClientLatencyStream = 3;
+constexpr std::uint64_t kLinkStream = 1'000'000;
+
+constexpr Nanoseconds kForever = std::numeric_limits<Nanoseconds>::max();
+
+const char* const kNoPlaces =
+    "{\n   \"html_attributions\" : [],\n   \"results\" : [],\n   \"status\" : \"ZERO_RESULTS\"\n}";
+
+template <class... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
+
+}  // namespace
+
+Simulation::Simulation(const Scenario& scenario, HerdLayout layout, SimulationOptions options)
+    : scenario_(scenario),
+      layout_(std::move(layout)),
+      options_(std::move(options)),
+      metrics_(layout_.size(), options_.keep_deliveries),
+      workload_(scenario.workload, layout_.size(), derive_seed(scenario.seed, kWorkloadStream),
+                scenario.epoch_ns, scenario.duration_ns),
+      client_rng_(derive_seed(scenario.seed, kClientLatencyStream)) {
+  if (scenario_.strategy != "flood") {
+    throw std::invalid_argument("strategy '" + scenario_.strategy +
+                                "' is not available; this build knows: flood");
+  }
+  build_servers(scenario_);
+  build_links(scenario_);
+  schedule_faults(scenario_);
+}
+
+Simulation::~Simulation() = default;
+
+core::ServerConfig Simulation::server_config(std::uint32_t index) const {
+  core::ServerConfig config;
+  config.name = layout_.names[index];
+  for (auto friend_index : layout_.neighbours[index]) {
+    config.friends.push_back(layout_.names[friend_index]);
+  }
+  config.peer_secret = "sim";
+  config.log_traffic = false;
+  config.emit_observations = true;
+  config.limits.idle_timeout_ns = 0;  // simulated clients never idle on a connection
+  config.limits.max_connections = std::numeric_limits<std::size_t>::max();
+  return config;
+}
+
+void Simulation::build_servers(const Scenario&) {
+  servers_.resize(layout_.size());
+  for (std::uint32_t i = 0; i < layout_.size(); ++i) {
+    servers_[i].core = std::make_unique<core::Server>(server_config(i));
+  }
+}
+
+void Simulation::build_links(const Scenario& scenario) {
+  for (std::uint32_t from = 0; from < layout_.size(); ++from) {
+    const auto& friends = layout_.neighbours[from];
+    servers_[from].out_links.resize(friends.size());
+    for (core::PeerId peer = 0; peer < friends.size(); ++peer) {
+      auto index = static_cast<std::uint32_t>(links_.size());
+      Link link;
+      link.from = from;
+      link.to = friends[peer];
+      link.peer_at_from = peer;
+      link.base_latency = &scenario_.network.latency;
+      link.rng = Prng(derive_seed(scenario.seed, kLinkStream + index));
+      links_.push_back(link);
+      servers_[from].out_links[peer] = index;
+      servers_[link.to].in_links.push_back(index);
+    }
+  }
+  for (const auto& override_spec : scenario_.network.links) {
+    std::uint32_t a = layout_.index_of(override_spec.a);
+    std::uint32_t b = layout_.index_of(override_spec.b);
+    bool found = false;
+    for (auto& link : links_) {
+      bool forward = link.from == a && link.to == b;
+      bool backward = link.from == b && link.to == a;
+      if (forward || (backward && override_spec.both_directions)) {
+        link.base_latency = &override_spec.latency;
+        found = true;
+      }
+    }
+    if (!found) {
+      throw std::invalid_argument("network.links: " + override_spec.a + " and " +
+                                  override_spec.b + " are not friends");
+    }
+  }
+  for (auto& link : links_) link.latency = link.base_latency;
+}
+
+void Simulation::schedule_faults(const Scenario& scenario) {
+  faults_ = scenario.faults;
+  if (scenario.random_faults.enabled) {
+    Prng rng(derive_seed(scenario.seed, kFaultStream));
+    auto drawn = draw_random_faults(scenario.random_faults, layout_, scenario.workload,
+                                    scenario.duration_ns, rng);
+    faults_.insert(faults_.end(), drawn.begin(), drawn.end());
+  }
+  fault_active_.assign(faults_.size(), false);
+  cut_sides_.assign(faults_.size(), {});
+  for (std::size_t i = 0; i < faults_.size(); ++i) {
+    const FaultSpec& f = faults_[i];
+    if (f.kind == FaultSpec::Kind::partition) {
+      cut_sides_[i].assign(layout_.size(), -1);
+      for (std::size_t g = 0; g < f.groups.size(); ++g) {
+        for (const auto& name : f.groups[g]) cut_sides_[i][layout_.index_of(name)] = static_cast<int>(g);
+      }
+    } else if (f.kind == FaultSpec::Kind::one_way) {
+      cut_sides_[i].assign(layout_.size(), 0);
+      for (const auto& name : f.from) cut_sides_[i][layout_.index_of(name)] |= 1;
+      for (const auto& name : f.to) cut_sides_[i][layout_.index_of(name)] |= 2;
+    }
+  }
+  for (std::size_t i = 0; i < faults_.size(); ++i) {
+    // Validate names now, so a bad fault fails before the run rather than halfway.
+    for (const auto& name : faults_[i].servers) (void)layout_.index_of(name);
+    for (const auto& group : faults_[i].groups) {
+      for (const auto& name : group) (void)layout_.index_of(name);
+    }
+    for (const auto& name : faults_[i].from) (void)layout_.index_of(name);
+    for (const auto& name : faults_[i].to) (void)layout_.index_of(name);
+  }
+}
+
+const core::Server* Simulation::server(std::uint32_t index) const {
+  const SimServer& s = servers_.at(index);
+  return s.up ? s.core.get() : nullptr;
+}
+
+core::Instant Simulation::local_now(std::uint32_t server) const {
+  const SimServer& s = servers_[server];
+  Nanoseconds drift = 0;
+  if (s.drift_ppm != 0) {
+    drift = static_cast<Nanoseconds>(static_cast<double>(now_ns_ - s.drift_from_ns) * s.drift_ppm /
+                                     1e6);
+  }
+  return core::Instant{scenario_.epoch_ns + now_ns_ + s.skew_ns + drift};
+}
+
+// --- the run loop --------------------------------------------------------------------------
+
+void Simulation::run() {
+  if (ran_) throw std::logic_error("Simulation::run called twice");
+  ran_ = true;
+  // Every link starts connected; greetings flow at time 0 like a herd starting up.
+  for (std::uint32_t i = 0; i < links_.size(); ++i) bring_up(i);
+  for (std::size_t i = 0; i < faults_.size(); ++i) {
+    queue_.push(faults_[i].at_ns, EventKind::fault_start, 0, i);
+  }
+  if (auto t = workload_.first_iamat()) queue_.push(*t, EventKind::iamat);
+  if (auto t = workload_.first_whatsat()) queue_.push(*t, EventKind::whatsat);
+  for (std::size_t i = 0; i < scenario_.workload.script.size(); ++i) {
+    const auto& line = scenario_.workload.script[i];
+    (void)layout_.index_of(line.server);
+    queue_.push(line.at_ns, EventKind::scripted, 0, i);
+  }
+  if (scenario_.sample_every_ns > 0) queue_.push(0, EventKind::sample);
+
+  const Nanoseconds end = scenario_.duration_ns;
+  const Nanoseconds progress_step = std::max<Nanoseconds>(1, end / 100);
+  Nanoseconds next_progress = progress_step;
+  while (!queue_.empty() && queue_.top().at_ns <= end) {
+    Event event = queue_.pop();
+    now_ns_ = event.at_ns;
+    ++counters_.events;
+    fingerprint_.add(static_cast<std::uint64_t>(event.at_ns));
+    fingerprint_.add((static_cast<std::uint64_t>(event.kind) << 32) | event.a);
+    dispatch(event);
+    if (options_.progress && now_ns_ >= next_progress) {
+      options_.progress(static_cast<double>(now_ns_) / static_cast<double>(end));
+      next_progress = now_ns_ + progress_step;
+    }
+  }
+  now_ns_ = end;
+  counters_.simulated_ns = end;
+  metrics_.sample_staleness(end);
+}
+
+void Simulation::dispatch(const Event& event) {
+  switch (event.kind) {
+    case EventKind::deliver_peer: deliver_peer(event.a, event.payload); break;
+    case EventKind::deliver_client: deliver_client(event.payload); break;
+    case EventKind::server_timer: on_timer(event.a, event.at_ns); break;
+    case EventKind::link_up:
+      links_[event.a].reconnect_pending = false;
+      if (!links_[event.a].up && should_be_up(links_[event.a])) bring_up(event.a);
+      break;
+    case EventKind::fault_start: start_fault(event.payload); break;
+    case EventKind::fault_end: end_fault(event.payload); break;
+    case EventKind::iamat:
+      submit(workload_.make_iamat(now_ns_));
+      if (auto next = workload_.next_iamat(now_ns_)) queue_.push(*next, EventKind::iamat);
+      break;
+    case EventKind::whatsat:
+      if (auto command = workload_.make_whatsat(now_ns_)) submit(std::move(*command));
+      if (auto next = workload_.next_whatsat(now_ns_)) queue_.push(*next, EventKind::whatsat);
+      break;
+    case EventKind::scripted: {
+      const ScriptedCommand& line = scenario_.workload.script[event.payload];
+      submit(ClientCommand{ClientCommand::Kind::script, layout_.index_of(line.server), line.line});
+      break;
+    }
+    case EventKind::sample:
+      metrics_.sample_staleness(now_ns_);
+      queue_.push(now_ns_ + scenario_.sample_every_ns, EventKind::sample);
+      break;
+  }
+}
+
+// A client command travels to its server with the client latency, then is sent the way a
+// grader sends it: connect, one line, half-close.
+void Simulation::submit(ClientCommand command) {
+  ++counters_.client_commands;
+  fingerprint_.add_bytes(command.line);
+  Nanoseconds delay = sample_delay(scenario_.network.client_latency, client_rng_);
+  std::uint64_t slot;
+  if (!free_commands_.empty()) {
+    slot = free_commands_.back();
+    free_commands_.pop_back();
+    commands_[slot] = std::move(command);
+  } else {
+    slot = commands_.size();
+    commands_.push_back(std::move(command));
+  }
+  queue_.push(now_ns_ + delay, EventKind::deliver_client, commands_[slot].server, slot);
+}
+
+void Simulation::deliver_client(std::uint64_t slot) {
+  const std::uint32_t server = commands_[slot].server;
+  SimServer& s = servers_[server];
+  if (!s.up) {
+    metrics_.on_request(false);
+    free_commands_.push_back(slot);
+    return;
+  }
+  if (s.paused) {
+    s.backlog.push_back(PausedInput{EventKind::deliver_client, server, slot});
+    return;
+  }
+  core::ConnId conn = next_conn_++;
+  ClientCommand& command = commands_[slot];
+  open_requests_.emplace(conn, OpenRequest{command.kind, false});
+  command.line.push_back('\n');
+  core::Instant now = local_now(server);
+  s.core->handle_conn_open(now, conn);
+  s.core->handle_conn_bytes(now, conn, command.line);
+  s.core->handle_conn_eof(now, conn);
+  free_commands_.push_back(slot);
+  drain(server);
+}
+
+void Simulation::finish_request(core::ConnId conn) {
+  auto it = open_requests_.find(conn);
+  if (it == open_requests_.end()) return;
+  metrics_.on_request(it->second.answered);
+  open_requests_.erase(it);
+}
+
+void Simulation::deliver_peer(std::uint32_t link_index, std::uint64_t slot) {
+  InFlight message = std::move(in_flight_[slot]);
+  in_flight_[slot].bytes.reset();
+  free_slots_.push_back(slot);
+  Link& link = links_[link_index];
+  if (!link.up || link.epoch != message.epoch) {
+    ++counters_.peer_dropped;
+    return;
+  }
+  SimServer& dst = servers_[link.to];
+  if (dst.paused) {
+    // Bytes wait in the paused process's socket buffer, in order.
+    std::uint64_t kept = store_in_flight(std::move(message));
+    dst.backlog.push_back(PausedInput{EventKind::deliver_peer, link_index, kept});
+    return;
+  }
+  ++counters_.peer_deliveries;
+  fingerprint_.add_bytes(*message.bytes);
+  dst.core->handle_conn_bytes(local_now(link.to), link.conn, *message.bytes);
+  drain(link.to);
+}
+
+std::uint64_t Simulation::store_in_flight(InFlight message) {
+  if (!free_slots_.empty()) {
+    std::uint64_t slot = free_slots_.back();
+    free_slots_.pop_back();
+    in_flight_[slot] = std::move(message);
+    return slot;
+  }
+  in_flight_.push_back(std::move(message));
+  return in_flight_.size() - 1;
+}
+
+void Simulation::send(std::uint32_t link_index, core::SharedText bytes) {
+  Link& link = links_[link_index];
+  if (!link.up) {
+    ++counters_.peer_dropped;
+    return;
+  }
+  Nanoseconds arrival = now_ns_ + sample_delay(*link.latency, link.rng);
+  if (!scenario_.network.reorder) arrival = std::max(arrival, link.last_arrival_ns);
+  arrival = std::max(arrival, link.clog_until_ns);
+  link.last_arrival_ns = std::max(link.last_arrival_ns, arrival);
+  std::uint64_t slot = store_in_flight(InFlight{std::move(bytes), link_index, link.epoch});
+  queue_.push(arrival, EventKind::deliver_peer, link_index, slot);
+}
+
+void Simulation::on_timer(std::uint32_t server, Nanoseconds at_ns) {
+  SimServer& s = servers_[server];
+  if (!s.up || s.timer_at_ns != at_ns) return;  // superseded or crashed
+  if (s.paused) return;  // resume() drains and re-arms
+  s.timer_at_ns.reset();
+  s.core->handle_timeout(local_now(server));
+  drain(server);
+}
+
+// Hands everything the server produced to the network, the clients and the recorder.
+void Simulation::drain(std::uint32_t server) {
+  SimServer& s = servers_[server];
+  while (auto output = s.core->poll_output()) {
+    std::visit(
+        Overloaded{
+            [&](core::SendToPeer& out) { send(s.out_links[out.peer], std::move(out.bytes)); },
+            [&](core::SendToConn& out) {
+              auto it = open_requests_.find(out.conn);
+              if (it == open_requests_.end()) return;
+              it->second.answered = true;
+              if (it->second.kind == ClientCommand::Kind::whatsat &&
+                  out.bytes.compare(0, 2, "? ") == 0) {
+                metrics_.on_unknown_read();
+              }
+            },
+            [&](core::CloseConn& out) {
+              if (!open_requests_.count(out.conn)) return;  // a peer link: left to faults
+              s.core->handle_conn_closed(local_now(server), out.conn);
+              finish_request(out.conn);
+            },
+            [&](core::QueryPlaces& out) {
+              std::string json = kNoPlaces;
+              if (options_.places) {
+                json = options_.places->nearby_json(places::NearbyQuery{
+                    out.lat_deg, out.lng_deg, out.radius_m, out.limit});
+              }
+              s.core->handle_places_result(local_now(server), out.request,
+                                           core::PlacesResult{std::move(json)});
+            },
+            [&](core::LogRecord&) {},
+            [&](core::Observation& out) {
+              switch (out.kind) {
+                case core::ObservationKind::update_accepted:
+                  metrics_.on_accepted(now_ns_, server, out.update);
+                  break;
+                case core::ObservationKind::update_applied:
+                  metrics_.on_applied(now_ns_, server, out.update, out.hops);
+                  break;
+                case core::ObservationKind::update_ignored:
+                  metrics_.on_ignored(now_ns_, server, out.update);
+                  break;
+                case core::ObservationKind::read_answered:
+                  metrics_.on_read(now_ns_, server, out.update);
+                  break;
+              }
+            },
+        },
+        *output);
+  }
+  if (auto deadline = s.core->poll_timeout()) {
+    Nanoseconds at = now_ns_ + std::max<Nanoseconds>(0, deadline->ns - local_now(server).ns);
+    if (!s.timer_at_ns || at < *s.timer_at_ns) {
+      s.timer_at_ns = at;
+      queue_.push(at, EventKind::server_timer, server);
+    }
+  }
+}
+
+// --- links ---------------------------------------------------------------------------------
+
+bool Simulation::should_be_up(const Link& link) const {
+  return servers_[link.from].up && servers_[link.to].up && !blocked(link.from, link.to);
+}
+
+bool Simulation::blocked(std::uint32_t from, std::uint32_t to) const {
+  for (std::size_t i : active_cuts_) {
+    const FaultSpec& f = faults_[i];
+    const auto& side = cut_sides_[i];
+    if (f.kind == FaultSpec::Kind::partition) {
+      // Servers named in no group (-1) are outside the partition and reach everyone.
+      if (side[from] >= 0 && side[to] >= 0 && side[from] != side[to]) return true;
+    } else if (side[from] & 1 && side[to] & 2) {  // one_way: bit 1 = from, bit 2 = to
+      return true;
+    }
+  }
+  return false;
+}
+
+void Simulation::reevaluate_link(std::uint32_t index) {
+  Link& link = links_[index];
+  bool should = should_be_up(link);
+  if (link.up && !should) {
+    bring_down(index);
+  } else if (!link.up && should && !link.reconnect_pending) {
+    link.reconnect_pending = true;
+    queue_.push(now_ns_ + scenario_.network.reconnect_ns, EventKind::link_up, index);
+  }
+}
+
+void Simulation::reevaluate_links() {
+  for (std::uint32_t i = 0; i < links_.size(); ++i) reevaluate_link(i);
+}
+
+void Simulation::bring_up(std::uint32_t index) {
+  Link& link = links_[index];
+  link.up = true;
+  ++link.epoch;
+  link.conn = next_conn_++;
+  link.last_arrival_ns = now_ns_;
+  servers_[link.to].core->handle_conn_open(local_now(link.to), link.conn);
+  drain(link.to);
+  servers_[link.from].core->handle_peer_up(local_now(link.from), link.peer_at_from);
+  drain(link.from);
+}
+
+void Simulation::bring_down(std::uint32_t index) {
+  Link& link = links_[index];
+  link.up = false;
+  ++link.epoch;
+  if (servers_[link.from].up) {
+    servers_[link.from].core->handle_peer_down(local_now(link.from), link.peer_at_from);
+    drain(link.from);
+  }
+  if (servers_[link.to].up) {
+    servers_[link.to].core->handle_conn_closed(local_now(link.to), link.conn);
+    drain(link.to);
+  }
+}
+
+std::vector<std::uint32_t> Simulation::links_between(const std::vector<std::string>& a,
+                                                     const std::vector<std::string>& b) const {
+  std::vector<bool> in_a(layout_.size(), false), in_b(layout_.size(), false);
+  for (const auto& name : a) in_a[layout_.index_of(name)] = true;
+  for (const auto& name : b) in_b[layout_.index_of(name)] = true;
+  std::vector<std::uint32_t> result;
+  for (std::uint32_t i = 0; i < links_.size(); ++i) {
+    const Link& link = links_[i];
+    if ((in_a[link.from] && in_b[link.to]) || (in_b[link.from] && in_a[link.to])) {
+      result.push_back(i);
+    }
+  }
+  return result;
+}
+
+// --- faults --------------------------------------------------------------------------------
+
+void Simulation::start_fault(std::size_t index) {
+  FaultSpec& f = faults_[index];
+  fault_active_[index] = true;
+  fingerprint_.add(0xfa017000ULL + index);
+  using Kind = FaultSpec::Kind;
+  switch (f.kind) {
+    case Kind::crash:
+      for (const auto& name : f.servers) crash(layout_.index_of(name));
+      break;
+    case Kind::pause:
+      for (const auto& name : f.servers) servers_[layout_.index_of(name)].paused = true;
+      break;
+    case Kind::partition:
+    case Kind::one_way:
+      active_cuts_.push_back(index);
+      reevaluate_links();
+      break;
+    case Kind::clog: {
+      Nanoseconds until = f.duration_ns > 0 ? now_ns_ + f.duration_ns : kForever;
+      for (auto link : links_between(f.from, f.to)) {
+        links_[link].clog_until_ns = std::max(links_[link].clog_until_ns, until);
+      }
+      break;
+    }
+    case Kind::latency:
+      for (auto link : links_between(f.from, f.to)) links_[link].latency = &f.latency;
+      break;
+    case Kind::clock:
+      for (const auto& name : f.servers) {
+        SimServer& s = servers_[layout_.index_of(name)];
+        s.skew_ns = f.skew_ns;
+        s.drift_ppm = f.drift_ppm;
+        s.drift_from_ns = now_ns_;
+      }
+      break;
+  }
+  if (f.duration_ns > 0 && f.kind != Kind::clock) {
+    queue_.push(now_ns_ + f.duration_ns, EventKind::fault_end, 0, index);
+  }
+}
+
+void Simulation::end_fault(std::size_t index) {
+  FaultSpec& f = faults_[index];
+  fault_active_[index] = false;
+  fingerprint_.add(0xfa01e000ULL + index);
+  using Kind = FaultSpec::Kind;
+  switch (f.kind) {
+    case Kind::crash:
+      for (const auto& name : f.servers) restart(layout_.index_of(name), f.amnesia);
+      break;
+    case Kind::pause:
+      for (const auto& name : f.servers) resume(layout_.index_of(name));
+      break;
+    case Kind::partition:
+    case Kind::one_way:
+      active_cuts_.erase(std::find(active_cuts_.begin(), active_cuts_.end(), index));
+      reevaluate_links();
+      break;
+    case Kind::clog:
+      for (auto link : links_between(f.from, f.to)) links_[link].clog_until_ns = 0;
+      break;
+    case Kind::latency:
+      for (auto link : links_between(f.from, f.to)) {
+        links_[link].latency = links_[link].base_latency;
+      }
+      break;
+    case Kind::clock:
+      break;
+  }
+  metrics_.on_heal(now_ns_);
+}
+
+void Simulation::crash(std::uint32_t server) {
+  SimServer& s = servers_[server];
+  if (!s.up) return;
+  for (auto link : s.out_links) {
+    if (links_[link].up) bring_down(link);
+  }
+  for (auto link : s.in_links) {
+    if (links_[link].up) bring_down(link);
+  }
+  s.up = false;
+  s.paused = false;
+  s.timer_at_ns.reset();
+  // Commands and bytes waiting in a paused process die with it.
+  for (const auto& input : s.backlog) {
+    if (input.kind == EventKind::deliver_client) {
+      metrics_.on_request(false);
+      free_commands_.push_back(input.payload);
+    } else {
+      in_flight_[input.payload].bytes.reset();
+      free_slots_.push_back(input.payload);
+    }
+  }
+  s.backlog.clear();
+  metrics_.on_server_down(now_ns_, server);
+}
+
+void Simulation::restart(std::uint32_t server, bool amnesia) {
+  SimServer& s = servers_[server];
+  if (s.up) return;
+  if (amnesia) s.core = std::make_unique<core::Server>(server_config(server));
+  s.up = true;
+  metrics_.on_server_up(now_ns_, server, amnesia);
+  for (auto link : s.out_links) reevaluate_link(link);
+  for (auto link : s.in_links) reevaluate_link(link);
+}
+
+void Simulation::resume(std::uint32_t server) {
+  SimServer& s = servers_[server];
+  if (!s.up || !s.paused) return;
+  s.paused = false;
+  std::deque<PausedInput> backlog;
+  backlog.swap(s.backlog);
+  for (const auto& input : backlog) {
+    if (input.kind == EventKind::deliver_client) {
+      deliver_client(input.payload);
+    } else {
+      deliver_peer(input.a, input.payload);
+    }
+  }
+  s.timer_at_ns.reset();
+  s.core->handle_timeout(local_now(server));
+  drain(server);
+}
+
+}  // namespace herd::sim

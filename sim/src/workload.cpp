@@ -1,0 +1,146 @@
+#include "herd/sim/workload.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numbers>
+
+#include "herd/core/codec.hpp"
+#include "herd/sim/delay_sampler.hpp"
+
+namespace herd::sim {
+namespace {
+constexpr double kMetresPerDegree = 111'320.0;
+}
+
+Workload::Workload(const WorkloadSpec& spec, std::uint32_t servers, std::uint64_t seed,
+                   Nanoseconds epoch_ns, Nanoseconds duration_ns)
+    : spec_(spec),
+      servers_(servers),
+      epoch_ns_(epoch_ns),
+      end_ns_(spec.end_ns > 0 ? std::min(spec.end_ns, duration_ns) : duration_ns),
+      rng_(seed) {
+  auto count = static_cast<std::size_t>(std::max<std::int64_t>(0, spec.clients));
+  clients_.resize(count);
+  names_.reserve(count);
+  int width = 1;
+  for (std::size_t n = count > 0 ? count - 1 : 0; n >= 10; n /= 10) ++width;
+  for (std::size_t i = 0; i < count; ++i) {
+    std::string digits = std::to_string(i);
+    names_.push_back("c" + std::string(static_cast<std::size_t>(width) - std::min<std::size_t>(digits.size(), width), '0') + digits);
+    Client& c = clients_[i];
+    c.lat = spec_.lat_min + rng_.uniform_double() * (spec_.lat_max - spec_.lat_min);
+    c.lng = spec_.lng_min + rng_.uniform_double() * (spec_.lng_max - spec_.lng_min);
+    c.home = servers_ ? static_cast<std::uint32_t>(rng_.uniform_u64(servers_)) : 0;
+    pick_target(c);
+  }
+}
+
+std::string Workload::format_timestamp(Nanoseconds posix_ns) {
+  char text[48];
+  const char* sign = posix_ns < 0 ? "-" : "";
+  auto magnitude = posix_ns < 0 ? -posix_ns : posix_ns;
+  std::snprintf(text, sizeof text, "%s%lld.%09lld", sign,
+                static_cast<long long>(magnitude / core::kNanosPerSecond),
+                static_cast<long long>(magnitude % core::kNanosPerSecond));
+  return text;
+}
+
+std::optional<Nanoseconds> Workload::next_after(Nanoseconds now_ns, double rate_per_s) {
+  if (rate_per_s <= 0 || clients_.empty() || servers_ == 0) return std::nullopt;
+  auto gap = static_cast<Nanoseconds>(exponential(rng_, 1e9 / rate_per_s));
+  Nanoseconds next = now_ns + std::max<Nanoseconds>(1, gap);
+  if (next >= end_ns_) return std::nullopt;
+  return next;
+}
+
+std::optional<Nanoseconds> Workload::first_iamat() {
+  return next_after(spec_.start_ns, spec_.iamat_per_s);
+}
+std::optional<Nanoseconds> Workload::first_whatsat() {
+  return next_after(spec_.start_ns, spec_.whatsat_per_s);
+}
+std::optional<Nanoseconds> Workload::next_iamat(Nanoseconds now_ns) {
+  return next_after(now_ns, spec_.iamat_per_s);
+}
+std::optional<Nanoseconds> Workload::next_whatsat(Nanoseconds now_ns) {
+  return next_after(now_ns, spec_.whatsat_per_s);
+}
+
+std::uint32_t Workload::pick_server(std::uint32_t client) {
+  switch (spec_.attach) {
+    case WorkloadSpec::Attach::sticky_random: return clients_[client].home;
+    case WorkloadSpec::Attach::round_robin:
+      return static_cast<std::uint32_t>(round_robin_++ % servers_);
+    case WorkloadSpec::Attach::random: break;
+  }
+  return static_cast<std::uint32_t>(rng_.uniform_u64(servers_));
+}
+
+void Workload::pick_target(Client& c) {
+  c.target_lat = spec_.lat_min + rng_.uniform_double() * (spec_.lat_max - spec_.lat_min);
+  c.target_lng = spec_.lng_min + rng_.uniform_double() * (spec_.lng_max - spec_.lng_min);
+}
+
+// Random waypoint: walk toward the target at constant speed; on arrival pick a new one and
+// keep walking with the time left. A bounded number of legs per call keeps a long gap with
+// a tiny box from looping for ever.
+void Workload::move(Client& c, Nanoseconds now_ns) {
+  double budget_m = spec_.speed_mps * static_cast<double>(now_ns - c.at_ns) / 1e9;
+  c.at_ns = now_ns;
+  for (int leg = 0; leg < 64 && budget_m > 0; ++leg) {
+    double cos_lat = std::cos(c.lat * std::numbers::pi / 180.0);
+    double dy_m = (c.target_lat - c.lat) * kMetresPerDegree;
+    double dx_m = (c.target_lng - c.lng) * kMetresPerDegree * cos_lat;
+    double distance_m = std::hypot(dx_m, dy_m);
+    if (distance_m <= budget_m) {
+      c.lat = c.target_lat;
+      c.lng = c.target_lng;
+      budget_m -= distance_m;
+      pick_target(c);
+      continue;
+    }
+    double f = budget_m / distance_m;
+    c.lat += (c.target_lat - c.lat) * f;
+    c.lng += (c.target_lng - c.lng) * f;
+    budget_m = 0;
+  }
+}
+
+ClientCommand Workload::make_iamat(Nanoseconds now_ns) {
+  auto client = static_cast<std::uint32_t>(rng_.uniform_u64(clients_.size()));
+  Client& c = clients_[client];
+  move(c, now_ns);
+  if (!c.reported) {
+    c.reported = true;
+    reported_.push_back(client);
+  }
+  char coords[64];
+  std::snprintf(coords, sizeof coords, "%+.6f%+.6f", std::clamp(c.lat, -90.0, 90.0),
+                std::clamp(c.lng, -180.0, 180.0));
+  ClientCommand command;
+  command.kind = ClientCommand::Kind::iamat;
+  command.server = pick_server(client);
+  command.line = "IAMAT " + names_[client] + " " + coords + " " +
+                 format_timestamp(epoch_ns_ + now_ns);
+  return command;
+}
+
+std::optional<ClientCommand> Workload::make_whatsat(Nanoseconds /*now_ns*/) {
+  if (reported_.empty()) return std::nullopt;
+  std::uint32_t client = reported_[rng_.uniform_u64(reported_.size())];
+  // Fixed notation without trailing zeros: "%g" would write 1e-05, which is not a radius.
+  char radius[64];
+  std::snprintf(radius, sizeof radius, "%.6f", spec_.whatsat_radius_km);
+  std::string radius_text = radius;
+  radius_text.erase(radius_text.find_last_not_of('0') + 1);
+  if (radius_text.back() == '.') radius_text.pop_back();
+  std::string tail = " " + radius_text + " " + std::to_string(spec_.whatsat_bound);
+  ClientCommand command;
+  command.kind = ClientCommand::Kind::whatsat;
+  command.server = pick_server(client);
+  command.line = "WHATSAT " + names_[client] + tail;
+  return command;
+}
+
+}  // namespace herd::sim
