@@ -1,0 +1,80 @@
+#pragma once
+// Results in SQLite (DESIGN.md §5): one database holds many runs, sim and live alike, so
+// runs can be compared with sqlite3 or pandas. Each run is written in one transaction: a
+// failed run (full disk, crash, bad input) leaves no rows behind. docs/results-schema.md
+// documents every table; kSchemaVersion changes when a column does.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "herd/sim/herd_layout.hpp"
+#include "herd/sim/metrics.hpp"
+#include "herd/sim/scenario.hpp"
+
+struct sqlite3;
+
+namespace herd::sim {
+
+inline constexpr int kSchemaVersion = 1;
+
+struct ResultsError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Everything a run is stored with besides its metrics.
+struct RunRecord {
+  std::string backend = "sim";  // "sim" or "live"
+  std::string herd_version;
+  std::string recorded_at;      // wall-clock ISO 8601, metadata only
+  std::vector<std::string> overrides;
+  std::optional<std::uint64_t> fingerprint;
+  double wall_seconds = 0;
+  std::uint64_t events = 0;
+  std::uint64_t peer_deliveries = 0;
+  std::uint64_t peer_dropped = 0;
+  std::uint64_t client_commands = 0;
+};
+
+struct RunRow {
+  std::int64_t run_id = 0;
+  std::string scenario;
+  std::uint64_t seed = 0;
+  std::string backend;
+  std::string fingerprint;
+  std::string recorded_at;
+  std::vector<std::pair<std::string, double>> summary;  // sorted by metric name
+};
+
+// The summary table's (metric, value) pairs for a run, in a fixed order.
+[[nodiscard]] std::vector<std::pair<std::string, double>> summary_metrics(const Summary& s);
+
+class ResultsDb {
+ public:
+  // Opens or creates the database and its schema; the folder must exist. Throws
+  // ResultsError naming the path and SQLite's reason.
+  explicit ResultsDb(const std::filesystem::path& path);
+  ~ResultsDb();
+  ResultsDb(const ResultsDb&) = delete;
+  ResultsDb& operator=(const ResultsDb&) = delete;
+
+  // Stores one run; returns its run_id. All or nothing.
+  std::int64_t store_run(const Scenario& scenario, const HerdLayout& layout,
+                         const std::vector<FaultSpec>& faults, const MetricsRecorder& metrics,
+                         const RunRecord& record);
+
+  [[nodiscard]] std::vector<RunRow> runs() const;
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  void exec(const char* sql) const;
+  std::filesystem::path path_;
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace herd::sim

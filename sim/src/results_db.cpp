@@ -1,0 +1,382 @@
+#include "herd/sim/results_db.hpp"
+
+#include <sqlite3.h>
+
+#include <cinttypes>
+#include <cstdio>
+
+namespace herd::sim {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+  run_id INTEGER PRIMARY KEY,
+  scenario TEXT NOT NULL,
+  scenario_path TEXT,
+  scenario_text TEXT NOT NULL,
+  overrides TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  backend TEXT NOT NULL CHECK (backend IN ('sim', 'live')),
+  strategy TEXT NOT NULL,
+  fingerprint TEXT,
+  herd_version TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  duration_ns INTEGER NOT NULL,
+  wall_seconds REAL NOT NULL,
+  events INTEGER NOT NULL,
+  servers INTEGER NOT NULL,
+  friend_edges INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS servers (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  server_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  degree INTEGER NOT NULL,
+  PRIMARY KEY (run_id, server_id)
+);
+CREATE TABLE IF NOT EXISTS friends (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  a INTEGER NOT NULL,
+  b INTEGER NOT NULL,
+  PRIMARY KEY (run_id, a, b)
+);
+CREATE TABLE IF NOT EXISTS faults (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  fault_id INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  at_ns INTEGER NOT NULL,
+  duration_ns INTEGER NOT NULL,
+  servers TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  PRIMARY KEY (run_id, fault_id)
+);
+CREATE TABLE IF NOT EXISTS updates (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  update_id INTEGER NOT NULL,
+  client TEXT NOT NULL,
+  origin INTEGER NOT NULL,
+  accepted_ns INTEGER NOT NULL,
+  at_line TEXT NOT NULL,
+  holders INTEGER NOT NULL,
+  ldh INTEGER NOT NULL,
+  messages INTEGER NOT NULL,
+  PRIMARY KEY (run_id, update_id)
+);
+CREATE TABLE IF NOT EXISTS applies (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  update_id INTEGER NOT NULL,
+  server_id INTEGER NOT NULL,
+  at_ns INTEGER NOT NULL,
+  delay_ns INTEGER NOT NULL,
+  hops INTEGER NOT NULL,
+  direct INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS applies_by_update ON applies (run_id, update_id);
+CREATE TABLE IF NOT EXISTS reads (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  at_ns INTEGER NOT NULL,
+  server_id INTEGER NOT NULL,
+  client TEXT NOT NULL,
+  update_id INTEGER,
+  stale INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS staleness (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  at_ns INTEGER NOT NULL,
+  server_id INTEGER NOT NULL,
+  stale_clients INTEGER NOT NULL,
+  max_ns INTEGER NOT NULL,
+  mean_ns INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS staleness_by_server ON staleness (run_id, server_id, at_ns);
+CREATE TABLE IF NOT EXISTS traffic (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  counter TEXT NOT NULL,
+  value INTEGER NOT NULL,
+  PRIMARY KEY (run_id, counter)
+);
+CREATE TABLE IF NOT EXISTS summary (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  metric TEXT NOT NULL,
+  value REAL,
+  PRIMARY KEY (run_id, metric)
+);
+)sql";
+
+std::string hex64(std::uint64_t v) {
+  char text[24];
+  std::snprintf(text, sizeof text, "%016" PRIx64, v);
+  return text;
+}
+
+const char* fault_kind(FaultSpec::Kind kind) {
+  switch (kind) {
+    case FaultSpec::Kind::crash: return "crash";
+    case FaultSpec::Kind::pause: return "pause";
+    case FaultSpec::Kind::partition: return "partition";
+    case FaultSpec::Kind::one_way: return "one_way";
+    case FaultSpec::Kind::clog: return "clog";
+    case FaultSpec::Kind::latency: return "latency";
+    case FaultSpec::Kind::clock: return "clock";
+  }
+  return "unknown";
+}
+
+std::string join(const std::vector<std::string>& names, const char* sep = ",") {
+  std::string out;
+  for (const auto& n : names) {
+    if (!out.empty()) out += sep;
+    out += n;
+  }
+  return out;
+}
+
+// Who a fault touches, readably: "a,b" or "a,b|c,d" for groups or from|to.
+std::string fault_servers(const FaultSpec& f) {
+  if (!f.groups.empty()) {
+    std::vector<std::string> groups;
+    for (const auto& g : f.groups) groups.push_back(join(g));
+    return join(groups, "|");
+  }
+  if (!f.from.empty() || !f.to.empty()) return join(f.from) + "|" + join(f.to);
+  return join(f.servers);
+}
+
+// One prepared statement, reset after every step; errors name the database.
+class Statement {
+ public:
+  Statement(sqlite3* db, const std::filesystem::path& path, const char* sql) : db_(db), path_(path) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) fail("prepare");
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int i, std::int64_t v) { return check(sqlite3_bind_int64(stmt_, i, v)); }
+  Statement& bind(int i, std::uint64_t v) { return bind(i, static_cast<std::int64_t>(v)); }
+  Statement& bind(int i, std::uint32_t v) { return bind(i, static_cast<std::int64_t>(v)); }
+  Statement& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
+  Statement& bind(int i, double v) { return check(sqlite3_bind_double(stmt_, i, v)); }
+  Statement& bind(int i, const std::string& v) {
+    return check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+  }
+  Statement& bind_null(int i) { return check(sqlite3_bind_null(stmt_, i)); }
+  void run() {
+    if (sqlite3_step(stmt_) != SQLITE_DONE) fail("write");
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  bool next_row() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE) fail("read");
+    return false;
+  }
+  sqlite3_stmt* get() const { return stmt_; }
+
+ private:
+  Statement& check(int rc) {
+    if (rc != SQLITE_OK) fail("bind");
+    return *this;
+  }
+  [[noreturn]] void fail(const char* what) {
+    throw ResultsError(path_.string() + ": cannot " + what + ": " + sqlite3_errmsg(db_));
+  }
+  sqlite3* db_;
+  const std::filesystem::path& path_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+std::string column_text(sqlite3_stmt* stmt, int i) {
+  auto* text = sqlite3_column_text(stmt, i);
+  return text ? reinterpret_cast<const char*>(text) : "";
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, double>> summary_metrics(const Summary& s) {
+  auto ms = [](double ns) { return ns / 1e6; };
+  std::vector<std::pair<std::string, double>> m{
+      {"updates", static_cast<double>(s.updates)},
+      {"propagation_p50_ms", ms(static_cast<double>(s.propagation.p50_ns))},
+      {"propagation_p95_ms", ms(static_cast<double>(s.propagation.p95_ns))},
+      {"propagation_p99_ms", ms(static_cast<double>(s.propagation.p99_ns))},
+      {"propagation_max_ms", ms(static_cast<double>(s.propagation.max_ns))},
+      {"propagation_mean_ms", ms(s.propagation.mean_ns)},
+      {"reach_mean", s.reach_mean},
+      {"reach_min", s.reach_min},
+      {"residue_mean", 1.0 - s.reach_mean},
+      {"lost_updates", static_cast<double>(s.lost_updates)},
+      {"ldh_max", static_cast<double>(s.ldh_max)},
+      {"ldh_mean", s.ldh_mean},
+      {"peer_messages", static_cast<double>(s.peer_messages)},
+      {"messages_per_update", s.messages_per_update},
+      {"rmr_mean", s.rmr_mean},
+      {"reads", static_cast<double>(s.reads)},
+      {"stale_reads", static_cast<double>(s.stale_reads)},
+      {"unknown_reads", static_cast<double>(s.unknown_reads)},
+      {"requests", static_cast<double>(s.requests)},
+      {"availability", s.availability},
+      {"max_staleness_ms", ms(static_cast<double>(s.max_staleness_ns))},
+  };
+  if (s.convergence_ns) m.emplace_back("convergence_ms", ms(static_cast<double>(*s.convergence_ns)));
+  return m;
+}
+
+ResultsDb::ResultsDb(const std::filesystem::path& path) : path_(path) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    std::string reason = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw ResultsError(path.string() + ": cannot open results database: " + reason);
+  }
+  sqlite3_busy_timeout(db_, 5000);
+  try {
+    exec("PRAGMA foreign_keys = ON");
+    exec(kSchema);
+    exec(("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '" +
+          std::to_string(kSchemaVersion) + "')").c_str());
+  } catch (...) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
+  Statement version(db_, path_, "SELECT value FROM meta WHERE key = 'schema_version'");
+  if (version.next_row() && column_text(version.get(), 0) != std::to_string(kSchemaVersion)) {
+    std::string found = column_text(version.get(), 0);
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw ResultsError(path.string() + ": results schema version " + found + ", this build writes " +
+                       std::to_string(kSchemaVersion) + "; use a new database file");
+  }
+}
+
+ResultsDb::~ResultsDb() { sqlite3_close(db_); }
+
+void ResultsDb::exec(const char* sql) const {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string reason = error ? error : sqlite3_errmsg(db_);
+    sqlite3_free(error);
+    throw ResultsError(path_.string() + ": " + reason);
+  }
+}
+
+std::int64_t ResultsDb::store_run(const Scenario& scenario, const HerdLayout& layout,
+                                  const std::vector<FaultSpec>& faults,
+                                  const MetricsRecorder& metrics, const RunRecord& record) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    Statement run(db_, path_,
+                  "INSERT INTO runs(scenario, scenario_path, scenario_text, overrides, seed, backend, "
+                  "strategy, fingerprint, herd_version, recorded_at, duration_ns, wall_seconds, events, "
+                  "servers, friend_edges) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    run.bind(1, scenario.name).bind(2, scenario.source_path).bind(3, scenario.source_text);
+    run.bind(4, join(record.overrides, "\n")).bind(5, scenario.seed).bind(6, record.backend);
+    run.bind(7, scenario.strategy);
+    if (record.fingerprint) {
+      run.bind(8, hex64(*record.fingerprint));
+    } else {
+      run.bind_null(8);
+    }
+    run.bind(9, record.herd_version).bind(10, record.recorded_at).bind(11, scenario.duration_ns);
+    run.bind(12, record.wall_seconds).bind(13, record.events).bind(14, layout.size());
+    run.bind(15, layout.edge_count());
+    run.run();
+    const std::int64_t run_id = sqlite3_last_insert_rowid(db_);
+
+    Statement server(db_, path_, "INSERT INTO servers VALUES (?,?,?,?)");
+    Statement edge(db_, path_, "INSERT INTO friends VALUES (?,?,?)");
+    for (std::uint32_t i = 0; i < layout.size(); ++i) {
+      server.bind(1, run_id).bind(2, i).bind(3, layout.names[i]);
+      server.bind(4, static_cast<std::int64_t>(layout.neighbours[i].size())).run();
+      for (auto j : layout.neighbours[i]) {
+        if (i < j) edge.bind(1, run_id).bind(2, i).bind(3, j).run();
+      }
+    }
+    Statement fault(db_, path_, "INSERT INTO faults VALUES (?,?,?,?,?,?,?)");
+    for (std::size_t i = 0; i < faults.size(); ++i) {
+      const FaultSpec& f = faults[i];
+      fault.bind(1, run_id).bind(2, static_cast<std::int64_t>(i)).bind(3, std::string(fault_kind(f.kind)));
+      fault.bind(4, f.at_ns).bind(5, f.duration_ns).bind(6, fault_servers(f));
+      fault.bind(7, f.origin.empty() ? std::string("scenario") : f.origin).run();
+    }
+    const auto& names = metrics.client_names();
+    Statement update(db_, path_, "INSERT INTO updates VALUES (?,?,?,?,?,?,?,?,?)");
+    const auto& updates = metrics.updates();
+    for (std::uint32_t i = 0; i < updates.size(); ++i) {
+      const UpdateStats& u = updates[i];
+      update.bind(1, run_id).bind(2, i).bind(3, names[u.client]).bind(4, u.origin);
+      update.bind(5, u.accepted_ns).bind(6, *u.update.at_line).bind(7, u.holders);
+      update.bind(8, u.ldh).bind(9, u.deliveries).run();
+    }
+    Statement apply(db_, path_, "INSERT INTO applies VALUES (?,?,?,?,?,?,?)");
+    for (const Delivery& d : metrics.deliveries()) {
+      apply.bind(1, run_id).bind(2, d.update).bind(3, d.server).bind(4, d.at_ns);
+      apply.bind(5, d.at_ns - updates[d.update].accepted_ns).bind(6, d.hops);
+      apply.bind(7, d.direct ? 1 : 0).run();
+    }
+    Statement read(db_, path_, "INSERT INTO reads VALUES (?,?,?,?,?,?)");
+    for (const ReadStats& r : metrics.reads()) {
+      read.bind(1, run_id).bind(2, r.at_ns).bind(3, r.server).bind(4, names[r.client]);
+      if (r.update) {
+        read.bind(5, *r.update);
+      } else {
+        read.bind_null(5);
+      }
+      read.bind(6, r.stale ? 1 : 0).run();
+    }
+    Statement sample(db_, path_, "INSERT INTO staleness VALUES (?,?,?,?,?,?)");
+    for (const StalenessSample& s : metrics.staleness()) {
+      sample.bind(1, run_id).bind(2, s.at_ns).bind(3, s.server).bind(4, s.stale_clients);
+      sample.bind(5, s.max_staleness_ns).bind(6, s.mean_staleness_ns).run();
+    }
+    Statement traffic(db_, path_, "INSERT INTO traffic VALUES (?,?,?)");
+    for (const auto& [counter, value] :
+         std::vector<std::pair<std::string, std::uint64_t>>{
+             {"client_commands", record.client_commands},
+             {"peer_deliveries", record.peer_deliveries},
+             {"peer_dropped", record.peer_dropped}}) {
+      traffic.bind(1, run_id).bind(2, counter).bind(3, value).run();
+    }
+    Statement metric(db_, path_, "INSERT INTO summary VALUES (?,?,?)");
+    for (const auto& [name, value] : summary_metrics(metrics.summarize())) {
+      metric.bind(1, run_id).bind(2, name).bind(3, value).run();
+    }
+    exec("COMMIT");
+    return run_id;
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::vector<RunRow> ResultsDb::runs() const {
+  std::vector<RunRow> rows;
+  Statement q(db_, path_,
+              "SELECT run_id, scenario, seed, backend, COALESCE(fingerprint, ''), recorded_at "
+              "FROM runs ORDER BY run_id");
+  while (q.next_row()) {
+    RunRow row;
+    row.run_id = sqlite3_column_int64(q.get(), 0);
+    row.scenario = column_text(q.get(), 1);
+    row.seed = static_cast<std::uint64_t>(sqlite3_column_int64(q.get(), 2));
+    row.backend = column_text(q.get(), 3);
+    row.fingerprint = column_text(q.get(), 4);
+    row.recorded_at = column_text(q.get(), 5);
+    rows.push_back(std::move(row));
+  }
+  Statement s(db_, path_, "SELECT metric, value FROM summary WHERE run_id = ? ORDER BY metric");
+  for (auto& row : rows) {
+    s.bind(1, row.run_id);
+    while (s.next_row()) {
+      row.summary.emplace_back(column_text(s.get(), 0), sqlite3_column_double(s.get(), 1));
+    }
+    sqlite3_reset(s.get());
+  }
+  return rows;
+}
+
+}  // namespace herd::sim
