@@ -1,0 +1,3 @@
+#include "herd/sim/cli.hpp"
+
+int main(int argc, char** argv) { return herd::sim::run_cli(argc, argv); }

@@ -1,0 +1,65 @@
+#include "herd/sim/herd_builder.hpp"
+
+#include "herd/sim/generators.hpp"
+#include "herd/sim/graph_files.hpp"
+#include "herd/sim/prng.hpp"
+#include "herd/sim/random_graphs.hpp"
+
+namespace herd::sim {
+namespace {
+
+constexpr std::uint64_t kTopologyStream = 4;
+
+std::size_t count(std::int64_t value, const char* what) {
+  if (value < 0) throw TopologyError(std::string("herd.generate: ") + what + " must not be negative");
+  return static_cast<std::size_t>(value);
+}
+
+FriendGraph generate(const TopologySpec& t, std::uint64_t seed) {
+  const std::string& kind = t.generator;
+  std::size_t n = count(t.n, "n");
+  if (kind == "line") return line_graph(n);
+  if (kind == "ring") return ring_graph(n);
+  if (kind == "star") return star_graph(n);
+  if (kind == "grid") return grid_graph(count(t.rows, "rows"), count(t.cols, "cols"), t.torus);
+  if (kind == "tree") return kary_tree_graph(n, count(t.k, "k"));
+  if (kind == "complete") return complete_graph(n);
+  RandomGraphOptions options;
+  options.seed = derive_seed(seed, kTopologyStream);
+  options.ensure_connected = t.ensure_connected;
+  if (kind == "erdos_renyi") return erdos_renyi_graph(n, t.p, options);
+  if (kind == "watts_strogatz") return watts_strogatz_graph(n, count(t.k, "k"), t.p, options);
+  if (kind == "barabasi_albert") return barabasi_albert_graph(n, count(t.m, "m"), options);
+  if (kind == "random_regular") return random_regular_graph(n, count(t.degree, "degree"), options);
+  throw TopologyError("herd.generate: unknown kind '" + kind + "'");
+}
+
+}  // namespace
+
+FriendGraph build_friend_graph(const Scenario& scenario) {
+  const TopologySpec& t = scenario.topology;
+  switch (t.kind) {
+    case TopologySpec::Kind::generated:
+      return generate(t, scenario.seed);
+    case TopologySpec::Kind::file:
+      return load_graph_file(t.path);
+    case TopologySpec::Kind::explicit_edges:
+      break;
+  }
+  FriendGraph graph(t.servers);
+  for (const auto& [a, b] : t.friends) graph.add_edge(a, b);
+  return graph;
+}
+
+HerdLayout layout_of(const FriendGraph& graph) {
+  HerdLayout layout;
+  layout.names = graph.names();
+  layout.neighbours.resize(graph.size());
+  for (ServerIndex i = 0; i < graph.size(); ++i) {
+    auto friends = graph.neighbours(i);
+    layout.neighbours[i].assign(friends.begin(), friends.end());
+  }
+  return layout;
+}
+
+}  // namespace herd::sim
