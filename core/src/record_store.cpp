@@ -25,30 +25,16 @@ std::optional<LocationUpdate> LocationUpdate::from_at_line(SharedText at_line) {
   return update;
 }
 
-int compare_updates(const LocationUpdate& a, const LocationUpdate& b) noexcept {
-  if (a.client_time_ns != b.client_time_ns) return a.client_time_ns < b.client_time_ns ? -1 : 1;
-  for (auto field : {&LocationUpdate::origin, &LocationUpdate::coords, &LocationUpdate::diff,
-                     &LocationUpdate::client_time}) {
-    int c = (a.*field).compare(b.*field);
-    if (c != 0) return c < 0 ? -1 : 1;
-  }
-  return 0;
-}
-
 OfferResult RecordStore::offer(const LocationUpdate& update, Instant now, std::uint32_t hops) {
   auto it = records_.find(update.client);
   if (it == records_.end()) {
-    records_.emplace(update.client, StoredRecord{update, now, hops});
+    records_.emplace(std::string(update.client), StoredRecord{update, now, hops});
     return OfferResult::applied;
   }
   int order = compare_updates(update, it->second.update);
   if (order == 0) return OfferResult::duplicate;
   if (order < 0) return OfferResult::older;
-  // The key views the old record's line; re-key the node so it views the new one.
-  auto node = records_.extract(it);
-  node.key() = update.client;
-  node.mapped() = StoredRecord{update, now, hops};
-  records_.insert(std::move(node));
+  it->second = StoredRecord{update, now, hops};
   return OfferResult::applied;
 }
 

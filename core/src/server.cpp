@@ -313,12 +313,21 @@ void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {
                             printable(line));
     return;
   }
-  LocationUpdate update = to_location_update(*parsed);
-  if (store_.offer(update, now, parsed->hops) != OfferResult::applied) {
-    ++stats_.updates_ignored;
-    observe(ObservationKind::update_ignored, now, update.at_line, parsed->hops, from);
-    return;
+  // Most flooded messages repeat what the server holds: settle those before copying.
+  if (const StoredRecord* held = store_.find(parsed->client)) {
+    int order = compare_updates(*parsed, held->update);
+    if (order <= 0) {
+      ++stats_.updates_ignored;
+      if (config_.emit_observations) {
+        SharedText line = order == 0 ? held->update.at_line
+                                     : std::make_shared<const std::string>(parsed->at_line);
+        observe(ObservationKind::update_ignored, now, line, parsed->hops, from);
+      }
+      return;
+    }
   }
+  LocationUpdate update = to_location_update(*parsed);
+  (void)store_.offer(update, now, parsed->hops);
   ++stats_.updates_applied;
   observe(ObservationKind::update_applied, now, update.at_line, parsed->hops, from);
   if (parsed->hops < kMaxHops) flood(update, parsed->hops + 1, from);

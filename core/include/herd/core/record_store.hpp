@@ -35,8 +35,17 @@ struct LocationUpdate {
 
 // The herd's total order on updates of one client: client timestamp first, then origin
 // name, coordinates, time difference and timestamp text, all compared as bytes. Two updates
-// compare equal only if their AT lines are identical.
-[[nodiscard]] int compare_updates(const LocationUpdate& a, const LocationUpdate& b) noexcept;
+// compare equal only if their AT lines are identical. A template so that a freshly parsed
+// PeerUpdate can be compared with a stored record before anything is copied.
+template <typename A, typename B>
+[[nodiscard]] int compare_updates(const A& a, const B& b) noexcept {
+  if (a.client_time_ns != b.client_time_ns) return a.client_time_ns < b.client_time_ns ? -1 : 1;
+  int c = a.origin.compare(b.origin);
+  if (c == 0) c = a.coords.compare(b.coords);
+  if (c == 0) c = a.diff.compare(b.diff);
+  if (c == 0) c = a.client_time.compare(b.client_time);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
 
 struct StoredRecord {
   LocationUpdate update;
@@ -66,8 +75,9 @@ class RecordStore {
       return std::hash<std::string_view>{}(s);
     }
   };
-  // Keyed by a view into the record's own AT line, so the client ID is stored once.
-  std::unordered_map<std::string_view, StoredRecord, TransparentHash, std::equal_to<>> records_;
+  // The key is its own string (short client IDs live inside the node), so a lookup and the
+  // timestamp comparison usually touch one cache line, not the AT line's buffer too.
+  std::unordered_map<std::string, StoredRecord, TransparentHash, std::equal_to<>> records_;
 };
 
 }  // namespace herd::core
