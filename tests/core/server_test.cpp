@@ -383,3 +383,49 @@ TEST_CASE("server: two servers converge when the same timestamp arrives at both"
         *b.server.records().find("kiwi")->update.at_line);
   CHECK(c.server.records().find("kiwi")->update.origin == "Clark");
 }
+
+TEST_CASE("server: replies are the same whatever the split points of the input") {
+  // Whole lines take a fast path that skips the framer; partial ones go through it. Both
+  // must agree for every split of a stream into two and three reads.
+  using namespace std::string_literals;
+  const std::string stream =
+      "IAMAT kiwi +34.068930-118.445127 1621464827.959498503\r\nbogus line\n\n"
+      "WHATSAT kiwi 10 5\nIAMAT pear +1+1 5\nIAMAT x +1+1"s;
+  auto run = [&](const std::vector<std::size_t>& cuts) {
+    Harness h(clark());
+    h.open(1);
+    std::size_t from = 0;
+    for (std::size_t cut : cuts) {
+      h.feed(1, std::string_view(stream).substr(from, cut - from));
+      from = cut;
+    }
+    h.feed(1, std::string_view(stream).substr(from));
+    for (const auto& q : h.queries) h.answer(q, "{}");
+    h.eof(1);
+    return h.sent[1];
+  };
+  const std::string expected = run({});
+  CHECK(expected.find("? bogus line\n? \n") != std::string::npos);
+  CHECK(expected.ends_with("AT Clark +1621464823.223372000 pear +1+1 5\n? IAMAT x +1+1\n"));
+  for (std::size_t a = 0; a <= stream.size(); ++a) {
+    INFO("split at " << a);
+    CHECK(run({a}) == expected);
+    for (std::size_t b = a; b <= stream.size(); b += 7) CHECK(run({a, b}) == expected);
+  }
+}
+
+TEST_CASE("server: an overlong line is caught on the fast path and the framer path alike") {
+  auto config = clark();
+  config.limits.max_line_bytes = 20;
+  for (std::size_t split : {0, 5, 21, 30}) {
+    INFO("split at " << split);
+    Harness h(config);
+    h.open(1);
+    std::string input = "IAMAT a +1+1 1\n" + std::string(25, 'x') + "\nIAMAT b +1+1 1\n";
+    h.feed(1, input.substr(0, split));
+    h.feed(1, input.substr(split));
+    CHECK(h.sent[1] == "AT Clark +1621464827.223372000 a +1+1 1\n");
+    CHECK(h.closed[1] == CloseReason::line_too_long);
+    CHECK_FALSE(h.server.records().find("b"));
+  }
+}

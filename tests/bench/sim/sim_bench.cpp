@@ -10,7 +10,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -25,8 +27,15 @@ using herd::core::kNanosPerSecond;
 
 namespace {
 
+double cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
 struct Measured {
   double wall_s = 0;
+  double cpu_s = 0;
   SimulationCounters counters;
   Summary summary;
 };
@@ -36,9 +45,11 @@ Measured measure(const Scenario& scenario, const HerdLayout& layout) {
   options.keep_deliveries = false;
   Simulation sim(scenario, layout, options);
   auto start = std::chrono::steady_clock::now();
+  double cpu_start = cpu_seconds();
   sim.run();
   Measured m;
   m.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  m.cpu_s = cpu_seconds() - cpu_start;
   m.counters = sim.counters();
   m.summary = sim.metrics().summarize();
   return m;
@@ -74,37 +85,8 @@ HerdLayout winter2023() {
   return layout_of(g);
 }
 
-}  // namespace
+void measure_memory(bool quick) {
 
-int main(int argc, char** argv) {
-  bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
-  const double scale = quick ? 0.1 : 1.0;
-
-  {
-    RandomGraphOptions options;
-    options.seed = 1;
-    options.ensure_connected = true;
-    HerdLayout ws = layout_of(watts_strogatz_graph(1000, 4, 0.1, options));
-    Scenario s = steady("ws1000", 200, 1000, static_cast<Nanoseconds>(10 * scale * kNanosPerSecond));
-    Measured m = measure(s, ws);
-    std::printf("1. WS(1000, k=4, p=0.1), 200 IAMAT/s, %.0f s virtual: %llu deliveries in %.3f s "
-                "wall = %.0f deliveries/s (%.0f events/s)\n",
-                static_cast<double>(s.duration_ns) / 1e9,
-                static_cast<unsigned long long>(m.counters.peer_deliveries), m.wall_s,
-                static_cast<double>(m.counters.peer_deliveries) / m.wall_s,
-                static_cast<double>(m.counters.events) / m.wall_s);
-  }
-  {
-    Scenario s = steady("winter2023", 1000, 1000, static_cast<Nanoseconds>(60 * scale * kNanosPerSecond));
-    Measured m = measure(s, winter2023());
-    double simulated = static_cast<double>(s.duration_ns) / 1e9;
-    std::printf("2. Winter 2023 herd, 1000 IAMAT/s, %.0f s virtual in %.3f s wall = %.0fx "
-                "real time (%llu updates, p99 %.1f ms)\n",
-                simulated, m.wall_s, simulated / m.wall_s,
-                static_cast<unsigned long long>(m.summary.updates),
-                static_cast<double>(m.summary.propagation.p99_ns) / 1e6);
-  }
-  {
     // Every client reports once to a 200-server herd; the records are what remains held.
     const std::int64_t clients = quick ? 200 : 2000;
     const std::uint32_t n = 200;
@@ -123,7 +105,54 @@ int main(int argc, char** argv) {
                 "bytes per record (simulator bookkeeping included)\n",
                 static_cast<unsigned long long>(records), static_cast<double>(after - before) / 1024,
                 static_cast<double>(after - before) * 1024 / static_cast<double>(records));
+  
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = false;
+  int only = 0;  // --only N runs measurement N alone
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) quick = true;
+    if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = std::atoi(argv[++i]);
   }
+  auto wanted = [&](int n) { return only == 0 || only == n; };
+  std::int64_t clients_ws = 1000;
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--clients") == 0) clients_ws = std::atoll(argv[i + 1]);
+  }
+  const double scale = quick ? 0.1 : 1.0;
+
+  if (wanted(3)) {
+    // First, so that peak RSS before it is the program's baseline, not an earlier run's.
+    measure_memory(quick);
+  }
+  if (wanted(1)) {
+    RandomGraphOptions options;
+    options.seed = 1;
+    options.ensure_connected = true;
+    HerdLayout ws = layout_of(watts_strogatz_graph(1000, 4, 0.1, options));
+    Scenario s = steady("ws1000", 200, clients_ws, static_cast<Nanoseconds>(10 * scale * kNanosPerSecond));
+    Measured m = measure(s, ws);
+    std::printf("1. WS(1000, k=4, p=0.1), 200 IAMAT/s, %.0f s virtual: %llu deliveries in %.3f s "
+                "wall (%.3f s CPU) = %.0f deliveries per wall second, %.0f per CPU second\n",
+                static_cast<double>(s.duration_ns) / 1e9,
+                static_cast<unsigned long long>(m.counters.peer_deliveries), m.wall_s, m.cpu_s,
+                static_cast<double>(m.counters.peer_deliveries) / m.wall_s,
+                static_cast<double>(m.counters.peer_deliveries) / m.cpu_s);
+  }
+  if (wanted(2)) {
+    Scenario s = steady("winter2023", 1000, 1000, static_cast<Nanoseconds>(60 * scale * kNanosPerSecond));
+    Measured m = measure(s, winter2023());
+    double simulated = static_cast<double>(s.duration_ns) / 1e9;
+    std::printf("2. Winter 2023 herd, 1000 IAMAT/s, %.0f s virtual in %.3f s wall = %.0fx "
+                "real time (%llu updates, p99 %.1f ms)\n",
+                simulated, m.wall_s, simulated / m.wall_s,
+                static_cast<unsigned long long>(m.summary.updates),
+                static_cast<double>(m.summary.propagation.p99_ns) / 1e6);
+  }
+  if (!wanted(4)) return 0;
   std::printf("4. scaling, random 4-regular herds, 20 IAMAT/s for %.0f s virtual:\n",
               10 * scale);
   std::printf("   %8s %12s %10s %14s\n", "servers", "messages", "wall s", "ns per message");

@@ -185,6 +185,7 @@ class Server {
                   const WhatsatCommand& cmd);
   bool on_greeting(Instant now, ConnId conn, Connection& c, const PeerGreeting& greeting);
   void consume_input(Instant now, ConnId conn, Connection& c);
+  void log_line_too_long(ConnId conn);
   void reply_now(ConnId conn, Connection& c, std::string bytes);
   void flush_replies(ConnId conn, Connection& c);
   void close(ConnId conn, Connection& c, CloseReason reason);

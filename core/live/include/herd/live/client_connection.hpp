@@ -1,0 +1,89 @@
+#pragma once
+// One accepted TCP connection (a client, or a friend's inbound link: the core tells them
+// apart). It only moves bytes: what it reads goes to its owner, what the owner sends is
+// queued and written in gathered batches. It never decides anything about the protocol.
+//
+// Every notification to the owner comes from an asynchronous completion, never from inside
+// send() or close_after_drain(), so the owner is never re-entered while it dispatches the
+// core's outputs. on_conn_closed arrives exactly once, after the socket is closed.
+
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "herd/core/server.hpp"
+#include "herd/live/write_queue.hpp"
+
+namespace herd::live {
+
+// Why a connection ended, as the owner needs to know it for logging.
+enum class ConnEnd {
+  closed,        // the core asked for it and the queue drained (or the drain timed out)
+  peer_gone,     // read or write error, e.g. a reset
+  output_limit,  // the peer stopped reading and its queue outgrew the limit
+  stopped,       // the server is shutting down
+};
+
+[[nodiscard]] std::string_view to_string(ConnEnd end) noexcept;
+
+class ConnectionEvents {
+ public:
+  virtual void on_conn_bytes(core::ConnId conn, std::string_view bytes) = 0;
+  virtual void on_conn_eof(core::ConnId conn) = 0;
+  virtual void on_conn_closed(core::ConnId conn, ConnEnd end) = 0;
+
+ protected:
+  ~ConnectionEvents() = default;
+};
+
+class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
+ public:
+  ClientConnection(boost::asio::ip::tcp::socket socket, core::ConnId id, ConnectionEvents& events,
+                   std::size_t max_output_bytes);
+
+  void start();
+  // Queues bytes; closes the connection (output_limit) when the queue outgrows the limit.
+  void send(core::SharedText bytes);
+  // Half-closes once everything queued is written, then waits briefly for the peer's EOF so
+  // that unread input does not turn the close into a reset that destroys our last replies.
+  void close_after_drain();
+  // Closes at once, queued bytes or not.
+  void abort(ConnEnd end);
+
+  [[nodiscard]] core::ConnId id() const noexcept { return id_; }
+  [[nodiscard]] const std::string& remote() const noexcept { return remote_; }
+  [[nodiscard]] std::size_t pending_bytes() const noexcept { return queue_.pending_bytes(); }
+  // The socket error that ended the connection ("read: Connection reset by peer"), if any.
+  [[nodiscard]] const std::string& last_error() const noexcept { return last_error_; }
+
+ private:
+  void do_read();
+  void on_read(const boost::system::error_code& ec, std::size_t bytes);
+  void do_write();
+  void on_write(const boost::system::error_code& ec);
+  void do_shutdown();
+  void on_close_deadline(const boost::system::error_code& ec);
+  void finish(ConnEnd end);
+  void fail(const boost::system::error_code& ec, std::string_view what);
+
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer close_deadline_;
+  core::ConnId id_;
+  ConnectionEvents& events_;
+  std::size_t max_output_bytes_;
+  std::string remote_;
+  std::string last_error_;
+  WriteQueue queue_;
+  std::array<char, 16 * 1024> read_buffer_{};
+  bool eof_ = false;              // the peer half-closed; no more reads
+  bool close_requested_ = false;  // the core asked to close
+  bool shut_down_ = false;        // our FIN is sent
+  bool finished_ = false;         // socket closed, owner told (or about to be)
+};
+
+}  // namespace herd::live

@@ -1,0 +1,82 @@
+#pragma once
+// A herd configuration (herd.toml): which servers exist, where they listen, who talks with
+// whom, where places come from and the limits every server runs with. The loader checks the
+// whole file up front so a typo fails at start-up with its file, line and column instead of
+// surfacing later as a server that never hears from a friend.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "herd/core/server.hpp"
+
+namespace herd::live {
+
+// A configuration error; what() reads "file:line:column: what was wrong, what was expected".
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+[[nodiscard]] std::string to_string(const Endpoint& endpoint);
+
+enum class PlacesProviderKind { offline, google };
+enum class GoogleApi { places_new, legacy };
+
+struct PlacesSettings {
+  PlacesProviderKind provider = PlacesProviderKind::offline;
+  std::optional<std::filesystem::path> db;  // offline: gazetteer database; unset = built-in
+  std::string google_api_key;                // from the file or HERD_GOOGLE_API_KEY
+  GoogleApi google_api = GoogleApi::places_new;
+  std::chrono::milliseconds timeout{5000};   // per Google request
+};
+
+// What one server needs to run: the core's own configuration plus the addresses of the
+// friends it dials. friend_addresses[i] belongs to core.friends[i] (PeerId i).
+struct ServerSetup {
+  core::ServerConfig core;
+  Endpoint listen;
+  std::vector<Endpoint> friend_addresses;
+};
+
+struct HerdConfig {
+  std::filesystem::path source;  // the file it came from, for messages
+  std::string herd_name;
+  std::filesystem::path log_dir;  // as written; relative paths are relative to the cwd
+  PlacesSettings places;
+  // Bytes waiting to be written to one connection before the server gives up on it.
+  std::size_t max_output_bytes = 1024 * 1024;
+  std::vector<ServerSetup> servers;  // in file order
+
+  [[nodiscard]] const ServerSetup* find(std::string_view name) const;
+  [[nodiscard]] std::vector<std::string> server_names() const;
+};
+
+// Looks up an environment variable; injectable so tests need not touch the real one.
+using EnvLookup = std::function<std::optional<std::string>(const char* name)>;
+[[nodiscard]] std::optional<std::string> process_env(const char* name);
+
+// Parses a herd configuration held in memory; source_name is used in error messages.
+[[nodiscard]] HerdConfig parse_herd_config(std::string_view text, const std::string& source_name,
+                                           const EnvLookup& env = process_env);
+
+// Reads and parses a herd configuration file. Throws ConfigError.
+[[nodiscard]] HerdConfig load_herd_config(const std::filesystem::path& file,
+                                          const EnvLookup& env = process_env);
+
+// "300s", "500ms", "1.5s", "2m": a duration in integer nanoseconds; nullopt if malformed.
+[[nodiscard]] std::optional<core::Nanoseconds> parse_duration_ns(std::string_view text) noexcept;
+
+}  // namespace herd::live

@@ -1,0 +1,24 @@
+#pragma once
+// Runs one or more servers of a herd in this process, on one io_context and one thread,
+// until SIGINT or SIGTERM: what herd-server does once its command line is parsed.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "herd/live/config.hpp"
+
+namespace herd::live {
+
+struct RunOptions {
+  std::vector<std::string> servers;                 // names from the configuration
+  std::optional<std::filesystem::path> log_dir;     // overrides [herd] log_dir
+  bool log_traffic = true;                          // off for benchmarks
+};
+
+// Returns the process exit code: 0 after a clean stop by signal, 1 when a server cannot
+// start (the reason is printed on stderr), 2 on an unexpected runtime error.
+[[nodiscard]] int run_herd(const HerdConfig& config, const RunOptions& options);
+
+}  // namespace herd::live

@@ -1,0 +1,118 @@
+#pragma once
+// One herd server on real sockets: a core::Server driven by an Asio io_context. It accepts
+// connections on the server's address, dials one outbound link per friend, turns socket
+// events and a single timer into the core's handle_* calls, and carries out whatever the
+// core's poll_output() asks for. It adds no protocol logic: lines, replies, floods, limits
+// on lines and idle time all live in the core; the runtime only bounds what the kernel
+// cannot (bytes queued for a peer that stopped reading).
+//
+// Single-threaded: everything runs on the io_context it is given. The object must outlive
+// that io_context's run(); stop() makes it let go of every socket and timer.
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/common.h>
+
+#include "herd/core/server.hpp"
+#include "herd/live/client_connection.hpp"
+#include "herd/live/config.hpp"
+#include "herd/live/peer_link.hpp"
+#include "herd/live/server_log.hpp"
+
+namespace herd::places {
+class PlacesProvider;
+}
+
+namespace herd::live {
+
+// The server could not start; what() reads "Clark: cannot listen on 127.0.0.1:12004: ...".
+class StartError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct LiveOptions {
+  std::filesystem::path log_dir;
+  std::size_t max_output_bytes = 1024 * 1024;
+  spdlog::sink_ptr console_sink;  // null: no console output
+  BackoffPolicy backoff;
+};
+
+class LiveServer final : private ConnectionEvents, private PeerLinkEvents {
+ public:
+  LiveServer(boost::asio::io_context& io, ServerSetup setup, places::PlacesProvider& places,
+             LiveOptions options);
+  ~LiveServer();
+  LiveServer(const LiveServer&) = delete;
+  LiveServer& operator=(const LiveServer&) = delete;
+
+  // Opens the log, binds and listens, starts the friend links. Throws StartError.
+  void start();
+  // Closes the listener, every connection and link; logs the stop. Idempotent.
+  void stop();
+
+  [[nodiscard]] const std::string& name() const noexcept { return setup_.core.name; }
+  [[nodiscard]] const core::Server& core() const noexcept { return core_; }
+  // The port actually bound (useful when the configuration said 0).
+  [[nodiscard]] std::uint16_t port() const;
+  // Called for every Observation the core emits (only with emit_observations set).
+  void set_observer(std::function<void(const core::Observation&)> observer) {
+    observer_ = std::move(observer);
+  }
+
+ private:
+  // ConnectionEvents
+  void on_conn_bytes(core::ConnId conn, std::string_view bytes) override;
+  void on_conn_eof(core::ConnId conn) override;
+  void on_conn_closed(core::ConnId conn, ConnEnd end) override;
+  // PeerLinkEvents
+  void on_peer_up(core::PeerId peer) override;
+  void on_peer_down(core::PeerId peer) override;
+  void on_peer_bytes(core::PeerId peer, std::string_view bytes) override;
+
+  void open_acceptor();
+  void do_accept();
+  void on_accept(const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
+  void on_places_answer(std::uint64_t request, std::string json);
+  void drain_outputs();
+  void dispatch(core::Output& output);
+  void rearm_timer();
+  void on_timer(const boost::system::error_code& ec);
+  void do_flush_timer();
+  void fail(const boost::system::error_code& ec, std::string_view what);
+
+  boost::asio::io_context& io_;
+  ServerSetup setup_;
+  places::PlacesProvider& places_;
+  LiveOptions options_;
+  core::Server core_;
+  std::unique_ptr<ServerLog> log_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer core_timer_;
+  boost::asio::steady_timer flush_timer_;
+  boost::asio::steady_timer accept_retry_timer_;
+  std::unordered_map<core::ConnId, std::shared_ptr<ClientConnection>> conns_;
+  std::vector<std::unique_ptr<PeerLink>> links_;
+  std::optional<core::Instant> timer_deadline_;
+  std::function<void(const core::Observation&)> observer_;
+  // Lets a places answer that arrives after this server is gone find out it is gone.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  core::ConnId next_conn_id_ = 1;
+  bool started_ = false;
+  bool stopped_ = false;
+  bool draining_ = false;
+};
+
+}  // namespace herd::live

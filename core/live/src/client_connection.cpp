@@ -1,0 +1,167 @@
+#include "herd/live/client_connection.hpp"
+
+#include <chrono>
+#include <utility>
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+namespace herd::live {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+// How long a closing connection may take to drain its queue and send its EOF before it is
+// closed hard; bounds what a peer that stopped reading can hold on to.
+constexpr auto kCloseDeadline = std::chrono::seconds(5);
+// Once our FIN is out, how long to wait for the peer's before closing anyway. Short, because
+// connections refused at max_connections linger here too.
+constexpr auto kLinger = std::chrono::seconds(1);
+
+std::string describe_remote(const asio::ip::tcp::socket& socket) {
+  error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  if (ec) return "?";
+  const auto address = endpoint.address();
+  return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+         std::to_string(endpoint.port());
+}
+
+}  // namespace
+
+std::string_view to_string(ConnEnd end) noexcept {
+  switch (end) {
+    case ConnEnd::closed: return "closed";
+    case ConnEnd::peer_gone: return "peer gone";
+    case ConnEnd::output_limit: return "output limit";
+    case ConnEnd::stopped: return "server stopped";
+  }
+  return "?";
+}
+
+ClientConnection::ClientConnection(asio::ip::tcp::socket socket, core::ConnId id,
+                                   ConnectionEvents& events, std::size_t max_output_bytes)
+    : socket_(std::move(socket)),
+      close_deadline_(socket_.get_executor()),
+      id_(id),
+      events_(events),
+      max_output_bytes_(max_output_bytes),
+      remote_(describe_remote(socket_)) {}
+
+void ClientConnection::start() { do_read(); }
+
+void ClientConnection::send(core::SharedText bytes) {
+  if (finished_ || shut_down_) return;
+  queue_.push(std::move(bytes));
+  if (queue_.pending_bytes() > max_output_bytes_) {
+    finish(ConnEnd::output_limit);
+    return;
+  }
+  if (!queue_.writing()) do_write();
+}
+
+void ClientConnection::close_after_drain() {
+  if (finished_ || close_requested_) return;
+  close_requested_ = true;
+  close_deadline_.expires_after(kCloseDeadline);
+  close_deadline_.async_wait(
+      [self = shared_from_this()](const error_code& ec) { self->on_close_deadline(ec); });
+  if (queue_.idle()) do_shutdown();
+}
+
+void ClientConnection::abort(ConnEnd end) { finish(end); }
+
+void ClientConnection::do_read() {
+  socket_.async_read_some(asio::buffer(read_buffer_),
+                          [self = shared_from_this()](const error_code& ec, std::size_t bytes) {
+                            self->on_read(ec, bytes);
+                          });
+}
+
+void ClientConnection::on_read(const error_code& ec, std::size_t bytes) {
+  if (finished_) return;
+  if (ec == asio::error::eof) {
+    eof_ = true;
+    // Once our own FIN is out, the peer's completes the close; before that, the core still
+    // owes answers (the last unterminated line) and will ask to close when done.
+    if (shut_down_) {
+      finish(ConnEnd::closed);
+    } else if (!close_requested_) {
+      events_.on_conn_eof(id_);
+    }
+    return;
+  }
+  if (ec) {
+    fail(ec, "read");
+    return;
+  }
+  // Input after the core decided to close is read only to keep the close graceful.
+  if (!close_requested_) events_.on_conn_bytes(id_, std::string_view(read_buffer_.data(), bytes));
+  if (!finished_) do_read();
+}
+
+void ClientConnection::do_write() {
+  auto buffers = queue_.start_batch();
+  asio::async_write(socket_, buffers, [self = shared_from_this()](const error_code& ec, std::size_t) {
+    self->on_write(ec);
+  });
+}
+
+void ClientConnection::on_write(const error_code& ec) {
+  queue_.finish_batch();
+  if (finished_) return;
+  if (ec) {
+    fail(ec, "write");
+    return;
+  }
+  if (queue_.has_queued()) {
+    do_write();
+  } else if (close_requested_) {
+    do_shutdown();
+  }
+}
+
+void ClientConnection::do_shutdown() {
+  if (shut_down_ || finished_) return;
+  shut_down_ = true;
+  error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  // Reads continue until the peer's EOF, except when that already came: then we are done.
+  if (eof_) {
+    finish(ConnEnd::closed);
+    return;
+  }
+  if (close_deadline_.expiry() - std::chrono::steady_clock::now() > kLinger) {
+    close_deadline_.expires_after(kLinger);  // cancels the longer wait
+    close_deadline_.async_wait(
+        [self = shared_from_this()](const error_code& ec) { self->on_close_deadline(ec); });
+  }
+}
+
+void ClientConnection::on_close_deadline(const error_code& ec) {
+  if (ec == asio::error::operation_aborted || finished_) return;
+  finish(ConnEnd::closed);
+}
+
+void ClientConnection::finish(ConnEnd end) {
+  if (finished_) return;
+  finished_ = true;
+  close_deadline_.cancel();
+  queue_.clear();
+  error_code ignored;
+  socket_.close(ignored);
+  // Posted, so that whoever called send() or abort() is not re-entered by the owner.
+  asio::post(socket_.get_executor(),
+             [self = shared_from_this(), end] { self->events_.on_conn_closed(self->id_, end); });
+}
+
+void ClientConnection::fail(const error_code& ec, std::string_view what) {
+  if (ec == asio::error::operation_aborted) return;
+  last_error_ = std::string(what) + ": " + ec.message();
+  finish(ConnEnd::peer_gone);
+}
+
+}  // namespace herd::live

@@ -1,0 +1,89 @@
+#include "herd/live/herd_runner.hpp"
+
+#include <csignal>
+#include <iostream>
+#include <memory>
+
+#include <sys/resource.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "herd/live/live_server.hpp"
+#include "herd/live/places_setup.hpp"
+#include "herd/live/server_log.hpp"
+
+namespace herd::live {
+
+namespace {
+
+// Every connection is a descriptor; the usual soft limit of 1024 would cap a server far
+// below its max_connections. Raise it to what the system allows this process.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+}  // namespace
+
+int run_herd(const HerdConfig& config, const RunOptions& options) {
+  raise_descriptor_limit();
+  // A peer that vanishes mid-write must be an error code, not a dead process.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  boost::asio::io_context io;
+  std::unique_ptr<places::PlacesProvider> places;
+  try {
+    places = make_places_provider(io, config.places);
+  } catch (const std::exception& error) {
+    std::cerr << "herd-server: " << error.what() << "\n";
+    return 1;
+  }
+
+  const auto console = ServerLog::make_console_sink();
+  std::vector<std::unique_ptr<LiveServer>> servers;
+  for (const auto& name : options.servers) {
+    const ServerSetup* setup = config.find(name);
+    if (setup == nullptr) {
+      std::cerr << "herd-server: " << config.source.string() << ": no server named " << name
+                << "\n";
+      return 1;
+    }
+    ServerSetup copy = *setup;
+    copy.core.log_traffic = options.log_traffic;
+    LiveOptions live;
+    live.log_dir = options.log_dir.value_or(config.log_dir);
+    live.max_output_bytes = config.max_output_bytes;
+    live.console_sink = console;
+    servers.push_back(std::make_unique<LiveServer>(io, std::move(copy), *places, std::move(live)));
+  }
+
+  try {
+    for (auto& server : servers) server->start();
+  } catch (const StartError& error) {
+    std::cerr << "herd-server: " << error.what() << "\n";
+    for (auto& server : servers) server->stop();
+    return 1;
+  }
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    for (auto& server : servers) server->stop();
+    // Places requests still in flight would keep run() going; nothing they answer matters now.
+    io.stop();
+  });
+
+  try {
+    io.run();
+  } catch (const std::exception& error) {
+    std::cerr << "herd-server: unexpected error: " << error.what() << "\n";
+    for (auto& server : servers) server->stop();
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace herd::live

@@ -1,0 +1,319 @@
+#include "herd/live/live_server.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+
+#include "herd/live/clock.hpp"
+#include "herd/places/provider.hpp"
+
+namespace herd::live {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto kFlushInterval = std::chrono::seconds(1);
+// After accept fails (typically out of file descriptors) wait before trying again instead of
+// spinning on an error that will not go away by itself at once.
+constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
+// Peers exchange far more than a client reads; their queue may grow larger before we give up
+// on a friend that stopped reading.
+constexpr std::size_t kPeerOutputFactor = 16;
+
+template <class... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
+
+}  // namespace
+
+LiveServer::LiveServer(asio::io_context& io, ServerSetup setup, places::PlacesProvider& places,
+                       LiveOptions options)
+    : io_(io),
+      setup_(std::move(setup)),
+      places_(places),
+      options_(std::move(options)),
+      core_(setup_.core),
+      acceptor_(io),
+      core_timer_(io),
+      flush_timer_(io),
+      accept_retry_timer_(io) {}
+
+LiveServer::~LiveServer() {
+  *alive_ = false;
+  if (started_) stop();
+}
+
+std::uint16_t LiveServer::port() const {
+  error_code ec;
+  const auto endpoint = acceptor_.local_endpoint(ec);
+  return ec ? setup_.listen.port : endpoint.port();
+}
+
+void LiveServer::start() {
+  if (started_) return;
+  try {
+    log_ = std::make_unique<ServerLog>(name(), options_.log_dir, options_.console_sink);
+  } catch (const std::exception& error) {
+    throw StartError(name() + ": " + error.what());
+  }
+  open_acceptor();
+  started_ = true;
+  std::string friends;
+  for (const auto& friend_name : setup_.core.friends) {
+    friends += (friends.empty() ? "" : ", ") + friend_name;
+  }
+  log_->notice(spdlog::level::info,
+               "start: " + name() + " listening on " + to_string(setup_.listen) +
+                   (friends.empty() ? ", no friends" : ", friends " + friends));
+  const std::size_t peer_output_bytes = options_.max_output_bytes * kPeerOutputFactor;
+  for (core::PeerId peer = 0; peer < setup_.core.friends.size(); ++peer) {
+    links_.push_back(std::make_unique<PeerLink>(
+        io_, peer, name(), setup_.core.friends[peer], setup_.friend_addresses.at(peer),
+        static_cast<PeerLinkEvents&>(*this), *log_, peer_output_bytes, options_.backoff));
+  }
+  for (auto& link : links_) link->start();
+  do_accept();
+  do_flush_timer();
+}
+
+void LiveServer::open_acceptor() {
+  const std::string where = name() + ": cannot listen on " + to_string(setup_.listen) + ": ";
+  error_code ec;
+  tcp::resolver resolver(io_);
+  const auto endpoints = resolver.resolve(setup_.listen.host, std::to_string(setup_.listen.port),
+                                          tcp::resolver::passive | tcp::resolver::numeric_service,
+                                          ec);
+  if (ec || endpoints.empty()) throw StartError(where + (ec ? ec.message() : "no address"));
+  const tcp::endpoint endpoint = endpoints.begin()->endpoint();
+  // Each step can fail on its own (a bad host, a port in use, no permission); say which.
+  if (acceptor_.open(endpoint.protocol(), ec); ec) throw StartError(where + ec.message());
+  // A restarted server must be able to take its port back from connections in TIME_WAIT.
+  if (acceptor_.set_option(tcp::acceptor::reuse_address(true), ec); ec) {
+    throw StartError(where + ec.message());
+  }
+  if (acceptor_.bind(endpoint, ec); ec) throw StartError(where + ec.message());
+  if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) {
+    throw StartError(where + ec.message());
+  }
+}
+
+void LiveServer::stop() {
+  if (!started_ || stopped_) return;
+  stopped_ = true;
+  error_code ignored;
+  acceptor_.close(ignored);
+  core_timer_.cancel();
+  flush_timer_.cancel();
+  accept_retry_timer_.cancel();
+  for (auto& [id, conn] : conns_) conn->abort(ConnEnd::stopped);
+  const std::size_t open_connections = conns_.size();
+  conns_.clear();
+  std::uint64_t dropped = 0;
+  for (auto& link : links_) {
+    link->stop();
+    dropped += link->dropped_messages();
+  }
+  const core::ServerStats& stats = core_.stats();
+  log_->notice(spdlog::level::info,
+               "stop: " + name() + " closed " + std::to_string(open_connections) +
+                   " connections; " + std::to_string(stats.client_lines) + " client lines (" +
+                   std::to_string(stats.invalid_lines) + " invalid), " +
+                   std::to_string(stats.updates_accepted) + " updates accepted, " +
+                   std::to_string(stats.updates_applied) + " applied, " +
+                   std::to_string(stats.peer_messages_sent) + " peer messages sent, " +
+                   std::to_string(dropped) + " dropped by links");
+  log_->flush();
+}
+
+// --- accepting -----------------------------------------------------------------------------
+
+void LiveServer::do_accept() {
+  acceptor_.async_accept([this](const error_code& ec, tcp::socket socket) {
+    on_accept(ec, std::move(socket));
+  });
+}
+
+void LiveServer::on_accept(const error_code& ec, tcp::socket socket) {
+  if (stopped_) return;
+  if (ec) {
+    if (ec == asio::error::operation_aborted) return;
+    log_->notice(spdlog::level::warn, "accept: " + ec.message() + "; retrying");
+    accept_retry_timer_.expires_after(kAcceptRetry);
+    accept_retry_timer_.async_wait([this](const error_code& wait_ec) {
+      if (!wait_ec && !stopped_) do_accept();
+    });
+    return;
+  }
+  error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  const core::ConnId id = next_conn_id_++;
+  auto conn = std::make_shared<ClientConnection>(std::move(socket), id,
+                                                 static_cast<ConnectionEvents&>(*this),
+                                                 options_.max_output_bytes);
+  if (setup_.core.log_traffic) {
+    log_->file(spdlog::level::debug, "conn " + std::to_string(id) + " open from " + conn->remote());
+  }
+  conns_.emplace(id, conn);
+  conn->start();
+  core_.handle_conn_open(wall_now(), id);
+  drain_outputs();
+  do_accept();
+}
+
+// --- socket events -------------------------------------------------------------------------
+
+void LiveServer::on_conn_bytes(core::ConnId conn, std::string_view bytes) {
+  if (stopped_) return;
+  core_.handle_conn_bytes(wall_now(), conn, bytes);
+  drain_outputs();
+}
+
+void LiveServer::on_conn_eof(core::ConnId conn) {
+  if (stopped_) return;
+  core_.handle_conn_eof(wall_now(), conn);
+  drain_outputs();
+}
+
+void LiveServer::on_conn_closed(core::ConnId conn, ConnEnd end) {
+  if (stopped_) return;
+  const auto it = conns_.find(conn);
+  if (it == conns_.end()) return;
+  const std::string prefix = "conn " + std::to_string(conn) + " (" + it->second->remote() + ")";
+  if (end == ConnEnd::output_limit) {
+    log_->notice(spdlog::level::warn,
+                 prefix + ": closed: more than " + std::to_string(options_.max_output_bytes) +
+                     " bytes waiting to be read (max_output_bytes; slow reader)");
+  } else if (end == ConnEnd::peer_gone && setup_.core.log_traffic) {
+    log_->file(spdlog::level::debug, prefix + ": " + it->second->last_error());
+  } else if (setup_.core.log_traffic) {
+    log_->file(spdlog::level::debug, prefix + ": " + std::string(to_string(end)));
+  }
+  conns_.erase(it);
+  core_.handle_conn_closed(wall_now(), conn);
+  drain_outputs();
+}
+
+void LiveServer::on_peer_up(core::PeerId peer) {
+  if (stopped_) return;
+  core_.handle_peer_up(wall_now(), peer);
+  drain_outputs();
+}
+
+void LiveServer::on_peer_down(core::PeerId peer) {
+  if (stopped_) return;
+  core_.handle_peer_down(wall_now(), peer);
+  drain_outputs();
+}
+
+void LiveServer::on_peer_bytes(core::PeerId peer, std::string_view bytes) {
+  if (stopped_) return;
+  core_.handle_peer_bytes(wall_now(), peer, bytes);
+  drain_outputs();
+}
+
+void LiveServer::on_places_answer(std::uint64_t request, std::string json) {
+  if (stopped_) return;
+  core_.handle_places_result(wall_now(), request, core::PlacesResult{std::move(json)});
+  drain_outputs();
+}
+
+// --- the core's outputs --------------------------------------------------------------------
+
+void LiveServer::drain_outputs() {
+  // Every notification into this class is asynchronous, so this never nests; the guard keeps
+  // it that way should a future caller forget.
+  if (draining_) return;
+  draining_ = true;
+  while (auto output = core_.poll_output()) dispatch(*output);
+  draining_ = false;
+  rearm_timer();
+}
+
+void LiveServer::dispatch(core::Output& output) {
+  std::visit(
+      Overloaded{
+          [this](core::SendToConn& send) {
+            if (const auto it = conns_.find(send.conn); it != conns_.end()) {
+              it->second->send(std::make_shared<const std::string>(std::move(send.bytes)));
+            }
+          },
+          [this](core::CloseConn& close) {
+            if (const auto it = conns_.find(close.conn); it != conns_.end()) {
+              it->second->close_after_drain();
+            }
+          },
+          [this](core::SendToPeer& send) {
+            if (send.peer < links_.size()) links_[send.peer]->send(std::move(send.bytes));
+          },
+          [this](core::QueryPlaces& query) {
+            places::NearbyQuery nearby{query.lat_deg, query.lng_deg, query.radius_m, query.limit};
+            // Posted, because a provider may answer before nearby() returns.
+            places_.nearby(nearby, [this, alive = std::weak_ptr<bool>(alive_),
+                                    request = query.request](std::string json) {
+              asio::post(io_, [this, alive, request, json = std::move(json)]() mutable {
+                if (const auto still = alive.lock(); still && *still) {
+                  on_places_answer(request, std::move(json));
+                }
+              });
+            });
+          },
+          [this](core::LogRecord& record) { log_->record(record.level, record.text); },
+          [this](core::Observation& observation) {
+            if (observer_) observer_(observation);
+          },
+      },
+      output);
+}
+
+// --- timers --------------------------------------------------------------------------------
+
+void LiveServer::rearm_timer() {
+  if (stopped_) return;
+  const std::optional<core::Instant> deadline = core_.poll_timeout();
+  if (deadline == timer_deadline_) return;
+  timer_deadline_ = deadline;
+  if (!deadline) {
+    core_timer_.cancel();
+    return;
+  }
+  // The core's deadline is wall-clock; the steady timer only needs how far away it is.
+  const auto delay_ns = std::max<core::Nanoseconds>(0, deadline->ns - wall_now().ns);
+  core_timer_.expires_after(std::chrono::nanoseconds(delay_ns));
+  core_timer_.async_wait([this](const error_code& ec) { on_timer(ec); });
+}
+
+void LiveServer::on_timer(const error_code& ec) {
+  if (ec == asio::error::operation_aborted || stopped_) return;
+  if (ec) {
+    fail(ec, "timer");
+    return;
+  }
+  timer_deadline_.reset();
+  core_.handle_timeout(wall_now());
+  drain_outputs();
+}
+
+void LiveServer::do_flush_timer() {
+  flush_timer_.expires_after(kFlushInterval);
+  flush_timer_.async_wait([this](const error_code& ec) {
+    if (ec || stopped_) return;
+    log_->flush();
+    do_flush_timer();
+  });
+}
+
+void LiveServer::fail(const error_code& ec, std::string_view what) {
+  if (ec == asio::error::operation_aborted) return;
+  log_->notice(spdlog::level::warn, std::string(what) + ": " + ec.message());
+}
+
+}  // namespace herd::live
