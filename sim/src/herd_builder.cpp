@@ -42,7 +42,8 @@ FriendGraph build_friend_graph(const Scenario& scenario) {
     case TopologySpec::Kind::generated:
       return generate(t, scenario.seed);
     case TopologySpec::Kind::file:
-      return load_graph_file(t.path);
+      // DOT and GML by extension; anything else is read as an edge list.
+      return load_graph_file(t.path, graph_format_for(t.path).value_or(GraphFileFormat::edge_list));
     case TopologySpec::Kind::explicit_edges:
       break;
   }
