@@ -1,0 +1,162 @@
+// parse_scenario / load_scenario: parse the TOML, apply --set overrides to the document,
+// then read it section by section ([scenario] first, since later sections check times
+// against its duration, and [herd] before anything that names servers).
+
+#include "herd/sim/scenario_file.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <system_error>
+#include <utility>
+
+#include "overrides.hpp"
+#include "readers.hpp"
+#include "toml_access.hpp"
+
+namespace herd::sim {
+
+ScenarioError::ScenarioError(std::string file_name, int line_number, int column_number,
+                             const std::string& what_was_wrong)
+    : std::runtime_error(file_name + ":" + std::to_string(line_number) + ":" +
+                         std::to_string(column_number) + ": " + what_was_wrong),
+      file(std::move(file_name)),
+      line(line_number),
+      column(column_number),
+      message(what_was_wrong) {}
+
+namespace detail {
+
+std::filesystem::path resolve(const ReadContext& context, const std::string& path) {
+  const std::filesystem::path written(path);
+  if (written.is_absolute()) return written.lexically_normal();
+  return (context.base_dir / written).lexically_normal();
+}
+
+namespace {
+
+std::uint64_t read_seed(const toml::node& node) {
+  if (node.is_integer()) {
+    return static_cast<std::uint64_t>(
+        as_integer(node, "scenario.seed", 0, std::numeric_limits<std::int64_t>::max()));
+  }
+  // Seeds above 2^63 - 1 do not fit a TOML integer, so they may be written as strings.
+  const auto* text = node.as_string();
+  std::uint64_t seed = 0;
+  if (text != nullptr) {
+    const std::string& digits = text->get();
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), seed);
+    if (!digits.empty() && error == std::errc{} && end == digits.data() + digits.size())
+      return seed;
+  }
+  fail_at(node.source(),
+          "scenario.seed: expected an integer from 0 to 18446744073709551615 "
+          "(a decimal string above 9223372036854775807), got " +
+              describe_type(node));
+}
+
+void read_scenario_table(const toml::table& root, Scenario& scenario, ReadContext& context) {
+  const toml::table& table =
+      as_table(require(root, "", "scenario", "the scenario's name, seed and duration"), "scenario");
+  check_keys(table, "[scenario]",
+             {"name", "description", "seed", "duration", "epoch", "sample_every", "places_db"});
+  scenario.name = as_nonempty_string(require(table, "scenario", "name", "what the run is called"),
+                                     "scenario.name");
+  if (const auto* description = table.get("description")) {
+    scenario.description = as_string(*description, "scenario.description");
+  }
+  if (const auto* seed = table.get("seed")) scenario.seed = read_seed(*seed);
+  if (const auto* duration = table.get("duration")) {
+    scenario.duration_ns = as_duration(*duration, "scenario.duration", 1);
+  }
+  context.duration_ns = scenario.duration_ns;
+  if (const auto* epoch = table.get("epoch")) {
+    const std::int64_t max_s = std::numeric_limits<Nanoseconds>::max() / core::kNanosPerSecond;
+    scenario.epoch_ns = as_integer(*epoch, "scenario.epoch", 0, max_s) * core::kNanosPerSecond;
+  }
+  if (const auto* every = table.get("sample_every")) {
+    scenario.sample_every_ns = as_duration(*every, "scenario.sample_every", 1);
+  }
+  if (const auto* places = table.get("places_db")) {
+    const std::string written = as_string(*places, "scenario.places_db");
+    if (!written.empty()) {
+      const std::filesystem::path file = resolve(context, written);
+      std::error_code error;
+      if (!std::filesystem::is_regular_file(file, error)) {
+        fail_at(places->source(), "scenario.places_db: no such file " +
+                                      in_quotes(file.generic_string()) +
+                                      " (paths are relative to the scenario's folder)");
+      }
+      scenario.places_db = file.generic_string();
+    }
+  }
+}
+
+void read_expect(const toml::table& root, Expectations& out) {
+  const toml::node* node = root.get("expect");
+  if (node == nullptr) return;
+  const toml::table& table = as_table(*node, "expect");
+  check_keys(table, "[expect]",
+             {"converge_within", "propagation_p99", "propagation_max", "lost_updates", "min_reach",
+              "max_stale_reads", "max_ldh"});
+  constexpr auto kAny = std::numeric_limits<std::int64_t>::max();
+  const auto duration = [&](std::string_view key, std::optional<Nanoseconds>& field) {
+    if (const auto* value = table.get(key)) field = as_duration(*value, key_path("expect", key));
+  };
+  const auto count = [&](std::string_view key, std::optional<std::int64_t>& field) {
+    if (const auto* value = table.get(key))
+      field = as_integer(*value, key_path("expect", key), 0, kAny);
+  };
+  duration("converge_within", out.converge_within_ns);
+  duration("propagation_p99", out.propagation_p99_ns);
+  duration("propagation_max", out.propagation_max_ns);
+  count("lost_updates", out.lost_updates);
+  count("max_stale_reads", out.max_stale_reads);
+  count("max_ldh", out.max_ldh);
+  if (const auto* reach = table.get("min_reach"))
+    out.min_reach = as_number(*reach, "expect.min_reach", 0, 1);
+}
+
+}  // namespace
+}  // namespace detail
+
+Scenario parse_scenario(std::string_view toml_text, std::string_view source_name,
+                        const std::vector<std::string>& overrides) {
+  toml::table document;
+  try {
+    document = toml::parse(toml_text, std::string(source_name));
+  } catch (const toml::parse_error& error) {
+    detail::fail_at(error.source(), "TOML syntax error: " + std::string(error.description()));
+  }
+  detail::apply_overrides(document, overrides);
+
+  Scenario scenario;
+  scenario.source_text = std::string(toml_text);
+  scenario.source_path = std::string(source_name);
+  detail::ReadContext context;
+  context.base_dir = std::filesystem::path(source_name).parent_path();
+
+  detail::check_keys(
+      document, "",
+      {"scenario", "herd", "network", "faults", "random_faults", "workload", "expect"});
+  detail::read_scenario_table(document, scenario, context);
+  detail::read_herd(document, scenario, context);
+  detail::read_network(document, scenario, context);
+  detail::read_faults(document, scenario, context);
+  detail::read_workload(document, scenario, context);
+  detail::read_expect(document, scenario.expect);
+  return scenario;
+}
+
+Scenario load_scenario(const std::filesystem::path& file,
+                       const std::vector<std::string>& overrides) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ScenarioError(file.string(), 0, 0, "cannot open the scenario file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw ScenarioError(file.string(), 0, 0, "cannot read the scenario file");
+  return parse_scenario(text.str(), file.string(), overrides);
+}
+
+}  // namespace herd::sim
