@@ -1,5 +1,6 @@
 #include "herd/live/client_connection.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -20,6 +21,10 @@ constexpr auto kCloseDeadline = std::chrono::seconds(5);
 // Once our FIN is out, how long to wait for the peer's before closing anyway. Short, because
 // connections refused at max_connections linger here too.
 constexpr auto kLinger = std::chrono::seconds(1);
+// Input goes to the core in slices this small so that the replies one slice can produce at
+// once (about 70 WHATSATs of 20 places) stay well under the output limit; between slices
+// the connection pauses while half the limit is still unread by the client.
+constexpr std::size_t kFeedChunkBytes = 1024;
 
 std::string describe_remote(const asio::ip::tcp::socket& socket) {
   error_code ec;
@@ -98,8 +103,27 @@ void ClientConnection::on_read(const error_code& ec, std::size_t bytes) {
     fail(ec, "read");
     return;
   }
-  // Input after the core decided to close is read only to keep the close graceful.
-  if (!close_requested_) events_.on_conn_bytes(id_, std::string_view(read_buffer_.data(), bytes));
+  unfed_begin_ = 0;
+  unfed_end_ = bytes;
+  feed();
+}
+
+void ClientConnection::feed() {
+  while (unfed_begin_ < unfed_end_) {
+    if (finished_) return;
+    // Input after the core decided to close is read only to keep the close graceful.
+    if (close_requested_) break;
+    if (queue_.pending_bytes() >= max_output_bytes_ / 2) {
+      paused_ = true;  // on_write resumes once the client has read enough
+      return;
+    }
+    const std::size_t size = std::min(kFeedChunkBytes, unfed_end_ - unfed_begin_);
+    const std::string_view slice(read_buffer_.data() + unfed_begin_, size);
+    unfed_begin_ += size;
+    events_.on_conn_bytes(id_, slice);
+  }
+  unfed_begin_ = unfed_end_ = 0;
+  paused_ = false;
   if (!finished_) do_read();
 }
 
@@ -117,11 +141,9 @@ void ClientConnection::on_write(const error_code& ec) {
     fail(ec, "write");
     return;
   }
-  if (queue_.has_queued()) {
-    do_write();
-  } else if (close_requested_) {
-    do_shutdown();
-  }
+  if (queue_.has_queued()) do_write();
+  if (paused_ && queue_.pending_bytes() < max_output_bytes_ / 4) feed();
+  if (close_requested_ && queue_.idle()) do_shutdown();
 }
 
 void ClientConnection::do_shutdown() {

@@ -5,7 +5,6 @@
 #include <utility>
 
 #include <boost/asio/error.hpp>
-#include <boost/asio/post.hpp>
 
 #include "herd/live/clock.hpp"
 #include "herd/places/provider.hpp"
@@ -124,8 +123,8 @@ void LiveServer::stop() {
   }
   const core::ServerStats& stats = core_.stats();
   log_->notice(spdlog::level::info,
-               "stop: " + name() + " closed " + std::to_string(open_connections) +
-                   " connections; " + std::to_string(stats.client_lines) + " client lines (" +
+               "stop: " + name() + "; open connections closed: " +
+                   std::to_string(open_connections) + "; " + std::to_string(stats.client_lines) + " client lines (" +
                    std::to_string(stats.invalid_lines) + " invalid), " +
                    std::to_string(stats.updates_accepted) + " updates accepted, " +
                    std::to_string(stats.updates_applied) + " applied, " +
@@ -229,8 +228,9 @@ void LiveServer::on_places_answer(std::uint64_t request, std::string json) {
 // --- the core's outputs --------------------------------------------------------------------
 
 void LiveServer::drain_outputs() {
-  // Every notification into this class is asynchronous, so this never nests; the guard keeps
-  // it that way should a future caller forget.
+  // Socket events reach this class asynchronously, so this never nests; the guard keeps it
+  // that way should a future caller forget. (A places answer given inside nearby() feeds the
+  // core without draining: see dispatch.)
   if (draining_) return;
   draining_ = true;
   while (auto output = core_.poll_output()) dispatch(*output);
@@ -256,14 +256,18 @@ void LiveServer::dispatch(core::Output& output) {
           },
           [this](core::QueryPlaces& query) {
             places::NearbyQuery nearby{query.lat_deg, query.lng_deg, query.radius_m, query.limit};
-            // Posted, because a provider may answer before nearby() returns.
             places_.nearby(nearby, [this, alive = std::weak_ptr<bool>(alive_),
                                     request = query.request](std::string json) {
-              asio::post(io_, [this, alive, request, json = std::move(json)]() mutable {
-                if (const auto still = alive.lock(); still && *still) {
-                  on_places_answer(request, std::move(json));
-                }
-              });
+              const auto still = alive.lock();
+              if (!still || !*still || stopped_) return;
+              if (draining_) {
+                // Answered inside nearby() (the offline provider does): the loop draining
+                // right now picks up what this produces. Answering at once rather than
+                // posting keeps a pipelined burst from piling up as pending replies.
+                core_.handle_places_result(wall_now(), request, core::PlacesResult{std::move(json)});
+              } else {
+                on_places_answer(request, std::move(json));
+              }
             });
           },
           [this](core::LogRecord& record) { log_->record(record.level, record.text); },

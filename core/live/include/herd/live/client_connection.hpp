@@ -47,7 +47,8 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
                    std::size_t max_output_bytes);
 
   void start();
-  // Queues bytes; closes the connection (output_limit) when the queue outgrows the limit.
+  // Queues bytes; closes the connection (output_limit) when the queue outgrows the limit,
+  // which takes a client that stops reading while its commands still produce replies.
   void send(core::SharedText bytes);
   // Half-closes once everything queued is written, then waits briefly for the peer's EOF so
   // that unread input does not turn the close into a reset that destroys our last replies.
@@ -64,6 +65,9 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
  private:
   void do_read();
   void on_read(const boost::system::error_code& ec, std::size_t bytes);
+  // Hands what was read to the owner slice by slice; pauses (no reads) while the client
+  // leaves half of max_output_bytes unread, so a pipelining client is slowed, not closed.
+  void feed();
   void do_write();
   void on_write(const boost::system::error_code& ec);
   void do_shutdown();
@@ -80,6 +84,9 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   std::string last_error_;
   WriteQueue queue_;
   std::array<char, 16 * 1024> read_buffer_{};
+  std::size_t unfed_begin_ = 0;  // read_buffer_[unfed_begin_, unfed_end_) awaits feed()
+  std::size_t unfed_end_ = 0;
+  bool paused_ = false;
   bool eof_ = false;              // the peer half-closed; no more reads
   bool close_requested_ = false;  // the core asked to close
   bool shut_down_ = false;        // our FIN is sent

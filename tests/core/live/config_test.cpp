@@ -1,0 +1,206 @@
+#include "herd/live/config.hpp"
+
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+using herd::live::ConfigError;
+using herd::live::HerdConfig;
+using herd::live::parse_duration_ns;
+using herd::live::parse_herd_config;
+
+namespace {
+
+std::optional<std::string> no_env(const char*) { return std::nullopt; }
+
+HerdConfig parse(const std::string& text) { return parse_herd_config(text, "t.toml", no_env); }
+
+// The error message for a configuration that must be rejected.
+std::string error_of(const std::string& text) {
+  try {
+    (void)parse(text);
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  return "(accepted)";
+}
+
+const std::string kServers = R"(
+[[servers]]
+name = "A"
+host = "127.0.0.1"
+port = 1001
+
+[[servers]]
+name = "B"
+host = "127.0.0.1"
+port = 1002
+)";
+
+struct BadConfig {
+  std::string what;
+  std::string text;
+  std::string position;  // "line:column"
+  std::string message;   // part of the explanation
+};
+
+}  // namespace
+
+TEST_CASE("config: shipped herds load with sorted friends and their addresses") {
+  for (const std::string herd : {"winter2023", "winter2022", "spring2020"}) {
+    INFO(herd);
+    const HerdConfig config = herd::live::load_herd_config(
+        std::string(HERD_SOURCE_DIR) + "/scenarios/herds/" + herd + ".toml", no_env);
+    CHECK(config.herd_name == herd);
+    CHECK(config.log_dir == "logs/" + herd);
+    CHECK(config.places.provider == herd::live::PlacesProviderKind::offline);
+    REQUIRE(config.servers.size() == 5);
+    for (const auto& server : config.servers) {
+      CHECK(!server.core.peer_secret.empty());
+      CHECK(std::is_sorted(server.core.friends.begin(), server.core.friends.end()));
+      REQUIRE(server.friend_addresses.size() == server.core.friends.size());
+      for (std::size_t i = 0; i < server.core.friends.size(); ++i) {
+        const auto* friend_setup = config.find(server.core.friends[i]);
+        REQUIRE(friend_setup != nullptr);
+        CHECK(server.friend_addresses[i].port == friend_setup->listen.port);
+        // Friendship is undirected.
+        const auto& back = friend_setup->core.friends;
+        CHECK(std::find(back.begin(), back.end(), server.core.name) != back.end());
+      }
+    }
+  }
+  const HerdConfig winter = herd::live::load_herd_config(
+      std::string(HERD_SOURCE_DIR) + "/scenarios/herds/winter2023.toml", no_env);
+  CHECK(winter.find("Clark")->core.friends == std::vector<std::string>{"Bona", "Jaquez"});
+  CHECK(winter.find("Campbell")->core.friends ==
+        std::vector<std::string>{"Bailey", "Bona", "Jaquez"});
+  CHECK(winter.find("Clark")->listen.port == 12004);
+  CHECK(winter.find("Clark")->core.name == "Clark");
+}
+
+TEST_CASE("config: every error names file, line and column and what was expected") {
+  const std::vector<BadConfig> cases = {
+      {"unknown top-level key", "colour = 1\n[herd]\npeer_secret = \"s\"\n" + kServers, "1:1",
+       "unknown key \"colour\""},
+      {"unknown key in [herd]", "[herd]\npeer_secret = \"s\"\nsecret = \"x\"\n" + kServers, "3:1",
+       "expected one of: name, peer_secret, log_dir, friends"},
+      {"unknown server in friends", "[herd]\npeer_secret = \"s\"\nfriends = [[\"A\", \"Zed\"]]\n" + kServers,
+       "3:18", "unknown server \"Zed\"; expected one of: A, B"},
+      {"self-friend", "[herd]\npeer_secret = \"s\"\nfriends = [[\"A\", \"A\"]]\n" + kServers, "3:12",
+       "cannot befriend itself"},
+      {"duplicate friendship", "[herd]\npeer_secret = \"s\"\nfriends = [[\"A\", \"B\"], [\"B\", \"A\"]]\n" + kServers,
+       "3:24", "already friends"},
+      {"friend entry not a pair", "[herd]\npeer_secret = \"s\"\nfriends = [[\"A\", \"B\", \"A\"]]\n" + kServers,
+       "3:12", "expected a pair of server names"},
+      {"missing secret", "[herd]\nname = \"t\"\n" + kServers, "1:1",
+       "missing required key herd.peer_secret"},
+      {"empty secret", "[herd]\npeer_secret = \"\"\n" + kServers, "2:15", "must not be empty"},
+      {"missing [herd]", kServers, "1:1", "missing table [herd]"},
+      {"bad port", "[herd]\npeer_secret = \"s\"\n[[servers]]\nname = \"A\"\nhost = \"h\"\nport = 70000\n",
+       "6:8", "servers.port: expected an integer in [1, 65535], got 70000"},
+      {"port as a string", "[herd]\npeer_secret = \"s\"\n[[servers]]\nname = \"A\"\nhost = \"h\"\nport = \"1\"\n",
+       "6:8", "servers.port: expected an integer, got a string"},
+      {"missing port", "[herd]\npeer_secret = \"s\"\n[[servers]]\nname = \"A\"\nhost = \"h\"\n", "3:1",
+       "missing required key servers.port"},
+      {"duplicate server name",
+       "[herd]\npeer_secret = \"s\"\n[[servers]]\nname = \"A\"\nhost = \"h\"\nport = 1\n"
+       "[[servers]]\nname = \"A\"\nhost = \"h\"\nport = 2\n",
+       "8:8", "duplicate server name \"A\" (first defined at line 4)"},
+      {"same address twice",
+       "[herd]\npeer_secret = \"s\"\n[[servers]]\nname = \"A\"\nhost = \"h\"\nport = 1\n"
+       "[[servers]]\nname = \"B\"\nhost = \"h\"\nport = 1\n",
+       "10:8", "reuses h:1"},
+      {"white space in a server name",
+       "[herd]\npeer_secret = \"s\"\n[[servers]]\nname = \"Cl ark\"\nhost = \"h\"\nport = 1\n", "4:8",
+       "contains white space"},
+      {"unknown key in [[servers]]", "[herd]\npeer_secret = \"s\"\n" + kServers + "weight = 3\n",
+       "13:1", "unknown key \"weight\" in [[servers]]"},
+      {"no servers", "[herd]\npeer_secret = \"s\"\n", "1:1", "no servers defined"},
+      {"bad duration", "[herd]\npeer_secret = \"s\"\n[limits]\nidle_timeout = \"5 minutes\"\n" + kServers,
+       "4:16", "limits.idle_timeout: expected a duration string like \"300s\""},
+      {"zero line limit", "[herd]\npeer_secret = \"s\"\n[limits]\nmax_line_bytes = 0\n" + kServers,
+       "4:18", "expected an integer in [1,"},
+      {"unknown limit", "[herd]\npeer_secret = \"s\"\n[limits]\nmax_lines = 3\n" + kServers, "4:1",
+       "unknown key \"max_lines\" in [limits]"},
+      {"unknown provider", "[herd]\npeer_secret = \"s\"\n[places]\nprovider = \"bing\"\n" + kServers,
+       "4:12", "expected \"offline\" or \"google\", got \"bing\""},
+      {"google without a key", "[herd]\npeer_secret = \"s\"\n[places]\nprovider = \"google\"\n" + kServers,
+       "4:12", "HERD_GOOGLE_API_KEY"},
+      {"unknown google api", "[herd]\npeer_secret = \"s\"\n[places]\ngoogle_api = \"v2\"\n" + kServers,
+       "4:14", "expected \"new\" or \"legacy\""},
+      {"zero places timeout", "[herd]\npeer_secret = \"s\"\n[places]\ntimeout = \"0s\"\n" + kServers,
+       "4:11", "greater than zero"},
+      {"TOML syntax error", "[herd]\npeer_secret = \"s\"\nfriends = [[\"A\", \"B\"]\n" + kServers, "5:1",
+       ""},
+  };
+  for (const auto& bad : cases) {
+    INFO(bad.what);
+    const std::string error = error_of(bad.text);
+    INFO(error);
+    CHECK(error.rfind("t.toml:" + bad.position + ": ", 0) == 0);
+    CHECK(error.find(bad.message) != std::string::npos);
+  }
+}
+
+TEST_CASE("config: a missing file is named in the error") {
+  try {
+    (void)herd::live::load_herd_config("no/such/herd.toml", no_env);
+    FAIL("accepted a missing file");
+  } catch (const ConfigError& error) {
+    CHECK(std::string(error.what()) == "no/such/herd.toml: cannot open the herd configuration");
+  }
+}
+
+TEST_CASE("config: limits reach the core configuration of every server") {
+  const HerdConfig config = parse(
+      "[herd]\npeer_secret = \"s\"\nfriends = [[\"B\", \"A\"]]\nlog_dir = \"x/y\"\n"
+      "[limits]\nmax_line_bytes = 100\nmax_connections = 7\nidle_timeout = \"1.5s\"\n"
+      "max_output_bytes = 4096\nmax_pending_replies = 3\n" +
+      kServers);
+  CHECK(config.max_output_bytes == 4096);
+  CHECK(config.log_dir == "x/y");
+  CHECK(config.herd_name == "t");  // from the file name when [herd] has none
+  for (const auto& server : config.servers) {
+    CHECK(server.core.limits.max_line_bytes == 100);
+    CHECK(server.core.limits.max_connections == 7);
+    CHECK(server.core.limits.idle_timeout_ns == 1'500'000'000);
+    CHECK(server.core.limits.max_pending_replies == 3);
+    CHECK(server.core.peer_secret == "s");
+  }
+  CHECK(config.find("A")->core.friends == std::vector<std::string>{"B"});
+  CHECK(config.find("A")->friend_addresses.at(0).port == 1002);
+  CHECK(config.find("B")->core.friends == std::vector<std::string>{"A"});
+}
+
+TEST_CASE("config: the Google key comes from the file, else from HERD_GOOGLE_API_KEY") {
+  const std::string base = "[herd]\npeer_secret = \"s\"\n[places]\nprovider = \"google\"\n";
+  auto env = [](const char* name) -> std::optional<std::string> {
+    if (std::string(name) == "HERD_GOOGLE_API_KEY") return "from-env";
+    return std::nullopt;
+  };
+  CHECK(parse_herd_config(base + kServers, "t.toml", env).places.google_api_key == "from-env");
+  const HerdConfig with_key = parse_herd_config(
+      base + "google_api_key = \"from-file\"\ngoogle_api = \"legacy\"\ntimeout = \"2s\"\n" + kServers,
+      "t.toml", env);
+  CHECK(with_key.places.google_api_key == "from-file");
+  CHECK(with_key.places.google_api == herd::live::GoogleApi::legacy);
+  CHECK(with_key.places.timeout == std::chrono::milliseconds(2000));
+}
+
+TEST_CASE("config: durations are integers and units") {
+  CHECK(parse_duration_ns("300s") == 300'000'000'000);
+  CHECK(parse_duration_ns("500ms") == 500'000'000);
+  CHECK(parse_duration_ns("1.5s") == 1'500'000'000);
+  CHECK(parse_duration_ns("2m") == 120'000'000'000);
+  CHECK(parse_duration_ns("1h") == 3'600'000'000'000);
+  CHECK(parse_duration_ns("0.25h") == 900'000'000'000);
+  CHECK(parse_duration_ns("10us") == 10'000);
+  CHECK(parse_duration_ns("7ns") == 7);
+  CHECK(parse_duration_ns("0s") == 0);
+  for (const char* bad : {"", "s", "5", "5 s", "-1s", "1.s", ".5s", "5sec", "1e3s", "1.0000000001s",
+                          "9999999999999999s"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_duration_ns(bad).has_value());
+  }
+}

@@ -1,0 +1,306 @@
+// A herd of real herd-server processes on loopback: propagation, both client styles, reply
+// order, a crashed and restarted server, clean shutdown and start-up errors.
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <string>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include "test_client.hpp"
+#include "test_herd.hpp"
+
+using namespace herd::live::testing;
+
+namespace {
+
+const std::string kWinter2023 = std::string(HERD_SOURCE_DIR) + "/scenarios/herds/winter2023.toml";
+const std::string kUcla = "+34.068930-118.445127";
+
+// A client timestamp near now, as graders send it (seconds with a fraction).
+std::string client_time(int offset_ms = 0) {
+  const auto now = std::chrono::system_clock::now().time_since_epoch() +
+                   std::chrono::milliseconds(offset_ms);
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
+  std::string fraction = std::to_string(ns % 1'000'000'000);
+  return std::to_string(ns / 1'000'000'000) + "." + std::string(9 - fraction.size(), '0') + fraction;
+}
+
+// The AT line a server replied to an IAMAT, checked to echo the operands byte for byte.
+std::string expect_at_reply(const std::string& reply, const std::string& server,
+                            const std::string& operands) {
+  INFO(reply);
+  REQUIRE(reply.rfind("AT " + server + " ", 0) == 0);
+  REQUIRE(reply.size() > operands.size() + 1);
+  REQUIRE(reply.substr(reply.size() - operands.size() - 1) == operands + "\n");
+  return reply.substr(0, reply.size() - 1);
+}
+
+// Checks a WHATSAT reply: the AT line, legacy-shape JSON with at most `bound` results, and
+// the blank line that ends it.
+void expect_whatsat_reply(const std::string& reply, const std::string& at_line, int bound) {
+  INFO(reply);
+  REQUIRE(reply.rfind(at_line + "\n{", 0) == 0);
+  REQUIRE(reply.size() >= 3);
+  CHECK(reply.substr(reply.size() - 3) == "}\n\n");
+  const std::string json_text = reply.substr(at_line.size() + 1, reply.size() - at_line.size() - 3);
+  CHECK(json_text.find("\n\n") == std::string::npos);
+  const boost::json::object json = boost::json::parse(json_text).as_object();
+  CHECK(json.at("html_attributions").is_array());
+  CHECK(json.at("results").as_array().size() <= static_cast<std::size_t>(bound));
+  CHECK(json.at("status").as_string() == "OK");
+}
+
+// Asks `port` for the client until its AT line is `at_line` or the deadline passes.
+std::string poll_whatsat(std::uint16_t port, const std::string& client, const std::string& at_line,
+                         Clock::duration timeout = 5s) {
+  const auto deadline = Clock::now() + timeout;
+  std::string reply;
+  while (Clock::now() < deadline) {
+    reply = grader_request(port, "WHATSAT " + client + " 10 5");
+    if (reply.rfind(at_line + "\n", 0) == 0) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  return reply;
+}
+
+}  // namespace
+
+TEST_CASE("herd: an IAMAT at one server reaches every other server (Winter 2023)") {
+  TestHerd herd(spec_from_config(kWinter2023));
+  herd.start_all();
+  herd.wait_for_links();
+
+  const std::string operands = "kiwi.cs.ucla.edu " + kUcla + " " + client_time();
+  const std::string at_line =
+      expect_at_reply(grader_request(herd.port("Clark"), "IAMAT " + operands), "Clark", operands);
+  for (const std::string name : {"Bailey", "Bona", "Campbell", "Jaquez", "Clark"}) {
+    INFO("asking " << name);
+    const std::string reply = poll_whatsat(herd.port(name), "kiwi.cs.ucla.edu", at_line);
+    expect_whatsat_reply(reply, at_line, 5);
+  }
+  // The flood reached Bailey, two hops away, over a friend (its log shows the peer line).
+  CHECK(herd.wait_for_log("Bailey", at_line + " 2", 1, 3s));
+}
+
+TEST_CASE("server: grader and telnet clients get replies in command order") {
+  TestHerd herd(lone_server());
+  herd.start_all();
+
+  SECTION("grader style: one command without newline, half-close, read to EOF") {
+    const std::string operands = "kiwi.cs.ucla.edu " + kUcla + " 1621464827.959498503";
+    const std::string reply = grader_request(herd.port("Clark"), "IAMAT " + operands);
+    const std::string at_line = expect_at_reply(reply, "Clark", operands);
+    // The difference is server time minus client time (2021 is long past): explicit sign,
+    // 9 decimals.
+    CHECK(std::regex_match(at_line, std::regex(R"(AT Clark \+[0-9]+\.[0-9]{9} kiwi\.cs.*)")));
+    expect_whatsat_reply(grader_request(herd.port("Clark"), "WHATSAT kiwi.cs.ucla.edu 10 5"),
+                         at_line, 5);
+    CHECK(grader_request(herd.port("Clark"), "WHATSAT kiwi.cs.ucla.edu 51 5") ==
+          "? WHATSAT kiwi.cs.ucla.edu 51 5\n");
+  }
+
+  SECTION("telnet style: each line answered before the next is sent") {
+    TestClient client(herd.port("Clark"));
+    const std::string operands = "apple " + kUcla + " " + client_time();
+    client.send("IAMAT " + operands + "\n");
+    const std::string at_line = expect_at_reply(client.read_line(), "Clark", operands);
+    client.send("WHATSAT apple 10 3\n");
+    expect_whatsat_reply(client.read_until("\n\n"), at_line, 3);
+    client.send("  WHATSAT \t apple 5 1  \r\n");
+    expect_whatsat_reply(client.read_until("\n\n"), at_line, 1);
+    client.send("HELLO there\n");
+    CHECK(client.read_line() == "? HELLO there\n");
+    CHECK(client.still_open());
+  }
+
+  SECTION("pipelined: WHATSAT replies keep their place among IAMAT replies") {
+    TestClient client(herd.port("Clark"));
+    const std::string a = "a " + kUcla + " " + client_time();
+    client.send("IAMAT " + a + "\n");
+    const std::string at_a = expect_at_reply(client.read_line(), "Clark", a);
+
+    const std::string b = "b +37.551379+126.993287 " + client_time(1);
+    const std::string c = "c -33.8688+151.2093 " + client_time(2);
+    client.send("IAMAT " + b + "\nWHATSAT a 10 2\nIAMAT " + c +
+                "\nWHATSAT b 10 1\nWHATSAT nobody 10 1\nWHATSAT c 50 20\n");
+    const std::string at_b = expect_at_reply(client.read_line(), "Clark", b);
+    expect_whatsat_reply(client.read_until("\n\n"), at_a, 2);
+    const std::string at_c = expect_at_reply(client.read_line(), "Clark", c);
+    expect_whatsat_reply(client.read_until("\n\n"), at_b, 1);
+    CHECK(client.read_line() == "? WHATSAT nobody 10 1\n");
+    expect_whatsat_reply(client.read_until("\n\n"), at_c, 20);
+    // Half-close: the server answers what is left and closes.
+    client.send("WHATSAT a 10 1");
+    client.shutdown_write();
+    const ReadResult rest = client.read_to_end(3s);
+    CHECK(rest.end == End::eof);
+    expect_whatsat_reply(rest.bytes, at_a, 1);
+  }
+}
+
+TEST_CASE("server: a pipelining client that reads along gets every reply, in order") {
+  TestHerd herd(lone_server());
+  herd.start_all();
+  // 1,500 IAMAT/WHATSAT pairs asking for 20 places each: about 10 MB of replies, far more
+  // than max_output_bytes (1 MiB), so the server has to slow this client down, not close it.
+  constexpr int kPairs = 1500;
+  const std::string time = client_time();
+  std::string burst;
+  for (int i = 0; i < kPairs; ++i) {
+    burst += "IAMAT c" + std::to_string(i) + " " + kUcla + " " + time +
+             "\nWHATSAT c0 50 20\n";
+  }
+  TestClient client(herd.port("Clark"));
+  std::thread writer([&] {
+    (void)client.send_until_error(burst, 20s);
+    client.shutdown_write();
+  });
+  const ReadResult result = client.read_to_end(30s);
+  writer.join();
+  CHECK(result.end == End::eof);
+  CHECK(count_of(result.bytes, "}\n\n") == kPairs);
+  // Each IAMAT reply comes right after the previous pair's WHATSAT reply.
+  std::size_t at = 0;
+  for (int i = 0; i < kPairs; ++i) {
+    const std::string expected = "AT Clark ";
+    REQUIRE(result.bytes.compare(at, expected.size(), expected) == 0);
+    const std::size_t line_end = result.bytes.find('\n', at);
+    REQUIRE(line_end != std::string::npos);
+    const std::string line = result.bytes.substr(at, line_end - at);
+    INFO(line);
+    REQUIRE(line.find(" c" + std::to_string(i) + " ") != std::string::npos);
+    const std::size_t reply_end = result.bytes.find("}\n\n", line_end);
+    REQUIRE(reply_end != std::string::npos);
+    REQUIRE(result.bytes.compare(line_end + 1, 9, "AT Clark ") == 0);
+    at = reply_end + 3;
+  }
+  CHECK(at == result.bytes.size());
+  CHECK(count_of(herd.read_log("Clark"), "slow reader") == 0);
+}
+
+TEST_CASE("herd: a killed server leaves the rest serving and rejoins when restarted") {
+  TestHerd herd(spec_from_config(kWinter2023));
+  herd.start_all();
+  herd.wait_for_links();
+
+  herd.signal("Campbell", SIGKILL);
+  for (const std::string neighbour : {"Bailey", "Bona", "Jaquez"}) {
+    INFO(neighbour);
+    CHECK(herd.wait_for_log(neighbour, "link to Campbell down"));
+  }
+  // Jaquez's other friend is Clark, so the update still goes round: Clark, Bona, Bailey.
+  const std::string operands = "walker " + kUcla + " " + client_time();
+  const std::string at_line =
+      expect_at_reply(grader_request(herd.port("Jaquez"), "IAMAT " + operands), "Jaquez", operands);
+  for (const std::string name : {"Clark", "Bona", "Bailey"}) {
+    INFO("asking " << name);
+    expect_whatsat_reply(poll_whatsat(herd.port(name), "walker", at_line), at_line, 5);
+  }
+
+  herd.start("Campbell");
+  // Every neighbour dials Campbell again (its second "up") and Campbell dials them.
+  for (const std::string neighbour : {"Bailey", "Bona", "Jaquez"}) {
+    INFO(neighbour);
+    CHECK(herd.wait_for_log(neighbour, "link to Campbell up", 2, 8s));
+    CHECK(herd.wait_for_log("Campbell", "link to " + neighbour + " up", 1, 8s));
+  }
+  // An update at Bailey now reaches the restarted server.
+  const std::string later = "walker +34.0+118.0 " + client_time(5);
+  const std::string later_line =
+      expect_at_reply(grader_request(herd.port("Bailey"), "IAMAT " + later), "Bailey", later);
+  for (const std::string name : {"Campbell", "Clark", "Jaquez"}) {
+    INFO("asking " << name);
+    expect_whatsat_reply(poll_whatsat(herd.port(name), "walker", later_line), later_line, 5);
+  }
+}
+
+TEST_CASE("server: SIGTERM stops it cleanly with exit code 0 and a logged stop") {
+  TestHerd herd(two_friends());
+  herd.start_all();
+  herd.wait_for_links();
+  TestClient idle(herd.port("Clark"));
+  (void)grader_request(herd.port("Clark"), "IAMAT x " + kUcla + " " + client_time());
+
+  const auto status = herd.terminate("Clark");
+  REQUIRE(status.has_value());
+  CHECK(*status == 0);
+  const std::string log = herd.read_log("Clark");
+  CHECK(log.find("start: Clark listening on 127.0.0.1:") != std::string::npos);
+  CHECK(log.find("stop: Clark") != std::string::npos);
+  CHECK(log.find(" recv: IAMAT x ") != std::string::npos);
+  // The connection still open at the stop was closed, not left hanging.
+  CHECK(idle.read_to_end(2s).end != End::timeout);
+  // Its friend noticed the drop and keeps serving.
+  CHECK(herd.wait_for_log("Bona", "link to Clark down"));
+  CHECK(grader_request(herd.port("Bona"), "WHATSAT x 10 1").rfind("AT Clark ", 0) == 0);
+}
+
+TEST_CASE("herd-server: --log-dir moves the log and --quiet-traffic keeps lines out of it") {
+  TestHerd herd(lone_server());
+  const auto elsewhere = herd.dir() / "elsewhere";
+  herd.start("Clark", {"--log-dir", elsewhere.string(), "--quiet-traffic"});
+  const std::string reply = grader_request(herd.port("Clark"), "IAMAT quiet " + kUcla + " " + client_time());
+  CHECK(reply.rfind("AT Clark ", 0) == 0);
+  const auto status = herd.terminate("Clark");
+  REQUIRE(status.has_value());
+  CHECK(*status == 0);
+  CHECK_FALSE(std::filesystem::exists(herd.log_path("Clark")));
+  std::ifstream in(elsewhere / "Clark.log");
+  const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(log.find("start: Clark") != std::string::npos);
+  CHECK(log.find("stop: Clark") != std::string::npos);
+  CHECK(log.find("IAMAT quiet") == std::string::npos);
+}
+
+TEST_CASE("herd-server: a port in use or a bad configuration exits non-zero with the reason") {
+  TestHerd herd(lone_server());
+  SECTION("port in use") {
+    // Occupy Clark's port first.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(herd.port("Clark"));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(fd, 1) == 0);
+    ChildProcess server({HERD_SERVER_BIN, "--config", herd.config_path().string(), "--name", "Clark"},
+                        herd.output_path("Clark"));
+    const auto status = server.wait(5s);
+    ::close(fd);
+    REQUIRE(status.has_value());
+    CHECK(*status == 1);
+    CHECK_THAT(herd.read_output("Clark"),
+               Catch::Contains("Clark: cannot listen on 127.0.0.1:" +
+                               std::to_string(herd.port("Clark")) + ": Address already in use"));
+  }
+  SECTION("unknown server name") {
+    ChildProcess server({HERD_SERVER_BIN, "--config", herd.config_path().string(), "--name", "Clarke"},
+                        herd.output_path("x"));
+    const auto status = server.wait(5s);
+    REQUIRE(status.has_value());
+    CHECK(*status == 1);
+    CHECK_THAT(herd.read_output("x"), Catch::Contains("no server named Clarke; servers are: Clark"));
+  }
+  SECTION("configuration error") {
+    const auto bad = herd.dir() / "bad.toml";
+    std::ofstream(bad) << "[herd]\npeer_secret = \"s\"\nfriends = [[\"Clark\", \"Nobody\"]]\n"
+                          "[[servers]]\nname = \"Clark\"\nhost = \"127.0.0.1\"\nport = 1\n";
+    ChildProcess server({HERD_SERVER_BIN, "--config", bad.string(), "--all"}, herd.output_path("y"));
+    const auto status = server.wait(5s);
+    REQUIRE(status.has_value());
+    CHECK(*status == 1);
+    CHECK_THAT(herd.read_output("y"),
+               Catch::Contains(bad.string() + ":3:22: herd.friends: unknown server \"Nobody\""));
+  }
+}
