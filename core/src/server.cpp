@@ -63,14 +63,45 @@ std::string_view to_string(CloseReason reason) noexcept {
   return "unknown";
 }
 
+// What the propagation strategy sees of its server.
+class Server::Channel final : public PeerChannel {
+ public:
+  explicit Channel(Server& server) : server_(server) {}
+  Instant now() const override { return server_.now_; }
+  std::size_t friend_count() const override { return server_.config_.friends.size(); }
+  bool peer_up(PeerId peer) const override {
+    return peer < server_.peer_up_.size() && server_.peer_up_[peer];
+  }
+  const std::string& friend_name(PeerId peer) const override {
+    return server_.config_.friends.at(peer);
+  }
+  void send(PeerId peer, const SharedText& line) override { server_.send_to_peer(peer, line); }
+  const RecordStore& records() const override { return server_.store_; }
+  Prng& rng() override { return server_.rng_; }
+  void log_warn(std::string text) override { server_.log(LogLevel::warn, std::move(text)); }
+
+ private:
+  Server& server_;
+};
+
 Server::Server(ServerConfig config)
     : config_(std::move(config)),
+      store_(config_.propagation.anti_entropy),
+      rng_(config_.propagation.seed),
+      strategy_(make_propagation(config_.propagation)),
+      channel_(std::make_unique<Channel>(*this)),
       peer_up_(config_.friends.size(), false),
-      peer_framers_(config_.friends.size(), LineFramer(config_.limits.max_line_bytes)) {}
+      peer_framers_(config_.friends.size(), LineFramer(config_.limits.max_line_bytes)) {
+  // Greetings name the friend; a herd on a complete graph has hundreds of friends each.
+  for (PeerId i = 0; i < config_.friends.size(); ++i) friend_ids_.emplace(config_.friends[i], i);
+}
+
+Server::~Server() = default;
 
 // --- connections ---------------------------------------------------------------------------
 
 void Server::handle_conn_open(Instant now, ConnId conn) {
+  now_ = now;
   if (conns_.size() >= config_.limits.max_connections) {
     ++stats_.connections_closed_by_limit;
     log(LogLevel::warn, "conn " + std::to_string(conn) + " refused: " +
@@ -83,6 +114,7 @@ void Server::handle_conn_open(Instant now, ConnId conn) {
 }
 
 void Server::handle_conn_bytes(Instant now, ConnId conn, std::string_view bytes) {
+  now_ = now;
   auto it = conns_.find(conn);
   if (it == conns_.end() || it->second.closing) return;
   Connection& c = it->second;
@@ -129,6 +161,7 @@ void Server::consume_input(Instant now, ConnId conn, Connection& c) {
 }
 
 void Server::handle_conn_eof(Instant now, ConnId conn) {
+  now_ = now;
   auto it = conns_.find(conn);
   if (it == conns_.end()) return;
   Connection& c = it->second;
@@ -229,8 +262,11 @@ void Server::on_iamat(Instant now, ConnId conn, Connection& c, const IamatComman
   if (!update) return;  // cannot happen: the parts were validated; keep the store clean
   if (store_.offer(*update, now, 0) != OfferResult::applied) return;
   ++stats_.updates_accepted;
-  observe(ObservationKind::update_accepted, now, at_line, 0, std::nullopt);
-  flood(*update, 1, std::nullopt);
+  if (config_.emit_observations) {
+    observe(ObservationKind::update_accepted, now, at_line, store_.find(cmd.client)->id, 0,
+            std::nullopt);
+  }
+  strategy_->on_new_update(*channel_, *update, 0, std::nullopt);
 }
 
 void Server::on_whatsat(Instant now, ConnId conn, Connection& c, std::string_view line,
@@ -252,7 +288,7 @@ void Server::on_whatsat(Instant now, ConnId conn, Connection& c, std::string_vie
   c.replies.push_back(PendingReply{sequence, std::nullopt});
   std::uint64_t request = next_places_request_++;
   places_waits_.emplace(request, PlacesWait{conn, sequence, record->update.at_line});
-  observe(ObservationKind::read_answered, now, record->update.at_line, record->hops,
+  observe(ObservationKind::read_answered, now, record->update.at_line, record->id, record->hops,
           std::nullopt);
   outputs_.emplace_back(QueryPlaces{request, record->update.position.lat_deg,
                                     record->update.position.lng_deg, cmd.radius_km * 1000.0,
@@ -299,7 +335,8 @@ void Server::flush_replies(ConnId conn, Connection& c) {
 
 // --- peers ---------------------------------------------------------------------------------
 
-void Server::handle_peer_up(Instant /*now*/, PeerId peer) {
+void Server::handle_peer_up(Instant now, PeerId peer) {
+  now_ = now;
   if (peer >= peer_up_.size()) return;
   peer_up_[peer] = true;
   peer_framers_[peer] = LineFramer(config_.limits.max_line_bytes);
@@ -307,15 +344,19 @@ void Server::handle_peer_up(Instant /*now*/, PeerId peer) {
   std::string greeting = "HERD 1 " + config_.name;
   if (!config_.peer_secret.empty()) greeting += " " + config_.peer_secret;
   outputs_.emplace_back(SendToPeer{peer, std::make_shared<const std::string>(greeting + "\n")});
+  strategy_->on_peer_up(*channel_, peer);
 }
 
-void Server::handle_peer_down(Instant /*now*/, PeerId peer) {
+void Server::handle_peer_down(Instant now, PeerId peer) {
+  now_ = now;
   if (peer >= peer_up_.size() || !peer_up_[peer]) return;
   peer_up_[peer] = false;
   log(LogLevel::warn, "link to " + config_.friends[peer] + " down");
+  strategy_->on_peer_down(*channel_, peer);
 }
 
 void Server::handle_peer_bytes(Instant now, PeerId peer, std::string_view bytes) {
+  now_ = now;
   if (peer >= peer_framers_.size()) return;
   LineFramer& framer = peer_framers_[peer];
   framer.append(bytes);
@@ -329,6 +370,7 @@ void Server::handle_peer_bytes(Instant now, PeerId peer, std::string_view bytes)
 void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {
   ++stats_.peer_lines;
   if (config_.log_traffic) log_traffic("peer " + config_.friends[from], "recv", line);
+  if (!line.starts_with("AT ") && strategy_->on_peer_message(*channel_, from, line)) return;
   auto parsed = parse_peer_update(line);
   if (!parsed) {
     ++stats_.bad_peer_lines;
@@ -344,42 +386,37 @@ void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {
       if (config_.emit_observations) {
         SharedText line = order == 0 ? held->update.at_line
                                      : std::make_shared<const std::string>(parsed->at_line);
-        observe(ObservationKind::update_ignored, now, line, parsed->hops, from);
+        std::uint64_t id = order == 0 ? held->id : update_id(parsed->at_line);
+        observe(ObservationKind::update_ignored, now, line, id, parsed->hops, from);
       }
+      strategy_->on_redundant_update(*channel_, *held, order == 0, from);
       return;
     }
   }
   LocationUpdate update = to_location_update(*parsed);
   (void)store_.offer(update, now, parsed->hops);
   ++stats_.updates_applied;
-  observe(ObservationKind::update_applied, now, update.at_line, parsed->hops, from);
-  if (parsed->hops < kMaxHops) flood(update, parsed->hops + 1, from);
+  if (config_.emit_observations) {
+    observe(ObservationKind::update_applied, now, update.at_line,
+            store_.find(update.client)->id, parsed->hops, from);
+  }
+  if (parsed->hops < kMaxHops) strategy_->on_new_update(*channel_, update, parsed->hops, from);
 }
 
-void Server::flood(const LocationUpdate& update, std::uint32_t hops,
-                   std::optional<PeerId> except) {
-  SharedText bytes;
-  for (PeerId peer = 0; peer < config_.friends.size(); ++peer) {
-    if (except && *except == peer) continue;
-    if (!peer_up_[peer]) {
-      ++stats_.peer_messages_dropped;
-      continue;
-    }
-    if (!bytes) {
-      bytes = std::make_shared<const std::string>(*update.at_line + " " + std::to_string(hops) +
-                                                  "\n");
-    }
-    ++stats_.peer_messages_sent;
-    if (config_.log_traffic) log_traffic("peer " + config_.friends[peer], "send", *bytes);
-    outputs_.emplace_back(SendToPeer{peer, bytes});
+void Server::send_to_peer(PeerId peer, const SharedText& line) {
+  if (peer >= peer_up_.size() || !peer_up_[peer]) {
+    ++stats_.peer_messages_dropped;
+    return;
   }
+  ++stats_.peer_messages_sent;
+  if (config_.log_traffic) log_traffic("peer " + config_.friends[peer], "send", *line);
+  outputs_.emplace_back(SendToPeer{peer, line});
 }
 
 std::optional<PeerId> Server::friend_id(std::string_view name) const {
-  for (PeerId i = 0; i < config_.friends.size(); ++i) {
-    if (config_.friends[i] == name) return i;
-  }
-  return std::nullopt;
+  auto it = friend_ids_.find(std::string(name));
+  if (it == friend_ids_.end()) return std::nullopt;
+  return it->second;
 }
 
 // --- timers --------------------------------------------------------------------------------
@@ -390,7 +427,9 @@ void Server::schedule_idle_sweep(Instant now) {
 }
 
 void Server::handle_timeout(Instant now) {
+  now_ = now;
   if (next_idle_sweep_ && now >= *next_idle_sweep_) sweep_idle(now);
+  if (auto due = strategy_->next_timeout(); due && now >= *due) strategy_->on_timeout(*channel_);
 }
 
 // Closes client connections idle for idle_timeout, then sleeps until the earliest of the
@@ -412,7 +451,12 @@ void Server::sweep_idle(Instant now) {
   }
 }
 
-std::optional<Instant> Server::poll_timeout() const { return next_idle_sweep_; }
+std::optional<Instant> Server::poll_timeout() const {
+  auto strategy_due = strategy_->next_timeout();
+  if (!next_idle_sweep_) return strategy_due;
+  if (!strategy_due) return next_idle_sweep_;
+  return std::min(*next_idle_sweep_, *strategy_due);
+}
 
 // --- outputs -------------------------------------------------------------------------------
 
@@ -424,9 +468,9 @@ std::optional<Output> Server::poll_output() {
 }
 
 void Server::observe(ObservationKind kind, Instant now, const SharedText& update,
-                     std::uint32_t hops, std::optional<PeerId> from) {
+                     std::uint64_t id, std::uint32_t hops, std::optional<PeerId> from) {
   if (!config_.emit_observations) return;
-  outputs_.emplace_back(Observation{kind, now, update, hops, from});
+  outputs_.emplace_back(Observation{kind, now, update, id, hops, from});
 }
 
 void Server::log(LogLevel level, std::string text) {

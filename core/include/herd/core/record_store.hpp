@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "herd/core/codec.hpp"
 #include "herd/core/time.hpp"
@@ -47,20 +48,50 @@ template <typename A, typename B>
   return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
+// A 64-bit identity of an update, the same on every server: a hash of its AT line.
+[[nodiscard]] std::uint64_t update_id(std::string_view at_line) noexcept;
+[[nodiscard]] std::string format_update_id(std::uint64_t id);  // 16 hex digits
+[[nodiscard]] std::optional<std::uint64_t> parse_update_id(std::string_view text) noexcept;
+
 struct StoredRecord {
   LocationUpdate update;
   Instant applied_at;   // local time this server first held it
   std::uint32_t hops = 0;  // 0 at the origin
+  std::uint64_t id = 0;    // update_id(*update.at_line)
 };
 
 enum class OfferResult { applied, duplicate, older };
 
+// Records are spread over kDigestLeaves buckets by a hash of the client ID; each bucket's
+// digest is the XOR of its records' update ids, kept up to date on every change. Two
+// servers holding the same records have the same digests; anti-entropy compares the
+// kDigestGroups group digests (XOR of kDigestLeaves / kDigestGroups leaves) first and
+// descends only into groups that differ.
+inline constexpr std::uint32_t kDigestLeaves = 1024;
+inline constexpr std::uint32_t kDigestGroups = 32;
+inline constexpr std::uint32_t kLeavesPerGroup = kDigestLeaves / kDigestGroups;
+
+[[nodiscard]] std::uint32_t digest_leaf_of(std::string_view client) noexcept;
+
 class RecordStore {
  public:
+  // Digests cost 8 KiB per store, so they are kept only when asked for (anti-entropy).
+  explicit RecordStore(bool keep_digests = false);
+
   // Stores the update if it is newer than what the store holds for its client.
   OfferResult offer(const LocationUpdate& update, Instant now, std::uint32_t hops);
   [[nodiscard]] const StoredRecord* find(std::string_view client) const;
   [[nodiscard]] std::size_t size() const noexcept { return records_.size(); }
+
+  [[nodiscard]] bool keeps_digests() const noexcept { return !leaf_digest_.empty(); }
+  // Throw std::out_of_range unless the store keeps digests.
+  [[nodiscard]] std::uint64_t leaf_digest(std::uint32_t leaf) const { return leaf_digest_.at(leaf); }
+  [[nodiscard]] std::uint64_t group_digest(std::uint32_t group) const {
+    return group_digest_.at(group);
+  }
+  // The records of one leaf, sorted by client ID. A scan of the whole store: meant for
+  // reconciling the few leaves that differ, not for hot paths.
+  [[nodiscard]] std::vector<const StoredRecord*> leaf_records(std::uint32_t leaf) const;
 
   // Visits records in an unspecified order; callers that produce output sort first.
   template <typename Fn>
@@ -78,6 +109,9 @@ class RecordStore {
   // The key is its own string (short client IDs live inside the node), so a lookup and the
   // timestamp comparison usually touch one cache line, not the AT line's buffer too.
   std::unordered_map<std::string, StoredRecord, TransparentHash, std::equal_to<>> records_;
+  void fold_into_digests(std::string_view client, std::uint64_t change);
+  std::vector<std::uint64_t> leaf_digest_;   // empty unless keep_digests
+  std::vector<std::uint64_t> group_digest_;
 };
 
 }  // namespace herd::core

@@ -13,13 +13,17 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
 #include "herd/core/codec.hpp"
+#include "herd/core/prng.hpp"
+#include "herd/core/propagation.hpp"
 #include "herd/core/record_store.hpp"
 #include "herd/core/time.hpp"
 
@@ -47,6 +51,7 @@ struct ServerConfig {
   ServerLimits limits;
   bool log_traffic = true;           // a LogRecord for every line received and sent
   bool emit_observations = false;    // Observation outputs, for recorders
+  PropagationConfig propagation;     // flooding unless configured otherwise
 };
 
 // --- outputs -------------------------------------------------------------------------------
@@ -98,6 +103,7 @@ struct Observation {
   ObservationKind kind = ObservationKind::update_accepted;
   Instant at;
   SharedText update;          // the AT line: the update's identity
+  std::uint64_t update_id = 0;  // update_id(*update), so recorders need not hash the line
   std::uint32_t hops = 0;
   std::optional<PeerId> from; // the friend it came from, for peer updates
 };
@@ -127,6 +133,9 @@ struct ServerStats {
 class Server {
  public:
   explicit Server(ServerConfig config);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
 
   // --- inputs ------------------------------------------------------------------------------
   void handle_conn_open(Instant now, ConnId conn);
@@ -152,6 +161,7 @@ class Server {
   [[nodiscard]] const ServerStats& stats() const noexcept { return stats_; }
   [[nodiscard]] bool peer_is_up(PeerId peer) const { return peer_up_.at(peer); }
   [[nodiscard]] std::size_t open_connections() const noexcept { return conns_.size(); }
+  [[nodiscard]] std::string_view strategy_name() const { return strategy_->name(); }
 
  private:
   struct PendingReply {
@@ -189,9 +199,11 @@ class Server {
   void reply_now(ConnId conn, Connection& c, std::string bytes);
   void flush_replies(ConnId conn, Connection& c);
   void close(ConnId conn, Connection& c, CloseReason reason);
-  void flood(const LocationUpdate& update, std::uint32_t hops, std::optional<PeerId> except);
-  void observe(ObservationKind kind, Instant now, const SharedText& update, std::uint32_t hops,
-               std::optional<PeerId> from);
+  class Channel;
+  friend class Channel;
+  void send_to_peer(PeerId peer, const SharedText& line);
+  void observe(ObservationKind kind, Instant now, const SharedText& update, std::uint64_t id,
+               std::uint32_t hops, std::optional<PeerId> from);
   void log(LogLevel level, std::string text);
   [[nodiscard]] std::optional<PeerId> friend_id(std::string_view name) const;
   void schedule_idle_sweep(Instant now);
@@ -200,13 +212,18 @@ class Server {
 
   ServerConfig config_;
   RecordStore store_;
+  Prng rng_;
+  std::unique_ptr<PropagationStrategy> strategy_;
+  std::unique_ptr<Channel> channel_;
   ServerStats stats_;
+  std::unordered_map<std::string, PeerId> friend_ids_;  // lookups only
   std::vector<bool> peer_up_;
   std::vector<LineFramer> peer_framers_;  // bytes friends send back on our outbound links
   std::map<ConnId, Connection> conns_;    // ordered: sweeps must visit in a fixed order
   std::map<std::uint64_t, PlacesWait> places_waits_;  // by request id
   std::uint64_t next_places_request_ = 1;
   std::optional<Instant> next_idle_sweep_;
+  Instant now_;  // the time of the input being handled, for the strategy's channel
   std::deque<Output> outputs_;
 };
 

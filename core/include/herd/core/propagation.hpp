@@ -1,0 +1,109 @@
+#pragma once
+// How updates spread between servers. The server core decides what is new (the record
+// store's total order); a propagation strategy decides who hears about it and when. Each
+// strategy is a plug-in behind one interface, so the same choice runs live and in the
+// simulator, and strategies compose (a push strategy plus anti-entropy as a safety net).
+//
+// Strategies see the server only through PeerChannel: they send lines to friends, read the
+// record store, draw from the server's seeded PRNG and ask for timers. They never do I/O.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "herd/core/prng.hpp"
+#include "herd/core/record_store.hpp"
+#include "herd/core/time.hpp"
+
+namespace herd::core {
+
+using PeerId = std::uint32_t;
+
+struct PropagationConfig {
+  // How a server pushes an update it has just stored.
+  enum class Push {
+    flood,     // to every friend but the sender (the original herd)
+    gossip,    // to `fanout` random friends but the sender, up to `hop_limit` hops
+    rumor,     // Demers et al. rumor mongering: periodic pushes until interest is lost
+    plumtree,  // Leitão et al. epidemic broadcast tree: eager tree links, lazy IHAVEs
+  };
+  Push push = Push::flood;
+
+  // gossip
+  std::uint32_t fanout = 2;
+  std::uint32_t hop_limit = 0;  // 0: unlimited
+
+  // rumor mongering
+  bool rumor_feedback = true;   // false: blind
+  bool rumor_counter = true;    // false: coin (lose interest with probability 1/k)
+  std::uint32_t rumor_k = 2;
+  Nanoseconds rumor_period_ns = 100 * kNanosPerMilli;
+
+  // plumtree
+  Nanoseconds plumtree_ihave_delay_ns = 0;                 // batch lazy announcements
+  Nanoseconds plumtree_graft_timeout_ns = 500 * kNanosPerMilli;
+
+  // anti-entropy: periodic push-pull with a random friend, and on every new link
+  bool anti_entropy = false;
+  Nanoseconds anti_entropy_period_ns = kNanosPerSecond;
+  bool anti_entropy_on_connect = true;
+
+  // Seeds the server's PRNG (random friends, coins). The runtime derives it.
+  std::uint64_t seed = 0;
+};
+
+[[nodiscard]] std::string_view to_string(PropagationConfig::Push push) noexcept;
+// "flood", "gossip", "rumor", "plumtree"; nothing for anything else.
+[[nodiscard]] std::optional<PropagationConfig::Push> parse_push(std::string_view name) noexcept;
+
+// What a strategy may do with the server it belongs to.
+class PeerChannel {
+ public:
+  virtual ~PeerChannel() = default;
+  [[nodiscard]] virtual Instant now() const = 0;
+  [[nodiscard]] virtual std::size_t friend_count() const = 0;
+  [[nodiscard]] virtual bool peer_up(PeerId peer) const = 0;
+  [[nodiscard]] virtual const std::string& friend_name(PeerId peer) const = 0;
+  // Queues one line (ending in '\n') on the link to `peer`; dropped and counted if down.
+  virtual void send(PeerId peer, const SharedText& line) = 0;
+  [[nodiscard]] virtual const RecordStore& records() const = 0;
+  [[nodiscard]] virtual Prng& rng() = 0;
+  virtual void log_warn(std::string text) = 0;
+};
+
+class PropagationStrategy {
+ public:
+  virtual ~PropagationStrategy() = default;
+  [[nodiscard]] virtual std::string_view name() const = 0;
+
+  // The server has just stored `update` as new: from a client (from = nullopt, hops = 0)
+  // or from a friend (hops as received).
+  virtual void on_new_update(PeerChannel& channel, const LocationUpdate& update,
+                             std::uint32_t hops, std::optional<PeerId> from) = 0;
+  // A friend sent an update the server already holds (`held` is the stored record; it may
+  // be newer than what was sent). Redundant traffic: feedback and pruning happen here.
+  virtual void on_redundant_update(PeerChannel& /*channel*/, const StoredRecord& /*held*/,
+                                   bool /*identical*/, PeerId /*from*/) {}
+  // A friend's line that is not an AT update. Returns false if the strategy does not know
+  // it (the server then logs it as malformed).
+  virtual bool on_peer_message(PeerChannel& /*channel*/, PeerId /*from*/,
+                               std::string_view /*line*/) {
+    return false;
+  }
+  virtual void on_peer_up(PeerChannel& /*channel*/, PeerId /*peer*/) {}
+  virtual void on_peer_down(PeerChannel& /*channel*/, PeerId /*peer*/) {}
+  virtual void on_timeout(PeerChannel& /*channel*/) {}
+  [[nodiscard]] virtual std::optional<Instant> next_timeout() const { return std::nullopt; }
+};
+
+// The push strategy of `config`, then anti-entropy if enabled, as one strategy.
+[[nodiscard]] std::unique_ptr<PropagationStrategy> make_propagation(
+    const PropagationConfig& config);
+
+// Builds the "AT ... <hops>" line a strategy sends for an update.
+[[nodiscard]] SharedText peer_update_line(const LocationUpdate& update, std::uint32_t hops);
+
+}  // namespace herd::core

@@ -1,0 +1,99 @@
+#include "herd/core/propagation.hpp"
+
+#include <algorithm>
+
+#include "strategies/anti_entropy.hpp"
+#include "strategies/push.hpp"
+
+namespace herd::core {
+namespace {
+
+// Runs a push strategy and, optionally, anti-entropy side by side: every event goes to
+// both; a peer message belongs to whichever knows it.
+class Composite final : public PropagationStrategy {
+ public:
+  explicit Composite(std::vector<std::unique_ptr<PropagationStrategy>> parts)
+      : parts_(std::move(parts)) {
+    for (const auto& p : parts_) {
+      if (!name_.empty()) name_ += "+";
+      name_ += p->name();
+    }
+  }
+  std::string_view name() const override { return name_; }
+  void on_new_update(PeerChannel& ch, const LocationUpdate& u, std::uint32_t hops,
+                     std::optional<PeerId> from) override {
+    for (auto& p : parts_) p->on_new_update(ch, u, hops, from);
+  }
+  void on_redundant_update(PeerChannel& ch, const StoredRecord& held, bool identical,
+                           PeerId from) override {
+    for (auto& p : parts_) p->on_redundant_update(ch, held, identical, from);
+  }
+  bool on_peer_message(PeerChannel& ch, PeerId from, std::string_view line) override {
+    for (auto& p : parts_) {
+      if (p->on_peer_message(ch, from, line)) return true;
+    }
+    return false;
+  }
+  void on_peer_up(PeerChannel& ch, PeerId peer) override {
+    for (auto& p : parts_) p->on_peer_up(ch, peer);
+  }
+  void on_peer_down(PeerChannel& ch, PeerId peer) override {
+    for (auto& p : parts_) p->on_peer_down(ch, peer);
+  }
+  void on_timeout(PeerChannel& ch) override {
+    for (auto& p : parts_) {
+      auto due = p->next_timeout();
+      if (due && *due <= ch.now()) p->on_timeout(ch);
+    }
+  }
+  std::optional<Instant> next_timeout() const override {
+    std::optional<Instant> next;
+    for (const auto& p : parts_) {
+      auto t = p->next_timeout();
+      if (t && (!next || *t < *next)) next = t;
+    }
+    return next;
+  }
+
+ private:
+  std::vector<std::unique_ptr<PropagationStrategy>> parts_;
+  std::string name_;
+};
+
+}  // namespace
+
+std::string_view to_string(PropagationConfig::Push push) noexcept {
+  switch (push) {
+    case PropagationConfig::Push::flood: return "flood";
+    case PropagationConfig::Push::gossip: return "gossip";
+    case PropagationConfig::Push::rumor: return "rumor";
+    case PropagationConfig::Push::plumtree: return "plumtree";
+  }
+  return "unknown";
+}
+
+std::optional<PropagationConfig::Push> parse_push(std::string_view name) noexcept {
+  for (auto p : {PropagationConfig::Push::flood, PropagationConfig::Push::gossip,
+                 PropagationConfig::Push::rumor, PropagationConfig::Push::plumtree}) {
+    if (to_string(p) == name) return p;
+  }
+  return std::nullopt;
+}
+
+SharedText peer_update_line(const LocationUpdate& update, std::uint32_t hops) {
+  std::string line;
+  line.reserve(update.at_line->size() + 12);
+  line.append(*update.at_line).append(" ").append(std::to_string(hops)).append("\n");
+  return std::make_shared<const std::string>(std::move(line));
+}
+
+std::unique_ptr<PropagationStrategy> make_propagation(const PropagationConfig& config) {
+  std::unique_ptr<PropagationStrategy> push = make_push_strategy(config);
+  if (!config.anti_entropy) return push;
+  std::vector<std::unique_ptr<PropagationStrategy>> parts;
+  parts.push_back(std::move(push));
+  parts.push_back(make_anti_entropy(config));
+  return std::make_unique<Composite>(std::move(parts));
+}
+
+}  // namespace herd::core
