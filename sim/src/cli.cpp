@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -18,6 +19,7 @@
 #include "herd/sim/results_db.hpp"
 #include "herd/sim/scenario_file.hpp"
 #include "herd/sim/simulation.hpp"
+#include "herd/sim/sweep.hpp"
 #include "herd/sim/topology_stats.hpp"
 
 #ifndef HERD_VERSION
@@ -254,6 +256,50 @@ int report_command(const std::string& db_path) {
   return 0;
 }
 
+struct SweepArgs {
+  std::string file;
+  std::string db = "sweep.db";
+  std::string shard = "0/1";
+  std::string markdown, svg;
+  bool quiet = false;
+};
+
+int sweep_command(const SweepArgs& args) {
+  SweepSpec spec = load_sweep(args.file);
+  SweepOptions options;
+  auto slash = args.shard.find('/');
+  try {
+    if (slash == std::string::npos) throw std::invalid_argument("no slash");
+    options.shard = static_cast<std::uint32_t>(std::stoul(args.shard.substr(0, slash)));
+    options.shards = static_cast<std::uint32_t>(std::stoul(args.shard.substr(slash + 1)));
+  } catch (const std::exception&) {
+    throw std::invalid_argument("--shard: expected i/N, got '" + args.shard + "'");
+  }
+  options.db = args.db;
+  auto start = WallClock::now();
+  options.on_cell = [&](const SweepCell& c, std::size_t done, std::size_t total) {
+    if (args.quiet) return;
+    std::fprintf(stderr, "[herd-sim sweep] %zu/%zu %s / %s / seed %llu: p99 %.1f ms, %.1f msgs/update (%.1f s)\n",
+                 done, total, c.scenario.c_str(), c.variant.c_str(),
+                 static_cast<unsigned long long>(c.seed),
+                 static_cast<double>(c.summary.propagation.p99_ns) / 1e6,
+                 c.summary.messages_per_update, Progress::seconds_since(start));
+  };
+  auto cells = run_sweep(spec, options);
+  std::string table = sweep_markdown(spec, cells);
+  std::cout << table;
+  if (!args.markdown.empty()) {
+    std::ofstream(args.markdown) << table;
+    std::cout << "wrote " << args.markdown << "\n";
+  }
+  if (!args.svg.empty()) {
+    std::ofstream(args.svg) << sweep_svg(spec, cells);
+    std::cout << "wrote " << args.svg << "\n";
+  }
+  std::cout << "stored " << cells.size() << " runs in " << args.db << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -291,6 +337,16 @@ int run_cli(int argc, char** argv) {
   auto* report = app.add_subcommand("report", "List the runs in a results database");
   report->add_option("--db", report_db, "Results database")->capture_default_str();
 
+  SweepArgs sweep_args;
+  auto* sweep = app.add_subcommand("sweep", "Run a grid of scenarios x variants x seeds");
+  sweep->add_option("sweep", sweep_args.file, "Sweep file (TOML)")->required();
+  sweep->add_option("--db", sweep_args.db, "Results database")->capture_default_str();
+  sweep->add_option("--shard", sweep_args.shard, "Run only cells i, i+N, ... (i/N)")
+      ->capture_default_str();
+  sweep->add_option("--markdown", sweep_args.markdown, "Write the summary table here");
+  sweep->add_option("--svg", sweep_args.svg, "Write the chart here");
+  sweep->add_flag("-q,--quiet", sweep_args.quiet, "No progress on stderr");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -301,6 +357,7 @@ int run_cli(int argc, char** argv) {
     if (*check) return run_command(run_options, true);
     if (*topo) return topo_command(topo_source, topo_overrides, dot_out);
     if (*report) return report_command(report_db);
+    if (*sweep) return sweep_command(sweep_args);
   } catch (const std::exception& e) {
     std::cerr << "herd-sim: " << e.what() << "\n";
     return 2;

@@ -23,9 +23,9 @@ std::uint32_t MetricsRecorder::client_index(std::string_view name) {
   return index;
 }
 
-std::optional<UpdateIndex> MetricsRecorder::find_update(const core::SharedText& at_line) const {
-  auto it = update_by_line_.find(*at_line);
-  if (it == update_by_line_.end()) return std::nullopt;
+std::optional<UpdateIndex> MetricsRecorder::find_update(std::uint64_t id) const {
+  auto it = update_by_id_.find(id);
+  if (it == update_by_id_.end()) return std::nullopt;
   return it->second;
 }
 
@@ -36,14 +36,22 @@ std::uint32_t& MetricsRecorder::held(ServerIndex server, std::uint32_t client) {
 }
 
 void MetricsRecorder::on_accepted(Nanoseconds now, ServerIndex server,
-                                  const core::SharedText& at_line) {
-  if (find_update(at_line)) return;  // the same line accepted twice: one update
+                                  const core::SharedText& at_line, std::uint64_t id) {
+  if (auto known = find_update(id)) {
+    // The same line accepted twice is one update; two lines with one id would corrupt
+    // every metric, so a 64-bit collision stops the run loudly.
+    if (*updates_[*known].update.at_line != *at_line) {
+      throw std::logic_error("recorder: update id collision between '" + *at_line + "' and '" +
+                             *updates_[*known].update.at_line + "'");
+    }
+    return;
+  }
   auto parsed = core::LocationUpdate::from_at_line(at_line);
   if (!parsed) throw std::logic_error("recorder: server accepted an invalid AT line: " + *at_line);
   std::uint32_t client = client_index(parsed->client);
   auto index = static_cast<UpdateIndex>(updates_.size());
   updates_.push_back(UpdateStats{*parsed, client, server, now, 0, 0, 0, now});
-  update_by_line_.emplace(*updates_.back().update.at_line, index);
+  update_by_id_.emplace(id, index);
 
   ClientState& c = clients_[client];
   // Everyone who held all of this client's updates now lacks one.
@@ -58,9 +66,9 @@ void MetricsRecorder::on_accepted(Nanoseconds now, ServerIndex server,
   hold(now, server, index, 0);
 }
 
-void MetricsRecorder::on_applied(Nanoseconds now, ServerIndex server,
-                                 const core::SharedText& at_line, std::uint32_t hops) {
-  auto index = find_update(at_line);
+void MetricsRecorder::on_applied(Nanoseconds now, ServerIndex server, std::uint64_t id,
+                                 std::uint32_t hops) {
+  auto index = find_update(id);
   if (!index) return;  // injected by a script, never accepted by a server
   ++peer_messages_;
   UpdateStats& u = updates_[*index];
@@ -71,9 +79,8 @@ void MetricsRecorder::on_applied(Nanoseconds now, ServerIndex server,
   hold(now, server, *index, hops);
 }
 
-void MetricsRecorder::on_ignored(Nanoseconds now, ServerIndex /*server*/,
-                                 const core::SharedText& at_line) {
-  auto index = find_update(at_line);
+void MetricsRecorder::on_ignored(Nanoseconds now, ServerIndex /*server*/, std::uint64_t id) {
+  auto index = find_update(id);
   if (!index) return;
   ++peer_messages_;
   ++updates_[*index].deliveries;
@@ -112,11 +119,11 @@ void MetricsRecorder::settle(Nanoseconds now) {
 }
 
 void MetricsRecorder::on_read(Nanoseconds now, ServerIndex server,
-                              const core::SharedText& at_line) {
+                              const core::SharedText& at_line, std::uint64_t id) {
   auto parsed = core::LocationUpdate::from_at_line(at_line);
   if (!parsed) return;
   std::uint32_t client = client_index(parsed->client);
-  auto index = find_update(at_line);
+  auto index = find_update(id);
   const ClientState& c = clients_[client];
   bool stale = c.newest && (!index || (*index != *c.newest &&
                                        core::compare_updates(updates_[*c.newest].update,

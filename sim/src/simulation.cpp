@@ -16,6 +16,7 @@ namespace {
 constexpr std::uint64_t kWorkloadStream = 1;
 constexpr std::uint64_t kFaultStream = 2;
 constexpr std::uint64_t kClientLatencyStream = 3;
+constexpr std::uint64_t kServerStream = 2'000'000;  // + server index: strategy randomness
 constexpr std::uint64_t kLinkStream = 1'000'000;
 
 constexpr Nanoseconds kForever = std::numeric_limits<Nanoseconds>::max();
@@ -40,10 +41,6 @@ Simulation::Simulation(const Scenario& scenario, HerdLayout layout, SimulationOp
       workload_(scenario.workload, layout_.size(), derive_seed(scenario.seed, kWorkloadStream),
                 scenario.epoch_ns, scenario.duration_ns),
       client_rng_(derive_seed(scenario.seed, kClientLatencyStream)) {
-  if (scenario_.strategy != "flood") {
-    throw std::invalid_argument("strategy '" + scenario_.strategy +
-                                "' is not available; this build knows: flood");
-  }
   build_servers(scenario_);
   build_links(scenario_);
   schedule_faults(scenario_);
@@ -62,6 +59,8 @@ core::ServerConfig Simulation::server_config(std::uint32_t index) const {
   config.emit_observations = true;
   config.limits.idle_timeout_ns = 0;  // simulated clients never idle on a connection
   config.limits.max_connections = std::numeric_limits<std::size_t>::max();
+  config.propagation = scenario_.propagation;
+  config.propagation.seed = derive_seed(scenario_.seed, kServerStream + index);
   return config;
 }
 
@@ -185,7 +184,7 @@ void Simulation::run() {
     now_ns_ = event.at_ns;
     ++counters_.events;
     fingerprint_.add(static_cast<std::uint64_t>(event.at_ns));
-    fingerprint_.add((static_cast<std::uint64_t>(event.kind) << 32) | event.a);
+    fingerprint_.add((static_cast<std::uint64_t>(event.kind()) << 32) | event.a);
     dispatch(event);
     if (options_.progress && now_ns_ >= next_progress) {
       options_.progress(static_cast<double>(now_ns_) / static_cast<double>(end));
@@ -198,7 +197,7 @@ void Simulation::run() {
 }
 
 void Simulation::dispatch(const Event& event) {
-  switch (event.kind) {
+  switch (event.kind()) {
     case EventKind::deliver_peer: deliver_peer(event.a, event.payload); break;
     case EventKind::deliver_client: deliver_client(event.payload); break;
     case EventKind::server_timer: on_timer(event.a, event.at_ns); break;
@@ -367,16 +366,16 @@ void Simulation::drain(std::uint32_t server) {
             [&](core::Observation& out) {
               switch (out.kind) {
                 case core::ObservationKind::update_accepted:
-                  metrics_.on_accepted(now_ns_, server, out.update);
+                  metrics_.on_accepted(now_ns_, server, out.update, out.update_id);
                   break;
                 case core::ObservationKind::update_applied:
-                  metrics_.on_applied(now_ns_, server, out.update, out.hops);
+                  metrics_.on_applied(now_ns_, server, out.update_id, out.hops);
                   break;
                 case core::ObservationKind::update_ignored:
-                  metrics_.on_ignored(now_ns_, server, out.update);
+                  metrics_.on_ignored(now_ns_, server, out.update_id);
                   break;
                 case core::ObservationKind::read_answered:
-                  metrics_.on_read(now_ns_, server, out.update);
+                  metrics_.on_read(now_ns_, server, out.update, out.update_id);
                   break;
               }
             },

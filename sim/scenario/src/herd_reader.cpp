@@ -235,21 +235,6 @@ void read_config_herd(const toml::node& node, TopologySpec& topology, ReadContex
   }
 }
 
-void read_strategy(const toml::table& herd, Scenario& scenario) {
-  const toml::node* node = herd.get("strategy");
-  if (node == nullptr) return;
-  scenario.strategy = as_nonempty_string(*node, "herd.strategy");
-  const bool plain = std::all_of(scenario.strategy.begin(), scenario.strategy.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
-  if (!plain) {
-    fail_at(node->source(),
-            "herd.strategy: expected a strategy name such as \"flood\" "
-            "(lower-case letters, digits, '_' and '-'), got " +
-                in_quotes(scenario.strategy));
-  }
-}
-
 }  // namespace
 
 void read_herd(const toml::table& root, Scenario& scenario, ReadContext& context) {
@@ -295,7 +280,6 @@ void read_herd(const toml::table& root, Scenario& scenario, ReadContext& context
   } else {
     read_config_herd(node, topology, context);
   }
-  read_strategy(herd, scenario);
 }
 
 }  // namespace herd::sim::detail

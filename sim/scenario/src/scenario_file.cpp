@@ -4,6 +4,8 @@
 
 #include "herd/sim/scenario_file.hpp"
 
+#include "herd/config/propagation_toml.hpp"
+
 #include <charconv>
 #include <fstream>
 #include <limits>
@@ -139,9 +141,14 @@ Scenario parse_scenario(std::string_view toml_text, std::string_view source_name
 
   detail::check_keys(
       document, "",
-      {"scenario", "herd", "network", "faults", "random_faults", "workload", "expect"});
+      {"scenario", "herd", "strategy", "network", "faults", "random_faults", "workload", "expect"});
   detail::read_scenario_table(document, scenario, context);
   detail::read_herd(document, scenario, context);
+  config::read_propagation(document, scenario.propagation,
+                           [](const toml::source_region& where, const std::string& message) {
+                             detail::fail_at(where, message);
+                           });
+  scenario.strategy = config::propagation_label(scenario.propagation);
   detail::read_network(document, scenario, context);
   detail::read_faults(document, scenario, context);
   detail::read_workload(document, scenario, context);

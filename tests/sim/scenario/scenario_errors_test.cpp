@@ -41,7 +41,7 @@ TEST_CASE("scenario errors: unknown keys are rejected at every level") {
   check_cases({
       {with_head("[netwrok]\n"),
        "t.toml:7:2: unknown key \"netwrok\" at the top level; did you mean \"network\"? "
-       "expected one of: scenario, herd, network, faults, random_faults, workload, expect"},
+       "expected one of: scenario, herd, strategy, network, faults, random_faults, workload, expect"},
       {"[scenario]\nname = \"t\"\nsede = 3\n", "t.toml:3:1: unknown key \"sede\" in [scenario]"},
       {"[scenario]\nname = \"t\"\n[herd]\nservers = [\"A\"]\nstrategie = \"flood\"\n",
        "t.toml:5:1: unknown key \"strategie\" in [herd]; did you mean \"strategy\"?"},

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 #include "herd/core/time.hpp"
@@ -26,18 +27,29 @@ enum class EventKind : std::uint8_t {
   sample,          // staleness sampling tick
 };
 
+// 24 bytes: the heap moves these around constantly, so they are kept small. The insertion
+// sequence and the kind share one word (sequence in the high 56 bits keeps the order).
 struct Event {
   Nanoseconds at_ns = 0;
-  std::uint64_t sequence = 0;
-  EventKind kind = EventKind::sample;
+  std::uint64_t sequence_and_kind = 0;
   std::uint32_t a = 0;
-  std::uint64_t payload = 0;
+  std::uint32_t payload = 0;
+
+  [[nodiscard]] EventKind kind() const noexcept {
+    return static_cast<EventKind>(sequence_and_kind & 0xff);
+  }
+  [[nodiscard]] std::uint64_t sequence() const noexcept { return sequence_and_kind >> 8; }
 };
 
 class EventQueue {
  public:
+  // payload must fit 32 bits (slot and fault indices do; a simulation that needs more
+  // in flight at once fails loudly rather than wrapping).
   void push(Nanoseconds at_ns, EventKind kind, std::uint32_t a = 0, std::uint64_t payload = 0) {
-    heap_.push_back(Event{at_ns, next_sequence_++, kind, a, payload});
+    assert(payload <= 0xffffffffULL);
+    if (payload > 0xffffffffULL) throw std::length_error("event payload beyond 32 bits");
+    heap_.push_back(Event{at_ns, (next_sequence_++ << 8) | static_cast<std::uint8_t>(kind), a,
+                          static_cast<std::uint32_t>(payload)});
     std::push_heap(heap_.begin(), heap_.end(), later);
   }
   [[nodiscard]] bool empty() const noexcept { return heap_.empty(); }
@@ -54,7 +66,7 @@ class EventQueue {
  private:
   // std::*_heap keeps the "largest" first; "later" makes that the earliest event.
   static bool later(const Event& x, const Event& y) noexcept {
-    return x.at_ns != y.at_ns ? x.at_ns > y.at_ns : x.sequence > y.sequence;
+    return x.at_ns != y.at_ns ? x.at_ns > y.at_ns : x.sequence_and_kind > y.sequence_and_kind;
   }
   std::vector<Event> heap_;
   std::uint64_t next_sequence_ = 0;

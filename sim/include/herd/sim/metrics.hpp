@@ -87,11 +87,13 @@ class MetricsRecorder {
  public:
   explicit MetricsRecorder(std::uint32_t servers, bool keep_deliveries = true);
 
-  void on_accepted(Nanoseconds now, ServerIndex server, const core::SharedText& at_line);
-  void on_applied(Nanoseconds now, ServerIndex server, const core::SharedText& at_line,
-                  std::uint32_t hops);
-  void on_ignored(Nanoseconds now, ServerIndex server, const core::SharedText& at_line);
-  void on_read(Nanoseconds now, ServerIndex server, const core::SharedText& at_line);
+  // `id` is core::update_id(*at_line), which the server already computed.
+  void on_accepted(Nanoseconds now, ServerIndex server, const core::SharedText& at_line,
+                   std::uint64_t id);
+  void on_applied(Nanoseconds now, ServerIndex server, std::uint64_t id, std::uint32_t hops);
+  void on_ignored(Nanoseconds now, ServerIndex server, std::uint64_t id);
+  void on_read(Nanoseconds now, ServerIndex server, const core::SharedText& at_line,
+               std::uint64_t id);
   void on_request(bool answered);  // a client command and whether a reply came
   void on_unknown_read() { ++unknown_reads_; }
   void on_server_down(Nanoseconds now, ServerIndex server);
@@ -120,7 +122,7 @@ class MetricsRecorder {
     std::uint32_t caught_up = 0;        // live servers holding everything accepted
   };
   std::uint32_t client_index(std::string_view name);
-  std::optional<UpdateIndex> find_update(const core::SharedText& at_line) const;
+  std::optional<UpdateIndex> find_update(std::uint64_t id) const;
   std::uint32_t& held(ServerIndex server, std::uint32_t client);
   void hold(Nanoseconds now, ServerIndex server, UpdateIndex update, std::uint32_t hops);
   void settle(Nanoseconds now);
@@ -130,7 +132,7 @@ class MetricsRecorder {
   std::vector<bool> live_;
   std::uint32_t live_count_;
   std::vector<UpdateStats> updates_;
-  std::unordered_map<std::string_view, UpdateIndex> update_by_line_;  // views into updates_
+  std::unordered_map<std::uint64_t, UpdateIndex> update_by_id_;  // lookups only
   std::vector<ClientState> clients_;
   std::vector<std::string> client_names_;
   std::unordered_map<std::string, std::uint32_t> client_by_name_;

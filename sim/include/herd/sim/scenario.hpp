@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "herd/core/propagation.hpp"
 #include "herd/core/time.hpp"
 
 namespace herd::sim {
@@ -146,7 +147,8 @@ struct Scenario {
   Nanoseconds duration_ns = 10 * core::kNanosPerSecond;
   Nanoseconds epoch_ns = 1'700'000'000LL * core::kNanosPerSecond;  // virtual time 0
   Nanoseconds sample_every_ns = core::kNanosPerSecond;             // staleness samples
-  std::string strategy = "flood";
+  std::string strategy = "flood";  // a label: the push strategy, "+anti-entropy" if on
+  core::PropagationConfig propagation;
   TopologySpec topology;
   NetworkSpec network;
   std::vector<FaultSpec> faults;

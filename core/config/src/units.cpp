@@ -12,9 +12,9 @@
 #include <string_view>
 #include <system_error>
 
-#include "herd/sim/scenario_file.hpp"
+#include "herd/config/units.hpp"
 
-namespace herd::sim {
+namespace herd::config {
 namespace {
 
 constexpr std::string_view kDurationHint =
@@ -221,4 +221,4 @@ double parse_speed_mps(std::string_view text) {
                       "a speed such as \"1.5m/s\", \"5km/h\" or a number of metres per second");
 }
 
-}  // namespace herd::sim
+}  // namespace herd::config

@@ -1,0 +1,284 @@
+#include "herd/sim/sweep.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+#include "herd/places/offline_gazetteer.hpp"
+#include "herd/sim/herd_builder.hpp"
+#include "herd/sim/results_db.hpp"
+#include "herd/sim/scenario_file.hpp"
+#include "herd/sim/simulation.hpp"
+
+namespace herd::sim {
+namespace {
+
+[[noreturn]] void fail(const std::filesystem::path& file, const toml::source_region& where,
+                       const std::string& what) {
+  throw std::runtime_error(file.string() + ":" + std::to_string(where.begin.line) + ":" +
+                           std::to_string(where.begin.column) + ": " + what);
+}
+
+const toml::array& array_at(const std::filesystem::path& file, const toml::table& t,
+                            const char* key) {
+  const toml::node* node = t.get(key);
+  if (!node) fail(file, t.source(), std::string("[sweep] needs `") + key + "`");
+  const toml::array* a = node->as_array();
+  if (!a || a->empty()) fail(file, node->source(), std::string("sweep.") + key + ": expected a non-empty array");
+  return *a;
+}
+
+std::string fixed(double v, int decimals) {
+  char text[48];
+  std::snprintf(text, sizeof text, "%.*f", decimals, v);
+  return text;
+}
+
+struct Aggregate {
+  std::string scenario, variant;
+  double reach = 0, rmr = 0, ldh = 0, p50 = 0, p99 = 0, messages = 0, convergence = 0;
+  int runs = 0, converged = 0;
+};
+
+std::vector<Aggregate> aggregate(const SweepSpec& spec, const std::vector<SweepCell>& cells) {
+  std::vector<Aggregate> rows;
+  std::map<std::pair<std::string, std::string>, std::size_t> index;
+  for (const auto& c : cells) {
+    auto key = std::make_pair(c.scenario, c.variant);
+    auto [it, fresh] = index.emplace(key, rows.size());
+    if (fresh) rows.push_back(Aggregate{c.scenario, c.variant});
+    Aggregate& a = rows[it->second];
+    const Summary& s = c.summary;
+    ++a.runs;
+    a.reach += s.reach_mean;
+    a.rmr += s.rmr_mean;
+    a.ldh += s.ldh_max;
+    a.p50 += static_cast<double>(s.propagation.p50_ns) / 1e6;
+    a.p99 += static_cast<double>(s.propagation.p99_ns) / 1e6;
+    a.messages += s.messages_per_update;
+    if (s.convergence_ns) {
+      ++a.converged;
+      a.convergence += static_cast<double>(*s.convergence_ns) / 1e6;
+    }
+  }
+  for (auto& a : rows) {
+    double n = a.runs;
+    a.reach /= n, a.rmr /= n, a.ldh /= n, a.p50 /= n, a.p99 /= n, a.messages /= n;
+    if (a.converged) a.convergence /= a.converged;
+  }
+  // Sweep order: scenarios as listed, variants as listed.
+  auto variant_rank = [&](const std::string& label) {
+    for (std::size_t i = 0; i < spec.variants.size(); ++i) {
+      if (spec.variants[i].label == label) return i;
+    }
+    return spec.variants.size();
+  };
+  std::vector<std::string> scenario_order;
+  for (const auto& c : cells) {
+    if (std::find(scenario_order.begin(), scenario_order.end(), c.scenario) == scenario_order.end()) {
+      scenario_order.push_back(c.scenario);
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(), [&](const Aggregate& x, const Aggregate& y) {
+    auto sx = std::find(scenario_order.begin(), scenario_order.end(), x.scenario);
+    auto sy = std::find(scenario_order.begin(), scenario_order.end(), y.scenario);
+    if (sx != sy) return sx < sy;
+    return variant_rank(x.variant) < variant_rank(y.variant);
+  });
+  return rows;
+}
+
+std::unique_ptr<places::OfflineGazetteer> places_for(const Scenario& scenario) {
+  bool needs = scenario.workload.whatsat_per_s > 0;
+  for (const auto& line : scenario.workload.script) {
+    needs = needs || line.line.starts_with("WHATSAT");
+  }
+  if (!needs) return nullptr;
+  return std::make_unique<places::OfflineGazetteer>(
+      scenario.places_db.empty() ? std::filesystem::path(HERD_DEFAULT_PLACES_DB)
+                                 : std::filesystem::path(scenario.places_db));
+}
+
+}  // namespace
+
+SweepSpec load_sweep(const std::filesystem::path& file) {
+  toml::table doc;
+  try {
+    doc = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    fail(file, e.source(), std::string("TOML syntax error: ") + std::string(e.description()));
+  }
+  const toml::table* sweep = doc["sweep"].as_table();
+  if (!sweep) throw std::runtime_error(file.string() + ": a sweep file needs a [sweep] table");
+  for (const auto& [key, node] : *sweep) {
+    if (key != "name" && key != "scenarios" && key != "seeds" && key != "variants") {
+      fail(file, node.source(), "unknown key `" + std::string(key.str()) +
+                                    "` in [sweep]; expected name, scenarios, seeds, variants");
+    }
+  }
+  SweepSpec spec;
+  spec.source = file;
+  spec.name = sweep->get_as<std::string>("name") ? sweep->get_as<std::string>("name")->get()
+                                                 : file.stem().string();
+  for (const auto& node : array_at(file, *sweep, "scenarios")) {
+    const auto* path = node.as_string();
+    if (!path) fail(file, node.source(), "sweep.scenarios: expected file names");
+    spec.scenarios.push_back(file.parent_path() / path->get());
+  }
+  for (const auto& node : array_at(file, *sweep, "seeds")) {
+    const auto* seed = node.as_integer();
+    if (!seed || seed->get() < 0) fail(file, node.source(), "sweep.seeds: expected non-negative integers");
+    spec.seeds.push_back(static_cast<std::uint64_t>(seed->get()));
+  }
+  for (const auto& node : array_at(file, *sweep, "variants")) {
+    const auto* t = node.as_table();
+    if (!t) fail(file, node.source(), "sweep.variants: expected tables with label and set");
+    SweepVariant v;
+    for (const auto& [key, value] : *t) {
+      if (key == "label" && value.as_string()) {
+        v.label = value.as_string()->get();
+      } else if (key == "set" && value.as_array()) {
+        for (const auto& s : *value.as_array()) {
+          if (!s.as_string()) fail(file, s.source(), "sweep.variants.set: expected key=value strings");
+          v.overrides.push_back(s.as_string()->get());
+        }
+      } else {
+        fail(file, value.source(), "sweep.variants: unknown or mistyped key `" + std::string(key.str()) +
+                                       "`; expected label (string) and set (array of key=value)");
+      }
+    }
+    if (v.label.empty()) fail(file, node.source(), "sweep.variants: every variant needs a label");
+    spec.variants.push_back(std::move(v));
+  }
+  return spec;
+}
+
+std::vector<SweepCell> run_sweep(const SweepSpec& spec, const SweepOptions& options) {
+  if (options.shards == 0 || options.shard >= options.shards) {
+    throw std::invalid_argument("sweep: shard must be i/N with 0 <= i < N");
+  }
+  std::unique_ptr<ResultsDb> db;
+  if (!options.db.empty()) db = std::make_unique<ResultsDb>(options.db);
+  const std::size_t total = spec.scenarios.size() * spec.variants.size() * spec.seeds.size();
+  std::vector<SweepCell> cells;
+  std::size_t index = 0, done = 0;
+  for (const auto& path : spec.scenarios) {
+    for (const auto& variant : spec.variants) {
+      for (std::uint64_t seed : spec.seeds) {
+        if (index++ % options.shards != options.shard) continue;
+        Scenario scenario = load_scenario(path, variant.overrides);
+        scenario.seed = seed;
+        HerdLayout layout = layout_of(build_friend_graph(scenario));
+        auto places = places_for(scenario);
+        SimulationOptions sim_options;
+        sim_options.keep_deliveries = false;
+        sim_options.places = places.get();
+        Simulation sim(scenario, layout, sim_options);
+        sim.run();
+        SweepCell cell{scenario.name, variant.label, seed, sim.metrics().summarize(),
+                       sim.fingerprint(), 0};
+        if (db) {
+          RunRecord record;
+          record.herd_version = "sweep:" + spec.name + ":" + variant.label;
+          record.overrides = variant.overrides;
+          record.fingerprint = cell.fingerprint;
+          record.events = sim.counters().events;
+          record.peer_deliveries = sim.counters().peer_deliveries;
+          record.peer_dropped = sim.counters().peer_dropped;
+          record.client_commands = sim.counters().client_commands;
+          cell.run_id = db->store_run(scenario, layout, sim.faults(), sim.metrics(), record);
+        }
+        cells.push_back(std::move(cell));
+        if (options.on_cell) options.on_cell(cells.back(), ++done, total / options.shards);
+      }
+    }
+  }
+  return cells;
+}
+
+std::string sweep_markdown(const SweepSpec& spec, const std::vector<SweepCell>& cells) {
+  std::ostringstream md;
+  md << "| scenario | strategy | reach | RMR | LDH | p50 ms | p99 ms | msgs/update | convergence ms |\n"
+     << "|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& a : aggregate(spec, cells)) {
+    std::string convergence =
+        a.converged == a.runs ? fixed(a.convergence, 0)
+                              : (a.converged ? fixed(a.convergence, 0) + " (" + std::to_string(a.converged) +
+                                                   "/" + std::to_string(a.runs) + " runs)"
+                                             : "never");
+    md << "| " << a.scenario << " | " << a.variant << " | " << fixed(a.reach, 4) << " | "
+       << fixed(a.rmr, 2) << " | " << fixed(a.ldh, 1) << " | " << fixed(a.p50, 1) << " | "
+       << fixed(a.p99, 1) << " | " << fixed(a.messages, 1) << " | " << convergence << " |\n";
+  }
+  md << "\nMeans over seeds";
+  for (std::size_t i = 0; i < spec.seeds.size(); ++i) md << (i ? ", " : " ") << spec.seeds[i];
+  md << ". Reach is over servers live at the end; RMR = m/(n-1) - 1 per update; LDH is the "
+        "largest last-delivery hop count.\n";
+  return md.str();
+}
+
+std::string sweep_svg(const SweepSpec& spec, const std::vector<SweepCell>& cells) {
+  auto rows = aggregate(spec, cells);
+  std::vector<std::string> scenarios, variants;
+  for (const auto& a : rows) {
+    if (std::find(scenarios.begin(), scenarios.end(), a.scenario) == scenarios.end()) scenarios.push_back(a.scenario);
+    if (std::find(variants.begin(), variants.end(), a.variant) == variants.end()) variants.push_back(a.variant);
+  }
+  static const char* kColours[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+                                   "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
+  const double group_w = 24.0 * static_cast<double>(variants.size()) + 20;
+  const double panel_w = 70 + group_w * static_cast<double>(scenarios.size());
+  const double panel_h = 260, top = 40, width = panel_w * 2 + 40;
+  const double height = top + panel_h + 150 + 20.0 * static_cast<double>((variants.size() + 3) / 4);
+  std::ostringstream svg;
+  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
+      << "\" font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  auto panel = [&](double x0, const char* title, auto value_of) {
+    double max_v = 0;
+    for (const auto& a : rows) max_v = std::max(max_v, value_of(a));
+    if (max_v <= 0) max_v = 1;
+    double step = std::pow(10.0, std::floor(std::log10(max_v)));
+    if (max_v / step < 3) step /= 2;
+    double axis_max = std::ceil(max_v / step) * step;
+    svg << "<text x=\"" << x0 + panel_w / 2 << "\" y=\"20\" text-anchor=\"middle\" font-size=\"13\" "
+        << "font-weight=\"bold\">" << title << "</text>\n";
+    for (double t = 0; t <= axis_max + step / 2; t += step) {
+      double y = top + panel_h - t / axis_max * panel_h;
+      svg << "<line x1=\"" << x0 + 50 << "\" x2=\"" << x0 + panel_w << "\" y1=\"" << y << "\" y2=\"" << y
+          << "\" stroke=\"#ddd\"/><text x=\"" << x0 + 45 << "\" y=\"" << y + 4 << "\" text-anchor=\"end\">"
+          << fixed(t, t < 10 && step < 1 ? 1 : 0) << "</text>\n";
+    }
+    for (std::size_t s = 0; s < scenarios.size(); ++s) {
+      double gx = x0 + 60 + group_w * static_cast<double>(s);
+      for (std::size_t v = 0; v < variants.size(); ++v) {
+        for (const auto& a : rows) {
+          if (a.scenario != scenarios[s] || a.variant != variants[v]) continue;
+          double h = value_of(a) / axis_max * panel_h;
+          svg << "<rect x=\"" << gx + 24.0 * static_cast<double>(v) << "\" y=\"" << top + panel_h - h
+              << "\" width=\"20\" height=\"" << h << "\" fill=\"" << kColours[v % 10] << "\"><title>"
+              << a.scenario << " / " << a.variant << ": " << fixed(value_of(a), 2) << "</title></rect>\n";
+        }
+      }
+      double cx = gx + group_w / 2 - 10, cy = top + panel_h + 10;
+      svg << "<text transform=\"translate(" << cx << "," << cy << ") rotate(35)\">" << scenarios[s] << "</text>\n";
+    }
+  };
+  panel(0, "peer messages per update", [](const Aggregate& a) { return a.messages; });
+  panel(panel_w + 40, "p99 propagation delay (ms)", [](const Aggregate& a) { return a.p99; });
+  for (std::size_t v = 0; v < variants.size(); ++v) {
+    double lx = 60 + 200.0 * static_cast<double>(v % 4);
+    double ly = top + panel_h + 130 + 20.0 * static_cast<double>(v / 4);
+    svg << "<rect x=\"" << lx << "\" y=\"" << ly - 10 << "\" width=\"12\" height=\"12\" fill=\""
+        << kColours[v % 10] << "\"/><text x=\"" << lx + 18 << "\" y=\"" << ly << "\">" << variants[v] << "</text>\n";
+  }
+  svg << "</svg>\n";
+  return svg.str();
+}
+
+}  // namespace herd::sim
