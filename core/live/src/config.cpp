@@ -1,5 +1,8 @@
 #include "herd/live/config.hpp"
 
+#include "herd/config/propagation_toml.hpp"
+#include "herd/config/units.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -51,7 +54,7 @@ class ConfigReader {
       : source_(std::move(source_name)), env_(env) {}
 
   HerdConfig read(const toml::table& root) {
-    check_keys(root, "the top level", {"herd", "places", "limits", "servers"});
+    check_keys(root, "the top level", {"herd", "strategy", "places", "limits", "servers"});
     HerdConfig config;
     config.source = source_;
     read_servers(root, config);
@@ -59,7 +62,18 @@ class ConfigReader {
     read_herd(herd, config);
     if (const toml::table* places = optional_table(root, "places")) read_places(*places, config);
     if (const toml::table* limits = optional_table(root, "limits")) read_limits(*limits, config);
-    for (auto& server : config.servers) server.core.limits = limits_;
+    // Live herds recover what a server missed while it was down: anti-entropy is on unless
+    // the config turns it off ([strategy] anti_entropy = false).
+    core::PropagationConfig propagation;
+    propagation.anti_entropy = true;
+    config::read_propagation(root, propagation,
+                             [this](const toml::source_region& where, const std::string& what) {
+                               fail(where, what);
+                             });
+    for (auto& server : config.servers) {
+      server.core.limits = limits_;
+      server.core.propagation = propagation;
+    }
     assign_friends(config);
     return config;
   }
@@ -207,7 +221,7 @@ class ConfigReader {
   }
 
   void read_herd(const toml::table& herd, HerdConfig& config) {
-    check_keys(herd, "[herd]", {"name", "peer_secret", "log_dir", "friends"});
+    check_keys(herd, "[herd]", {"name", "peer_secret", "log_dir", "friends", "strategy"});
     config.herd_name = string_at(herd, "name", "herd.name")
                            .value_or(std::filesystem::path(source_).stem().string());
     secret_ = required_string(herd, "peer_secret", "herd.peer_secret",
@@ -398,41 +412,11 @@ HerdConfig load_herd_config(const std::filesystem::path& file, const EnvLookup& 
 }
 
 std::optional<core::Nanoseconds> parse_duration_ns(std::string_view text) noexcept {
-  std::size_t i = 0;
-  std::int64_t whole = 0;
-  std::size_t whole_digits = 0;
-  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++whole_digits) {
-    if (whole_digits >= 15) return std::nullopt;  // far beyond any sensible duration
-    whole = whole * 10 + (text[i] - '0');
+  try {
+    return config::parse_duration(text);
+  } catch (const std::invalid_argument&) {
+    return std::nullopt;
   }
-  std::int64_t fraction = 0;
-  std::int64_t fraction_scale = 1;
-  if (i < text.size() && text[i] == '.') {
-    ++i;
-    std::size_t digits = 0;
-    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++digits) {
-      if (digits >= 9) return std::nullopt;
-      fraction = fraction * 10 + (text[i] - '0');
-      fraction_scale *= 10;
-    }
-    if (digits == 0) return std::nullopt;
-  }
-  if (whole_digits == 0) return std::nullopt;
-  const std::string_view unit = text.substr(i);
-  std::int64_t unit_ns = 0;
-  if (unit == "ns") unit_ns = 1;
-  else if (unit == "us") unit_ns = core::kNanosPerMicro;
-  else if (unit == "ms") unit_ns = core::kNanosPerMilli;
-  else if (unit == "s") unit_ns = core::kNanosPerSecond;
-  else if (unit == "m") unit_ns = 60 * core::kNanosPerSecond;
-  else if (unit == "h") unit_ns = 3600 * core::kNanosPerSecond;
-  else return std::nullopt;
-  if (whole > std::numeric_limits<std::int64_t>::max() / unit_ns / 2) return std::nullopt;
-  // The fraction times an hour would overflow 64 bits; long double holds it exactly enough.
-  const auto fraction_ns = static_cast<std::int64_t>(static_cast<long double>(fraction) *
-                                                     static_cast<long double>(unit_ns) /
-                                                     static_cast<long double>(fraction_scale));
-  return whole * unit_ns + fraction_ns;
 }
 
 }  // namespace herd::live

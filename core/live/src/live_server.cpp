@@ -1,5 +1,7 @@
 #include "herd/live/live_server.hpp"
 
+#include <random>
+
 #include <algorithm>
 #include <chrono>
 #include <utility>
@@ -32,12 +34,20 @@ struct Overloaded : Fs... {
 template <class... Fs>
 Overloaded(Fs...) -> Overloaded<Fs...>;
 
+// The core draws its strategy's random choices from a seed it is given; a live server has
+// no replay to protect, so it takes one from the operating system.
+ServerSetup with_entropy(ServerSetup setup) {
+  std::random_device device;
+  setup.core.propagation.seed = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+  return setup;
+}
+
 }  // namespace
 
 LiveServer::LiveServer(asio::io_context& io, ServerSetup setup, places::PlacesProvider& places,
                        LiveOptions options)
     : io_(io),
-      setup_(std::move(setup)),
+      setup_(with_entropy(std::move(setup))),
       places_(places),
       options_(std::move(options)),
       core_(setup_.core),

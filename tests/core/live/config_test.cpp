@@ -204,3 +204,23 @@ TEST_CASE("config: durations are integers and units") {
     CHECK_FALSE(parse_duration_ns(bad).has_value());
   }
 }
+
+TEST_CASE("config: live herds run anti-entropy unless the strategy table turns it off") {
+  using herd::core::PropagationConfig;
+  const std::string herd = "[herd]\npeer_secret = \"s\"\nfriends = [[\"A\", \"B\"]]\n";
+  const HerdConfig plain = parse(herd + kServers);
+  for (const auto& server : plain.servers) {
+    CHECK(server.core.propagation.push == PropagationConfig::Push::flood);
+    CHECK(server.core.propagation.anti_entropy);
+  }
+  const HerdConfig tuned = parse(
+      "[herd]\npeer_secret = \"s\"\nstrategy = \"plumtree\"\nfriends = [[\"A\", \"B\"]]\n"
+      "[strategy]\nanti_entropy = false\ngraft_timeout = \"250ms\"\n" + kServers);
+  CHECK(tuned.servers[0].core.propagation.push == PropagationConfig::Push::plumtree);
+  CHECK_FALSE(tuned.servers[0].core.propagation.anti_entropy);
+  CHECK(tuned.servers[1].core.propagation.plumtree_graft_timeout_ns == 250'000'000);
+  CHECK(error_of(herd + "[strategy]\nfanuot = 3\n" + kServers)
+            .starts_with("t.toml:5:1: unknown key \"fanuot\" in [strategy]"));
+  CHECK(error_of("[herd]\npeer_secret = \"s\"\nstrategy = \"smoke\"\n" + kServers)
+            .starts_with("t.toml:3:12: herd.strategy: expected one of"));
+}

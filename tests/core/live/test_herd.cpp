@@ -183,6 +183,8 @@ TestHerd::TestHerd(HerdSpec spec) : spec_(std::move(spec)), config_(dir_.path() 
   }
   toml << "]\n\n[places]\nprovider = \"offline\"\n\n[limits]\n";
   for (const auto& line : spec_.limits) toml << line << "\n";
+  toml << "\n[strategy]\n";
+  for (const auto& line : spec_.strategy) toml << line << "\n";
   for (const auto& name : spec_.servers) {
     const std::uint16_t port = free_port();
     ports_.emplace(name, port);

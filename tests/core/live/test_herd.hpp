@@ -64,6 +64,7 @@ struct HerdSpec {
   std::vector<std::pair<std::string, std::string>> friends;
   std::string peer_secret = "test-herd-secret";
   std::vector<std::string> limits;  // TOML lines for [limits], e.g. "idle_timeout = \"1s\""
+  std::vector<std::string> strategy;  // TOML lines for [strategy], e.g. "anti_entropy = false"
 };
 
 // Clark alone (no friends), with extra [limits] lines.
