@@ -232,48 +232,56 @@ std::string sweep_svg(const SweepSpec& spec, const std::vector<SweepCell>& cells
   }
   static const char* kColours[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
                                    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
-  const double group_w = 24.0 * static_cast<double>(variants.size()) + 20;
+  const double group_w = 24.0 * static_cast<double>(variants.size()) + 40;
   const double panel_w = 70 + group_w * static_cast<double>(scenarios.size());
-  const double panel_h = 260, top = 40, width = panel_w * 2 + 40;
-  const double height = top + panel_h + 150 + 20.0 * static_cast<double>((variants.size() + 3) / 4);
+  const double panel_h = 220, top = 40, width = panel_w + 20;
+  const double legend_y = top + 2 * panel_h + 110;
+  const double height = legend_y + 20.0 * static_cast<double>((variants.size() + 3) / 4) + 10;
   std::ostringstream svg;
   svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
       << "\" font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  auto panel = [&](double x0, const char* title, auto value_of) {
-    double max_v = 0;
-    for (const auto& a : rows) max_v = std::max(max_v, value_of(a));
-    if (max_v <= 0) max_v = 1;
-    double step = std::pow(10.0, std::floor(std::log10(max_v)));
-    if (max_v / step < 3) step /= 2;
-    double axis_max = std::ceil(max_v / step) * step;
-    svg << "<text x=\"" << x0 + panel_w / 2 << "\" y=\"20\" text-anchor=\"middle\" font-size=\"13\" "
-        << "font-weight=\"bold\">" << title << "</text>\n";
-    for (double t = 0; t <= axis_max + step / 2; t += step) {
-      double y = top + panel_h - t / axis_max * panel_h;
-      svg << "<line x1=\"" << x0 + 50 << "\" x2=\"" << x0 + panel_w << "\" y1=\"" << y << "\" y2=\"" << y
-          << "\" stroke=\"#ddd\"/><text x=\"" << x0 + 45 << "\" y=\"" << y + 4 << "\" text-anchor=\"end\">"
-          << fixed(t, t < 10 && step < 1 ? 1 : 0) << "</text>\n";
+  // Log scale: the strategies differ by orders of magnitude in messages and delay.
+  auto panel = [&](double y0, const char* title, auto value_of) {
+    double max_v = 1, min_v = 1e300;
+    for (const auto& a : rows) {
+      if (value_of(a) > 0) min_v = std::min(min_v, value_of(a));
+      max_v = std::max(max_v, value_of(a));
     }
-    for (std::size_t s = 0; s < scenarios.size(); ++s) {
-      double gx = x0 + 60 + group_w * static_cast<double>(s);
+    double lo = std::floor(std::log10(std::min(min_v, max_v))), hi = std::ceil(std::log10(max_v));
+    if (hi <= lo) hi = lo + 1;
+    auto y_of = [&](double v) {
+      double l = v > 0 ? std::clamp(std::log10(v), lo, hi) : lo;
+      return y0 + panel_h - (l - lo) / (hi - lo) * panel_h;
+    };
+    svg << "<text x=\"" << panel_w / 2 << "\" y=\"" << y0 - 14 << "\" text-anchor=\"middle\" "
+        << "font-size=\"13\" font-weight=\"bold\">" << title << " (log scale)</text>\n";
+    for (double e = lo; e <= hi; e += 1) {
+      double y = y_of(std::pow(10.0, e));
+      svg << "<line x1=\"50\" x2=\"" << panel_w << "\" y1=\"" << y << "\" y2=\"" << y
+          << "\" stroke=\"#ddd\"/><text x=\"45\" y=\"" << y + 4 << "\" text-anchor=\"end\">"
+          << fixed(std::pow(10.0, e), e < 0 ? static_cast<int>(-e) : 0) << "</text>\n";
+    }
+    for (std::size_t sc = 0; sc < scenarios.size(); ++sc) {
+      double gx = 60 + group_w * static_cast<double>(sc);
       for (std::size_t v = 0; v < variants.size(); ++v) {
         for (const auto& a : rows) {
-          if (a.scenario != scenarios[s] || a.variant != variants[v]) continue;
-          double h = value_of(a) / axis_max * panel_h;
-          svg << "<rect x=\"" << gx + 24.0 * static_cast<double>(v) << "\" y=\"" << top + panel_h - h
-              << "\" width=\"20\" height=\"" << h << "\" fill=\"" << kColours[v % 10] << "\"><title>"
-              << a.scenario << " / " << a.variant << ": " << fixed(value_of(a), 2) << "</title></rect>\n";
+          if (a.scenario != scenarios[sc] || a.variant != variants[v]) continue;
+          double top_y = y_of(value_of(a));
+          svg << "<rect x=\"" << gx + 24.0 * static_cast<double>(v) << "\" y=\"" << top_y
+              << "\" width=\"20\" height=\"" << y0 + panel_h - top_y << "\" fill=\""
+              << kColours[v % 10] << "\"><title>" << a.scenario << " / " << a.variant << ": "
+              << fixed(value_of(a), 2) << "</title></rect>\n";
         }
       }
-      double cx = gx + group_w / 2 - 10, cy = top + panel_h + 10;
-      svg << "<text transform=\"translate(" << cx << "," << cy << ") rotate(35)\">" << scenarios[s] << "</text>\n";
+      svg << "<text x=\"" << gx + group_w / 2 - 10 << "\" y=\"" << y0 + panel_h + 16
+          << "\" text-anchor=\"middle\">" << scenarios[sc] << "</text>\n";
     }
   };
-  panel(0, "peer messages per update", [](const Aggregate& a) { return a.messages; });
-  panel(panel_w + 40, "p99 propagation delay (ms)", [](const Aggregate& a) { return a.p99; });
+  panel(top, "peer messages per update", [](const Aggregate& a) { return a.messages; });
+  panel(top + panel_h + 70, "p99 propagation delay (ms)", [](const Aggregate& a) { return a.p99; });
   for (std::size_t v = 0; v < variants.size(); ++v) {
     double lx = 60 + 200.0 * static_cast<double>(v % 4);
-    double ly = top + panel_h + 130 + 20.0 * static_cast<double>(v / 4);
+    double ly = legend_y + 20.0 * static_cast<double>(v / 4);
     svg << "<rect x=\"" << lx << "\" y=\"" << ly - 10 << "\" width=\"12\" height=\"12\" fill=\""
         << kColours[v % 10] << "\"/><text x=\"" << lx + 18 << "\" y=\"" << ly << "\">" << variants[v] << "</text>\n";
   }

@@ -82,7 +82,8 @@ void LiveServer::start() {
   }
   log_->notice(spdlog::level::info,
                "start: " + name() + " listening on " + to_string(setup_.listen) +
-                   (friends.empty() ? ", no friends" : ", friends " + friends));
+                   (friends.empty() ? ", no friends" : ", friends " + friends) + ", strategy " +
+                   std::string(core_.strategy_name()));
   const std::size_t peer_output_bytes = options_.max_output_bytes * kPeerOutputFactor;
   for (core::PeerId peer = 0; peer < setup_.core.friends.size(); ++peer) {
     links_.push_back(std::make_unique<PeerLink>(

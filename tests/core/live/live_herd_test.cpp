@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -267,6 +268,40 @@ TEST_CASE("herd: a server killed with SIGKILL gets what it missed by anti-entrop
     WARN("Campbell held both missed updates " << recovered_ms << " ms after its restart began");
     CHECK(recovered_ms < 4000);
   }
+}
+
+TEST_CASE("herd: clients see the same protocol under every propagation strategy") {
+  const std::string strategy = GENERATE(as<std::string>{}, "gossip", "rumor", "plumtree");
+  INFO("strategy = " << strategy);
+  HerdSpec spec = spec_from_config(kWinter2023);
+  spec.strategy = {"period = \"50ms\"", "anti_entropy_period = \"300ms\""};
+  TestHerd herd(spec);
+  // The strategy is chosen in [herd]; write it there by rewriting the generated config.
+  {
+    std::ifstream in(herd.config_path());
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string toml = text.str();
+    toml.replace(toml.find("[herd]\n"), 7, "[herd]\nstrategy = \"" + strategy + "\"\n");
+    std::ofstream(herd.config_path()) << toml;
+  }
+  herd.start_all();
+  herd.wait_for_links();
+  CHECK(herd.read_log("Clark").find("strategy " + strategy + "+anti-entropy") != std::string::npos);
+  for (int i = 0; i < 3; ++i) {
+    const std::string operands = "walker" + std::to_string(i) + " " + kUcla + " " + client_time(i);
+    const std::string at_line =
+        expect_at_reply(grader_request(herd.port("Clark"), "IAMAT " + operands), "Clark", operands);
+    for (const std::string name : {"Bailey", "Bona", "Campbell", "Jaquez"}) {
+      INFO("asking " << name);
+      expect_whatsat_reply(poll_whatsat(herd.port(name), "walker" + std::to_string(i), at_line),
+                           at_line, 5);
+    }
+  }
+  // Strategy lines never reach clients: a telnet client sees only AT replies.
+  TestClient client(herd.port("Bona"));
+  client.send("IAMAT t " + kUcla + " " + client_time(9) + "\n");
+  CHECK(client.read_line().rfind("AT Bona ", 0) == 0);
 }
 
 TEST_CASE("server: SIGTERM stops it cleanly with exit code 0 and a logged stop") {
