@@ -6,28 +6,36 @@
 namespace herd::core {
 namespace {
 
-// Log files must stay readable whatever a client sends: control bytes become \xNN.
-std::string printable(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(text.size());
-  for (char ch : text) {
-    auto byte = static_cast<unsigned char>(ch);
-    if (byte < 0x20 || byte == 0x7f) {
-      out.append("\\x").push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 0xf]);
-    } else if (ch == '\\') {
-      out.append("\\\\");
-    } else {
-      out.push_back(ch);
-    }
-  }
-  return out;
+[[nodiscard]] constexpr bool needs_escape(char ch) noexcept {
+  auto byte = static_cast<unsigned char>(ch);
+  return byte < 0x20 || byte == 0x7f || ch == '\\';
 }
 
-std::string without_newline(std::string_view bytes) {
-  while (!bytes.empty() && bytes.back() == '\n') bytes.remove_suffix(1);
-  return printable(bytes);
+// Log files must stay readable whatever a client sends: control bytes become \xNN. Runs of
+// ordinary bytes (nearly every line) are copied in one piece: this is on every line's path.
+void append_printable(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (!needs_escape(text[i])) continue;
+    out.append(text.substr(start, i - start));
+    auto byte = static_cast<unsigned char>(text[i]);
+    if (text[i] == '\\') {
+      out.append("\\\\");
+    } else {
+      out.append("\\x").push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xf]);
+    }
+    start = i + 1;
+  }
+  out.append(text.substr(start));
+}
+
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  append_printable(out, text);
+  return out;
 }
 
 // Builds the stored form of a peer update: its AT line in a buffer of its own, with the
@@ -209,7 +217,18 @@ void Server::on_line(Instant now, ConnId conn, Connection& c, std::string_view l
   }
   bool first = !c.saw_first_line;
   c.saw_first_line = true;
-  if (config_.log_traffic) log_traffic("conn " + std::to_string(conn), "recv", line);
+  if (config_.log_traffic) {
+    // A friend's greeting carries the herd's secret: keep it out of the log.
+    std::string_view shown = line;
+    std::string redacted;
+    if (first && line.starts_with("HERD ") && !config_.peer_secret.empty()) {
+      if (auto at = line.find(config_.peer_secret); at != std::string_view::npos) {
+        redacted = std::string(line.substr(0, at)) + "<secret>";
+        shown = redacted;
+      }
+    }
+    log_traffic("conn ", std::to_string(conn), "recv", shown);
+  }
   ++stats_.client_lines;
   ClientLine parsed = parse_client_line(line);
   if (auto* greeting = std::get_if<PeerGreeting>(&parsed); greeting && first) {
@@ -321,7 +340,7 @@ void Server::flush_replies(ConnId conn, Connection& c) {
   while (!c.replies.empty() && c.replies.front().bytes) {
     std::string bytes = std::move(*c.replies.front().bytes);
     c.replies.pop_front();
-    if (config_.log_traffic) log_traffic("conn " + std::to_string(conn), "send", bytes);
+    if (config_.log_traffic) log_traffic("conn ", std::to_string(conn), "send", bytes);
     outputs_.emplace_back(SendToConn{conn, std::move(bytes)});
   }
   if (!c.replies.empty()) return;
@@ -369,7 +388,7 @@ void Server::handle_peer_bytes(Instant now, PeerId peer, std::string_view bytes)
 
 void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {
   ++stats_.peer_lines;
-  if (config_.log_traffic) log_traffic("peer " + config_.friends[from], "recv", line);
+  if (config_.log_traffic) log_traffic("peer ", config_.friends[from], "recv", line);
   if (!line.starts_with("AT ") && strategy_->on_peer_message(*channel_, from, line)) return;
   auto parsed = parse_peer_update(line);
   if (!parsed) {
@@ -409,8 +428,25 @@ void Server::send_to_peer(PeerId peer, const SharedText& line) {
     return;
   }
   ++stats_.peer_messages_sent;
-  if (config_.log_traffic) log_traffic("peer " + config_.friends[peer], "send", *line);
+  if (config_.log_traffic) {
+    // One line sent to several friends (a flood) is logged once, naming them all.
+    if (pending_send_log_.line != line) flush_send_log();
+    if (!pending_send_log_.line) {
+      pending_send_log_.line = line;
+      pending_send_log_.peers = "peer ";
+    } else {
+      pending_send_log_.peers += ",";
+    }
+    pending_send_log_.peers += config_.friends[peer];
+  }
   outputs_.emplace_back(SendToPeer{peer, line});
+}
+
+void Server::flush_send_log() {
+  if (!pending_send_log_.line) return;
+  log_traffic(pending_send_log_.peers, "", "send", *pending_send_log_.line);
+  pending_send_log_.line.reset();
+  pending_send_log_.peers.clear();
 }
 
 std::optional<PeerId> Server::friend_id(std::string_view name) const {
@@ -461,6 +497,7 @@ std::optional<Instant> Server::poll_timeout() const {
 // --- outputs -------------------------------------------------------------------------------
 
 std::optional<Output> Server::poll_output() {
+  flush_send_log();
   if (outputs_.empty()) return std::nullopt;
   Output out = std::move(outputs_.front());
   outputs_.pop_front();
@@ -477,11 +514,13 @@ void Server::log(LogLevel level, std::string text) {
   outputs_.emplace_back(LogRecord{level, std::move(text)});
 }
 
-void Server::log_traffic(std::string_view who, std::string_view direction,
+void Server::log_traffic(std::string_view kind, std::string_view who, std::string_view direction,
                          std::string_view line) {
+  while (!line.empty() && line.back() == '\n') line.remove_suffix(1);
   std::string text;
-  text.reserve(who.size() + direction.size() + line.size() + 4);
-  text.append(who).append(" ").append(direction).append(": ").append(without_newline(line));
+  text.reserve(kind.size() + who.size() + direction.size() + line.size() + 8);
+  text.append(kind).append(who).append(" ").append(direction).append(": ");
+  append_printable(text, line);
   outputs_.emplace_back(LogRecord{LogLevel::debug, std::move(text)});
 }
 

@@ -429,3 +429,11 @@ TEST_CASE("server: an overlong line is caught on the fast path and the framer pa
     CHECK_FALSE(h.server.records().find("b"));
   }
 }
+
+TEST_CASE("server: a friend's greeting is logged without the herd's secret") {
+  Harness h(clark());
+  h.open(3);
+  h.feed(3, "HERD 1 Bona s3cret\n");
+  CHECK(h.logged("conn 3 recv: HERD 1 Bona <secret>"));
+  CHECK_FALSE(h.logged("s3cret"));
+}

@@ -208,7 +208,9 @@ class Server {
   [[nodiscard]] std::optional<PeerId> friend_id(std::string_view name) const;
   void schedule_idle_sweep(Instant now);
   void sweep_idle(Instant now);
-  void log_traffic(std::string_view who, std::string_view direction, std::string_view line);
+  void log_traffic(std::string_view kind, std::string_view who, std::string_view direction,
+                   std::string_view line);
+  void flush_send_log();
 
   ServerConfig config_;
   RecordStore store_;
@@ -225,6 +227,10 @@ class Server {
   std::optional<Instant> next_idle_sweep_;
   Instant now_;  // the time of the input being handled, for the strategy's channel
   std::deque<Output> outputs_;
+  struct {
+    SharedText line;    // the line being sent to several friends in a row
+    std::string peers;  // "peer A,B,C"
+  } pending_send_log_;
 };
 
 }  // namespace herd::core
