@@ -543,6 +543,9 @@ void Simulation::end_fault(std::size_t index) {
 
 void Simulation::crash(std::uint32_t server) {
   SimServer& s = servers_[server];
+  // Overlapping crash faults (one may start the instant another ends) keep the server down
+  // until the last of them ends.
+  if (s.crashes_active++ > 0) return;
   if (!s.up) return;
   for (auto link : s.out_links) {
     if (links_[link].up) bring_down(link);
@@ -569,6 +572,7 @@ void Simulation::crash(std::uint32_t server) {
 
 void Simulation::restart(std::uint32_t server, bool amnesia) {
   SimServer& s = servers_[server];
+  if (s.crashes_active > 0 && --s.crashes_active > 0) return;
   if (s.up) return;
   if (amnesia) s.core = std::make_unique<core::Server>(server_config(server));
   s.up = true;

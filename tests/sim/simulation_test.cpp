@@ -262,3 +262,29 @@ TEST_CASE("sim: a crashed server loses client requests and rejoins the flood aft
   CHECK(summary.reach_mean == 1.0);
   REQUIRE(sim.server(2)->records().find("kiwi"));
 }
+
+TEST_CASE("sim: a crash that starts as another ends keeps the server down until the last ends") {
+  Scenario s;
+  s.name = "back-to-back";
+  s.seed = 2;
+  s.duration_ns = 10 * kNanosPerSecond;
+  s.network.latency = constant_delay(5 * kNanosPerMilli);
+  FaultSpec first;
+  first.kind = FaultSpec::Kind::crash;
+  first.at_ns = 4 * kNanosPerSecond;  // listed first, but starts after the second
+  first.duration_ns = 2 * kNanosPerSecond;
+  first.servers = {"s1"};
+  FaultSpec second = first;
+  second.at_ns = 2 * kNanosPerSecond;  // ends at 4 s, the instant the first starts
+  s.faults = {first, second};
+  s.workload.script = {
+      {5 * kNanosPerSecond, "s1", "IAMAT during +1+1 1700000005.000000000"},
+      {7 * kNanosPerSecond, "s1", "IAMAT after +1+1 1700000007.000000000"},
+  };
+  Simulation sim(s, line(3));
+  sim.run();
+  auto summary = sim.metrics().summarize();
+  CHECK(summary.requests == 2);
+  CHECK(summary.answered == 1);  // down at 5 s, back by 7 s
+  CHECK(sim.server(1) != nullptr);
+}

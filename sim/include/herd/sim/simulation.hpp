@@ -87,6 +87,7 @@ class Simulation {
     std::unique_ptr<core::Server> core;
     bool up = true;
     bool paused = false;
+    int crashes_active = 0;                // crash faults in force
     std::vector<std::uint32_t> out_links;  // by PeerId
     std::vector<std::uint32_t> in_links;
     Nanoseconds skew_ns = 0;
