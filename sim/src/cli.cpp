@@ -90,17 +90,6 @@ std::string reproduce_command(const RunOptions& o, std::uint64_t seed) {
   return cmd;
 }
 
-std::unique_ptr<places::OfflineGazetteer> open_places(const Scenario& scenario) {
-  bool needs = scenario.workload.whatsat_per_s > 0;
-  for (const auto& line : scenario.workload.script) {
-    needs = needs || line.line.find("WHATSAT") != std::string::npos;
-  }
-  if (!needs) return nullptr;
-  std::filesystem::path path = scenario.places_db.empty() ? HERD_DEFAULT_PLACES_DB
-                                                          : scenario.places_db;
-  return std::make_unique<places::OfflineGazetteer>(path);
-}
-
 struct Outcome {
   Summary summary;
   std::uint64_t fingerprint = 0;
@@ -154,7 +143,7 @@ int run_command(const RunOptions& o, bool check) {
   if (o.seed) scenario.seed = *o.seed;
   FriendGraph graph = build_friend_graph(scenario);
   HerdLayout layout = layout_of(graph);
-  auto places = open_places(scenario);
+  auto places = open_scenario_places(scenario);
 
   std::unique_ptr<Simulation> sim;
   Outcome first = simulate(scenario, layout, places.get(), !o.summary_only, o.quiet, &sim);

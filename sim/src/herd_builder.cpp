@@ -63,4 +63,17 @@ HerdLayout layout_of(const FriendGraph& graph) {
   return layout;
 }
 
+std::unique_ptr<places::OfflineGazetteer> open_scenario_places(const Scenario& scenario) {
+  // Conservative: a scripted line merely mentioning WHATSAT opens the database too, which
+  // costs a fraction of a millisecond; missing one would answer every WHATSAT with nothing.
+  bool needs = scenario.workload.whatsat_per_s > 0;
+  for (const auto& line : scenario.workload.script) {
+    needs = needs || line.line.find("WHATSAT") != std::string::npos;
+  }
+  if (!needs) return nullptr;
+  return std::make_unique<places::OfflineGazetteer>(
+      scenario.places_db.empty() ? std::filesystem::path(HERD_DEFAULT_PLACES_DB)
+                                 : std::filesystem::path(scenario.places_db));
+}
+
 }  // namespace herd::sim

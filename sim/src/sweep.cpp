@@ -94,17 +94,6 @@ std::vector<Aggregate> aggregate(const SweepSpec& spec, const std::vector<SweepC
   return rows;
 }
 
-std::unique_ptr<places::OfflineGazetteer> places_for(const Scenario& scenario) {
-  bool needs = scenario.workload.whatsat_per_s > 0;
-  for (const auto& line : scenario.workload.script) {
-    needs = needs || line.line.starts_with("WHATSAT");
-  }
-  if (!needs) return nullptr;
-  return std::make_unique<places::OfflineGazetteer>(
-      scenario.places_db.empty() ? std::filesystem::path(HERD_DEFAULT_PLACES_DB)
-                                 : std::filesystem::path(scenario.places_db));
-}
-
 }  // namespace
 
 SweepSpec load_sweep(const std::filesystem::path& file) {
@@ -175,7 +164,7 @@ std::vector<SweepCell> run_sweep(const SweepSpec& spec, const SweepOptions& opti
         Scenario scenario = load_scenario(path, variant.overrides);
         scenario.seed = seed;
         HerdLayout layout = layout_of(build_friend_graph(scenario));
-        auto places = places_for(scenario);
+        auto places = open_scenario_places(scenario);
         SimulationOptions sim_options;
         sim_options.keep_deliveries = false;
         sim_options.places = places.get();

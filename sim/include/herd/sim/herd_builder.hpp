@@ -2,6 +2,9 @@
 // From a scenario's [herd] section to the friend graph a simulation runs: explicit servers
 // and friendships, a seeded generator, or a graph file.
 
+#include <memory>
+
+#include "herd/places/offline_gazetteer.hpp"
 #include "herd/sim/friend_graph.hpp"
 #include "herd/sim/herd_layout.hpp"
 #include "herd/sim/scenario.hpp"
@@ -12,5 +15,10 @@ namespace herd::sim {
 // (unknown names), each saying what is wrong.
 [[nodiscard]] FriendGraph build_friend_graph(const Scenario& scenario);
 [[nodiscard]] HerdLayout layout_of(const FriendGraph& graph);
+
+// The gazetteer the scenario's WHATSATs need (its places_db, else the built-in one), or
+// null when nothing in the workload asks for places.
+[[nodiscard]] std::unique_ptr<places::OfflineGazetteer> open_scenario_places(
+    const Scenario& scenario);
 
 }  // namespace herd::sim
