@@ -127,45 +127,20 @@ void Server::handle_conn_bytes(Instant now, ConnId conn, std::string_view bytes)
   if (it == conns_.end() || it->second.closing) return;
   Connection& c = it->second;
   c.last_input = now;
-  if (c.framer.buffered_bytes() == 0) {
-    // Most reads hold whole lines: take them straight from the input, without copying
-    // them into the framer, and keep only an unterminated tail. Same rules as LineFramer.
-    std::size_t start = 0;
-    for (std::size_t lf; !c.closing && (lf = bytes.find('\n', start)) != bytes.npos;) {
-      std::string_view line = bytes.substr(start, lf - start);
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      start = lf + 1;
-      if (line.size() > config_.limits.max_line_bytes) {
-        log_line_too_long(conn);
-        close(conn, c, CloseReason::line_too_long);
-        return;
-      }
-      on_line(now, conn, c, line);
-    }
-    if (c.closing) return;
-    bytes.remove_prefix(start);
-    if (bytes.empty()) return;
+  c.framer.feed(bytes, [&](std::string_view line) {
+    on_line(now, conn, c, line);
+    return !c.closing;
+  });
+  if (c.framer.overflowed() && !c.closing) {
+    log_line_too_long(conn);
+    close(conn, c, CloseReason::line_too_long);
   }
-  c.framer.append(bytes);
-  consume_input(now, conn, c);
 }
 
 void Server::log_line_too_long(ConnId conn) {
   log(LogLevel::warn, "conn " + std::to_string(conn) + ": line longer than " +
                           std::to_string(config_.limits.max_line_bytes) +
                           " bytes (max_line_bytes); closing");
-}
-
-void Server::consume_input(Instant now, ConnId conn, Connection& c) {
-  while (!c.closing) {
-    auto line = c.framer.next_line();
-    if (!line) break;
-    on_line(now, conn, c, *line);
-  }
-  if (c.framer.overflowed() && !c.closing) {
-    log_line_too_long(conn);
-    close(conn, c, CloseReason::line_too_long);
-  }
 }
 
 void Server::handle_conn_eof(Instant now, ConnId conn) {
@@ -378,8 +353,10 @@ void Server::handle_peer_bytes(Instant now, PeerId peer, std::string_view bytes)
   now_ = now;
   if (peer >= peer_framers_.size()) return;
   LineFramer& framer = peer_framers_[peer];
-  framer.append(bytes);
-  while (auto line = framer.next_line()) on_peer_line(now, peer, *line);
+  framer.feed(bytes, [&](std::string_view line) {
+    on_peer_line(now, peer, line);
+    return true;
+  });
   if (framer.overflowed()) {
     log(LogLevel::warn, "link to " + config_.friends[peer] + ": overlong line; input ignored");
     framer = LineFramer(config_.limits.max_line_bytes);

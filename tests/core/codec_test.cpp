@@ -203,3 +203,43 @@ TEST_CASE("codec: a line over the limit overflows whether or not its LF has come
   CHECK_FALSE(at_eof.take_rest());
   CHECK(at_eof.overflowed());
 }
+
+TEST_CASE("codec: feeding reads gives the lines framing gives at every split point") {
+  using namespace std::string_literals;
+  const std::string stream = "IAMAT a +1+1 1\r\nWHATSAT a 10 5\n\nbinary\x01\x00garbage\r\r\nlast"s;
+  const std::vector<std::string> expected{"IAMAT a +1+1 1", "WHATSAT a 10 5", "",
+                                          "binary\x01\x00garbage\r"s};
+  for (std::size_t split = 0; split <= stream.size(); ++split) {
+    INFO("split at " << split);
+    LineFramer framer(1024);
+    std::vector<std::string> lines;
+    auto collect = [&](std::string_view line) {
+      lines.emplace_back(line);
+      return true;
+    };
+    framer.feed(std::string_view(stream).substr(0, split), collect);
+    framer.feed(std::string_view(stream).substr(split), collect);
+    CHECK(lines == expected);
+    CHECK(framer.take_rest() == "last");
+  }
+}
+
+TEST_CASE("codec: feeding stops when asked and flags an overlong line on either path") {
+  LineFramer stopper(64);
+  int seen = 0;
+  stopper.feed("a\nb\nc\n", [&](std::string_view) { return ++seen < 2; });
+  CHECK(seen == 2);
+  for (const std::string first : {"", "12"}) {
+    INFO("buffered first: '" << first << "'");
+    LineFramer framer(8);
+    std::vector<std::string> lines;
+    auto collect = [&](std::string_view line) {
+      lines.emplace_back(line);
+      return true;
+    };
+    framer.feed(first, collect);
+    framer.feed("345\n123456789\nok\n", collect);
+    CHECK(lines == std::vector<std::string>{first + "345"});
+    CHECK(framer.overflowed());
+  }
+}

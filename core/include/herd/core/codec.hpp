@@ -101,6 +101,33 @@ class LineFramer {
   explicit LineFramer(std::size_t max_line_bytes) : max_line_bytes_(max_line_bytes) {}
 
   void append(std::string_view bytes);
+  // Feeds bytes and hands every complete line to on_line (which returns false to stop: the
+  // rest of the input is then dropped). Whole lines are taken straight from `bytes` when
+  // nothing is buffered, so the common read of complete lines copies nothing; only an
+  // unterminated tail is kept. Check overflowed() afterwards.
+  template <typename OnLine>
+  void feed(std::string_view bytes, OnLine&& on_line) {
+    if (overflowed_) return;
+    if (buffered_bytes() == 0) {
+      std::size_t start = 0;
+      for (std::size_t lf; (lf = bytes.find('\n', start)) != std::string_view::npos;) {
+        std::string_view line = bytes.substr(start, lf - start);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        start = lf + 1;
+        if (line.size() > max_line_bytes_) {
+          overflowed_ = true;
+          return;
+        }
+        if (!on_line(line)) return;
+      }
+      bytes.remove_prefix(start);
+      if (bytes.empty()) return;
+    }
+    append(bytes);
+    while (auto line = next_line()) {
+      if (!on_line(*line)) return;
+    }
+  }
   // The next complete line, valid until the next call to append() or next_line().
   [[nodiscard]] std::optional<std::string_view> next_line();
   // After end of stream: the final unterminated line, if any bytes are left.

@@ -194,7 +194,6 @@ class Server {
   void on_whatsat(Instant now, ConnId conn, Connection& c, std::string_view line,
                   const WhatsatCommand& cmd);
   bool on_greeting(Instant now, ConnId conn, Connection& c, const PeerGreeting& greeting);
-  void consume_input(Instant now, ConnId conn, Connection& c);
   void log_line_too_long(ConnId conn);
   void reply_now(ConnId conn, Connection& c, std::string bytes);
   void flush_replies(ConnId conn, Connection& c);
