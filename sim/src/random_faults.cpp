@@ -61,27 +61,23 @@ std::vector<FaultSpec> draw_random_faults(const RandomFaultSpec& spec, const Her
   auto random_server = [&]() {
     return layout.names[rng.uniform_u64(layout.size())];
   };
-  for (std::int64_t n = 0; n < spec.crashes; ++n) {
-    Interval i = place_down(draw_interval());
-    FaultSpec f;
-    f.kind = FaultSpec::Kind::crash;
-    f.at_ns = i.start;
-    f.duration_ns = i.end - i.start;
-    f.servers = {random_server()};
-    f.amnesia = spec.amnesia;
-    f.origin = "random";
-    faults.push_back(std::move(f));
-  }
-  for (std::int64_t n = 0; n < spec.pauses; ++n) {
-    Interval i = place_down(draw_interval());
-    FaultSpec f;
-    f.kind = FaultSpec::Kind::pause;
-    f.at_ns = i.start;
-    f.duration_ns = i.end - i.start;
-    f.servers = {random_server()};
-    f.origin = "random";
-    faults.push_back(std::move(f));
-  }
+  // Crashes and pauses both take one random server down for a drawn interval; the order
+  // of draws (crashes, then pauses) is part of every seed's schedule.
+  auto add_down_faults = [&](std::int64_t count, FaultSpec::Kind kind) {
+    for (std::int64_t n = 0; n < count; ++n) {
+      Interval i = place_down(draw_interval());
+      FaultSpec f;
+      f.kind = kind;
+      f.at_ns = i.start;
+      f.duration_ns = i.end - i.start;
+      f.servers = {random_server()};
+      f.amnesia = spec.amnesia;  // read by crashes only
+      f.origin = "random";
+      faults.push_back(std::move(f));
+    }
+  };
+  add_down_faults(spec.crashes, FaultSpec::Kind::crash);
+  add_down_faults(spec.pauses, FaultSpec::Kind::pause);
   for (std::int64_t n = 0; n < spec.partitions; ++n) {
     Interval i = draw_interval();
     // A random cut: each server joins side A or B; both sides non-empty when n > 1.
