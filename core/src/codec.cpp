@@ -47,6 +47,14 @@ template <std::size_t N>
   return i == text.size() && i > fraction_start;
 }
 
+// Exact powers of ten: every one up to 1e22 is a double without rounding. A decimal whose
+// digits, read as an integer m, stay below 2^53 with at most 22 of them after the point is
+// m / 10^f with both operands exact, and one IEEE division rounds that correctly: the same
+// double from_chars gives, without its general machinery (Clinger's fast path).
+constexpr double kExactPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
 [[nodiscard]] std::optional<double> to_double(std::string_view text) noexcept {
   double value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -56,21 +64,45 @@ template <std::size_t N>
   return value;
 }
 
-// "[+-]decimal", the sign mandatory, as ISO 6709 writes each coordinate.
+// "[+-]decimal", the sign mandatory, as ISO 6709 writes each coordinate. Reads the digits
+// and checks the syntax in one pass (this runs twice for every update a server parses).
 [[nodiscard]] std::optional<double> parse_signed_degrees(std::string_view text) noexcept {
   if (text.size() < 2 || (text[0] != '+' && text[0] != '-')) return std::nullopt;
-  if (!is_plain_decimal(text.substr(1))) return std::nullopt;
-  auto magnitude = to_double(text.substr(1));
-  if (!magnitude) return std::nullopt;
-  return text[0] == '-' ? -*magnitude : *magnitude;
+  constexpr std::uint64_t kExactLimit = std::uint64_t{1} << 53;
+  std::uint64_t mantissa = 0;
+  std::size_t i = 1, int_digits = 0, fraction_digits = 0;
+  bool exact = true;
+  for (; i < text.size() && is_digit(text[i]); ++i, ++int_digits) {
+    exact = exact && mantissa < kExactLimit / 10;
+    mantissa = mantissa * 10 + static_cast<std::uint64_t>(text[i] - '0');
+  }
+  if (int_digits == 0) return std::nullopt;
+  if (i < text.size()) {
+    if (text[i] != '.') return std::nullopt;
+    for (++i; i < text.size() && is_digit(text[i]); ++i, ++fraction_digits) {
+      exact = exact && mantissa < kExactLimit / 10;
+      mantissa = mantissa * 10 + static_cast<std::uint64_t>(text[i] - '0');
+    }
+    if (fraction_digits == 0 || i != text.size()) return std::nullopt;
+  }
+  double magnitude = 0;
+  if (exact && fraction_digits < std::size(kExactPowersOfTen)) {
+    magnitude = static_cast<double>(mantissa) / kExactPowersOfTen[fraction_digits];
+  } else if (auto general = to_double(text.substr(1))) {
+    magnitude = *general;
+  } else {
+    return std::nullopt;
+  }
+  return text[0] == '-' ? -magnitude : magnitude;
 }
 
 }  // namespace
 
 std::optional<GeoPoint> parse_iso6709(std::string_view text) noexcept {
   // The longitude starts at the second sign; the latitude's own sign is at position 0.
-  std::size_t split = text.find_first_of("+-", 1);
-  if (split == std::string_view::npos) return std::nullopt;
+  std::size_t split = 1;
+  while (split < text.size() && text[split] != '+' && text[split] != '-') ++split;
+  if (split >= text.size()) return std::nullopt;
   auto lat = parse_signed_degrees(text.substr(0, split));
   auto lng = parse_signed_degrees(text.substr(split));
   if (!lat || !lng) return std::nullopt;
@@ -180,33 +212,64 @@ ClientLine parse_client_line(std::string_view line) noexcept {
   return InvalidLine{};
 }
 
-std::optional<PeerUpdate> parse_peer_update(std::string_view line) noexcept {
-  auto fields = split_fields<7>(line);
-  if (fields.count != 7 || fields.at[0] != "AT") return std::nullopt;
-  if (!is_time_diff(fields.at[2])) return std::nullopt;
-  auto position = parse_iso6709(fields.at[4]);
-  auto time_ns = parse_posix_time_ns(fields.at[5]);
-  if (!position || !time_ns) return std::nullopt;
-  std::string_view hops_text = fields.at[6];
-  std::uint32_t hops = 0;
-  auto [end, ec] = std::from_chars(hops_text.data(), hops_text.data() + hops_text.size(), hops);
-  if (ec != std::errc{} || end != hops_text.data() + hops_text.size() || hops == 0 ||
-      hops > kMaxHops) {
-    return std::nullopt;
-  }
-  const char* begin = fields.at[0].data();
-  const char* at_end = fields.at[5].data() + fields.at[5].size();
+namespace {
+
+// Fields of an update line: "AT <origin> <diff> <client> <coords> <client-time>" and, for a
+// peer update, " <hops>". Any run of protocol white space separates fields, as everywhere
+// in the protocol. One pass over the bytes: every peer message a server receives comes here.
+std::optional<PeerUpdate> parse_update_fields(std::string_view line, bool with_hops) noexcept {
+  const char* p = line.data();
+  const char* const end = p + line.size();
+  auto skip_space = [&] {
+    while (p != end && is_protocol_space(*p)) ++p;
+  };
+  auto field = [&]() -> std::string_view {
+    skip_space();
+    const char* start = p;
+    while (p != end && !is_protocol_space(*p)) ++p;
+    return {start, static_cast<std::size_t>(p - start)};
+  };
+  std::string_view verb = field();
+  if (verb != "AT") return std::nullopt;
   PeerUpdate update;
-  update.at_line = std::string_view(begin, static_cast<std::size_t>(at_end - begin));
-  update.origin = fields.at[1];
-  update.diff = fields.at[2];
-  update.client = fields.at[3];
-  update.coords = fields.at[4];
-  update.client_time = fields.at[5];
+  update.origin = field();
+  update.diff = field();
+  update.client = field();
+  update.coords = field();
+  update.client_time = field();
+  if (update.client_time.empty()) return std::nullopt;  // fewer than six fields
+  const char* at_end = p;
+  if (with_hops) {
+    std::string_view hops_text = field();
+    if (hops_text.empty() || hops_text.size() > 7) return std::nullopt;
+    std::uint32_t hops = 0;
+    for (char c : hops_text) {
+      if (!is_digit(c)) return std::nullopt;
+      hops = hops * 10 + static_cast<std::uint32_t>(c - '0');
+    }
+    if (hops == 0 || hops > kMaxHops) return std::nullopt;
+    update.hops = hops;
+  }
+  skip_space();
+  if (p != end) return std::nullopt;  // more fields than expected
+  if (!is_time_diff(update.diff)) return std::nullopt;
+  auto position = parse_iso6709(update.coords);
+  auto time_ns = parse_posix_time_ns(update.client_time);
+  if (!position || !time_ns) return std::nullopt;
+  update.at_line = std::string_view(verb.data(), static_cast<std::size_t>(at_end - verb.data()));
   update.position = *position;
   update.client_time_ns = *time_ns;
-  update.hops = hops;
   return update;
+}
+
+}  // namespace
+
+std::optional<PeerUpdate> parse_peer_update(std::string_view line) noexcept {
+  return parse_update_fields(line, true);
+}
+
+std::optional<PeerUpdate> parse_at_line(std::string_view line) noexcept {
+  return parse_update_fields(line, false);
 }
 
 std::string format_at_line(std::string_view origin, Nanoseconds diff_ns, std::string_view client,

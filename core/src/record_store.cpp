@@ -1,27 +1,41 @@
 #include "herd/core/record_store.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <charconv>
+#include <stdexcept>
 #include <utility>
 
 #include "herd/core/prng.hpp"
 
 namespace herd::core {
 
+namespace {
+
+// Eight bytes as a little-endian word on every platform (the id is on the wire).
+std::uint64_t load_le64(const char* p) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+  return w;
+}
+
+}  // namespace
+
 std::uint64_t update_id(std::string_view at_line) noexcept {
-  // Eight bytes at a time, assembled little-endian by hand so every platform agrees, each
-  // word folded through the SplitMix64 finaliser: several times faster than byte-wise FNV
-  // on ~100-byte lines, and it runs for every stored update.
+  // Eight bytes at a time, read little-endian so every platform agrees, each word folded
+  // through the SplitMix64 finaliser: several times faster than byte-wise FNV on ~100-byte
+  // lines, and it runs for every stored update.
   std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ at_line.size();
   std::size_t i = 0;
-  auto byte = [&](std::size_t k) { return static_cast<std::uint64_t>(static_cast<unsigned char>(at_line[k])); };
   for (; i + 8 <= at_line.size(); i += 8) {
-    std::uint64_t w = 0;
-    for (std::size_t b = 0; b < 8; ++b) w |= byte(i + b) << (8 * b);
-    h = SplitMix64::mix(h ^ w) + 0x9e3779b97f4a7c15ULL;
+    h = SplitMix64::mix(h ^ load_le64(at_line.data() + i)) + 0x9e3779b97f4a7c15ULL;
   }
   std::uint64_t tail = 0;
-  for (std::size_t b = 0; i + b < at_line.size(); ++b) tail |= byte(i + b) << (8 * b);
+  for (std::size_t b = 0; i + b < at_line.size(); ++b) {
+    tail |= static_cast<std::uint64_t>(static_cast<unsigned char>(at_line[i + b])) << (8 * b);
+  }
   return SplitMix64::mix(h ^ tail);
 }
 
@@ -43,19 +57,16 @@ std::optional<std::uint64_t> parse_update_id(std::string_view text) noexcept {
 
 std::optional<LocationUpdate> LocationUpdate::from_at_line(SharedText at_line) {
   if (!at_line) return std::nullopt;
-  // An AT line is a peer update without its hop count; reuse the one strict parser.
-  std::string with_hops = *at_line + " 1";
-  auto parsed = parse_peer_update(with_hops);
+  auto parsed = parse_at_line(*at_line);
+  // The line must be exactly the AT line: no white space around it, single spaces inside,
+  // so that every server stores and compares the same bytes.
   if (!parsed || parsed->at_line.size() != at_line->size()) return std::nullopt;
-  auto view_of = [&](std::string_view field) {
-    return std::string_view(at_line->data() + (field.data() - with_hops.data()), field.size());
-  };
   LocationUpdate update;
-  update.origin = view_of(parsed->origin);
-  update.diff = view_of(parsed->diff);
-  update.client = view_of(parsed->client);
-  update.coords = view_of(parsed->coords);
-  update.client_time = view_of(parsed->client_time);
+  update.origin = parsed->origin;
+  update.diff = parsed->diff;
+  update.client = parsed->client;
+  update.coords = parsed->coords;
+  update.client_time = parsed->client_time;
   update.position = parsed->position;
   update.client_time_ns = parsed->client_time_ns;
   update.at_line = std::move(at_line);
@@ -66,12 +77,32 @@ std::uint32_t digest_leaf_of(std::string_view client) noexcept {
   return static_cast<std::uint32_t>(update_id(client) % kDigestLeaves);
 }
 
-RecordStore::RecordStore(bool keep_digests) {
+namespace {
+
+// The hash of a client ID, for the index. Not on the wire; any good mix will do.
+std::uint64_t client_hash(std::string_view client) noexcept {
+  std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ client.size();
+  std::size_t i = 0;
+  for (; i + 8 <= client.size(); i += 8) h = SplitMix64::mix(h ^ load_le64(client.data() + i));
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, client.data() + i, client.size() - i);
+  return SplitMix64::mix(h ^ tail);
+}
+
+constexpr std::size_t kInitialSlots = 64;
+
+}  // namespace
+
+RecordStore::RecordStore(bool keep_digests) : slots_(kInitialSlots, 0) {
   if (keep_digests) {
     leaf_digest_.assign(kDigestLeaves, 0);
     group_digest_.assign(kDigestGroups, 0);
   }
 }
+
+RecordStore::~RecordStore() = default;
+RecordStore::RecordStore(RecordStore&&) noexcept = default;
+RecordStore& RecordStore::operator=(RecordStore&&) noexcept = default;
 
 void RecordStore::fold_into_digests(std::string_view client, std::uint64_t change) {
   if (leaf_digest_.empty()) return;
@@ -82,8 +113,9 @@ void RecordStore::fold_into_digests(std::string_view client, std::uint64_t chang
 
 std::vector<const StoredRecord*> RecordStore::leaf_records(std::uint32_t leaf) const {
   std::vector<const StoredRecord*> found;
-  for (const auto& [client, record] : records_) {
-    if (digest_leaf_of(client) == leaf) found.push_back(&record);
+  for (std::size_t i = 0; i < size_; ++i) {
+    const Entry& e = entry(i);
+    if (digest_leaf_of(e.client) == leaf) found.push_back(&e.record);
   }
   std::sort(found.begin(), found.end(), [](const StoredRecord* a, const StoredRecord* b) {
     return a->update.client < b->update.client;
@@ -91,26 +123,60 @@ std::vector<const StoredRecord*> RecordStore::leaf_records(std::uint32_t leaf) c
   return found;
 }
 
+std::size_t RecordStore::probe(std::string_view client, std::uint64_t hash) const noexcept {
+  const std::size_t mask = slots_.size() - 1;
+  const std::uint64_t tag = hash >> 32;
+  for (std::size_t i = static_cast<std::size_t>(hash) & mask;; i = (i + 1) & mask) {
+    std::uint64_t slot = slots_[i];
+    if (slot == 0) return i;
+    if ((slot >> 32) == tag && entry((slot & 0xffffffffULL) - 1).client == client) return i;
+  }
+}
+
+void RecordStore::grow_index() {
+  std::vector<std::uint64_t> old = std::move(slots_);
+  slots_.assign(old.size() * 2, 0);
+  const std::size_t mask = slots_.size() - 1;
+  for (std::uint64_t slot : old) {
+    if (slot == 0) continue;
+    std::uint64_t hash = client_hash(entry((slot & 0xffffffffULL) - 1).client);
+    std::size_t i = static_cast<std::size_t>(hash) & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
+}
+
 OfferResult RecordStore::offer(const LocationUpdate& update, Instant now, std::uint32_t hops) {
-  auto it = records_.find(update.client);
-  if (it == records_.end()) {
+  const std::uint64_t hash = client_hash(update.client);
+  std::size_t i = probe(update.client, hash);
+  if (slots_[i] != 0) {
+    StoredRecord& held = entry((slots_[i] & 0xffffffffULL) - 1).record;
+    int order = compare_updates(update, held.update);
+    if (order == 0) return OfferResult::duplicate;
+    if (order < 0) return OfferResult::older;
     std::uint64_t id = update_id(*update.at_line);
-    records_.emplace(std::string(update.client), StoredRecord{update, now, hops, id});
-    fold_into_digests(update.client, id);
+    fold_into_digests(update.client, held.id ^ id);
+    held = StoredRecord{update, now, hops, id};
     return OfferResult::applied;
   }
-  int order = compare_updates(update, it->second.update);
-  if (order == 0) return OfferResult::duplicate;
-  if (order < 0) return OfferResult::older;
+  if (size_ >= 0xffffffffULL - 1) throw std::length_error("record store: too many clients");
+  if (std::has_single_bit(size_ + (std::size_t{1} << kFirstChunkShift))) {
+    chunks_.push_back(std::make_unique<Entry[]>(size_ + (std::size_t{1} << kFirstChunkShift)));
+  }
   std::uint64_t id = update_id(*update.at_line);
-  fold_into_digests(update.client, it->second.id ^ id);
-  it->second = StoredRecord{update, now, hops, id};
+  Entry& e = entry(size_);
+  e.client.assign(update.client);
+  e.record = StoredRecord{update, now, hops, id};
+  slots_[i] = ((hash >> 32) << 32) | (size_ + 1);
+  ++size_;
+  fold_into_digests(update.client, id);
+  if (size_ * 2 > slots_.size()) grow_index();
   return OfferResult::applied;
 }
 
 const StoredRecord* RecordStore::find(std::string_view client) const {
-  auto it = records_.find(client);
-  return it == records_.end() ? nullptr : &it->second;
+  std::uint64_t slot = slots_[probe(client, client_hash(client))];
+  return slot == 0 ? nullptr : &entry((slot & 0xffffffffULL) - 1).record;
 }
 
 }  // namespace herd::core

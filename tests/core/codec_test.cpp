@@ -2,8 +2,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <charconv>
+#include <cstring>
 #include <string>
 #include <vector>
+
+#include "herd/core/prng.hpp"
 
 using namespace herd::core;
 
@@ -23,6 +27,37 @@ TEST_CASE("codec: ISO 6709 coordinates need a sign on each part and lie in range
                           "+12 -118", "+0x10+1"}) {
     INFO(bad);
     CHECK_FALSE(parse_iso6709(bad));
+  }
+}
+
+TEST_CASE("codec: coordinates convert to the same doubles as from_chars") {
+  // parse_iso6709 takes a shortcut for short decimals; it must agree with the general
+  // conversion bit for bit, including digits beyond what a double holds.
+  herd::core::Prng rng(20261122);
+  auto digits = [&](std::size_t n) {
+    std::string s;
+    for (std::size_t i = 0; i < n; ++i) s.push_back(static_cast<char>('0' + rng.uniform_u64(10)));
+    return s;
+  };
+  auto reference = [](const std::string& text) {
+    double value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    REQUIRE(ec == std::errc{});
+    REQUIRE(end == text.data() + text.size());
+    return value;
+  };
+  for (int i = 0; i < 20000; ++i) {
+    std::string lat = std::to_string(rng.uniform_u64(90)) + "." + digits(1 + rng.uniform_u64(20));
+    std::string lng = std::to_string(rng.uniform_u64(180)) + "." + digits(1 + rng.uniform_u64(20));
+    bool south = rng.chance(0.5), west = rng.chance(0.5);
+    auto point = herd::core::parse_iso6709(std::string(south ? "-" : "+") + lat +
+                                           (west ? "-" : "+") + lng);
+    REQUIRE(point);
+    double want_lat = south ? -reference(lat) : reference(lat);
+    double want_lng = west ? -reference(lng) : reference(lng);
+    INFO(lat << " " << lng);
+    CHECK(std::memcmp(&point->lat_deg, &want_lat, sizeof(double)) == 0);
+    CHECK(std::memcmp(&point->lng_deg, &want_lng, sizeof(double)) == 0);
   }
 }
 

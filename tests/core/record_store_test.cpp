@@ -17,6 +17,14 @@ LocationUpdate update(const std::string& at_line) {
 }
 }  // namespace
 
+TEST_CASE("record store: update ids are fixed values every platform computes") {
+  // Ids travel in KNEW, IHAVE and anti-entropy messages: a change here is a protocol change.
+  CHECK(update_id("AT Bailey +0.263873386 client123 +34.068930-118.445127 1621464827.959498503") ==
+        0xe17a7bfa0286d887ULL);
+  CHECK(update_id("") == 0xe220a8397b1dcdafULL);
+  CHECK(update_id("AT") == 0x5a4634dff35c3509ULL);
+}
+
 TEST_CASE("record store: an AT line splits into its fields") {
   auto u = update("AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503");
   CHECK(u.origin == "Clark");

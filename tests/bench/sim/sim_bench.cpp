@@ -147,9 +147,11 @@ int main(int argc, char** argv) {
     Measured m = measure(s, winter2023());
     double simulated = static_cast<double>(s.duration_ns) / 1e9;
     std::printf("2. Winter 2023 herd, 1000 IAMAT/s, %.0f s virtual in %.3f s wall = %.0fx "
-                "real time (%llu updates, p99 %.1f ms)\n",
+                "real time (%llu updates, %llu events, %llu peer deliveries, p99 %.1f ms)\n",
                 simulated, m.wall_s, simulated / m.wall_s,
                 static_cast<unsigned long long>(m.summary.updates),
+                static_cast<unsigned long long>(m.counters.events),
+                static_cast<unsigned long long>(m.counters.peer_deliveries),
                 static_cast<double>(m.summary.propagation.p99_ns) / 1e6);
   }
   if (!wanted(4)) return 0;

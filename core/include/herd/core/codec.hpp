@@ -83,6 +83,8 @@ struct PeerUpdate {
 inline constexpr std::uint32_t kMaxHops = 1'000'000;
 
 [[nodiscard]] std::optional<PeerUpdate> parse_peer_update(std::string_view line) noexcept;
+// The same without the hop count: an AT line as a client receives it (hops is 0).
+[[nodiscard]] std::optional<PeerUpdate> parse_at_line(std::string_view line) noexcept;
 
 // "AT <origin> <diff> <client> <coords> <client-time>", the reply to an IAMAT.
 [[nodiscard]] std::string format_at_line(std::string_view origin, Nanoseconds diff_ns,

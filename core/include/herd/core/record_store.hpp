@@ -2,12 +2,12 @@
 // What a server knows about each client: the newest location update under the herd's
 // total order (PROTOCOL.md §2), so that every server converges to the same record.
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "herd/core/codec.hpp"
@@ -73,15 +73,25 @@ inline constexpr std::uint32_t kLeavesPerGroup = kDigestLeaves / kDigestGroups;
 
 [[nodiscard]] std::uint32_t digest_leaf_of(std::string_view client) noexcept;
 
+// The records of one server, keyed by client ID. Every peer message a server receives
+// looks its client up here, so the layout is chosen for that: an open-addressing index of
+// 8-byte slots (a hash tag and an entry number; probing rarely leaves one cache line) over
+// entries stored in fixed-size chunks, so a StoredRecord never moves once stored. Records
+// are never removed: a server forgets only by being replaced (a crash with amnesia).
 class RecordStore {
  public:
   // Digests cost 8 KiB per store, so they are kept only when asked for (anti-entropy).
   explicit RecordStore(bool keep_digests = false);
+  ~RecordStore();
+  RecordStore(RecordStore&&) noexcept;
+  RecordStore& operator=(RecordStore&&) noexcept;
+  RecordStore(const RecordStore&) = delete;
+  RecordStore& operator=(const RecordStore&) = delete;
 
   // Stores the update if it is newer than what the store holds for its client.
   OfferResult offer(const LocationUpdate& update, Instant now, std::uint32_t hops);
   [[nodiscard]] const StoredRecord* find(std::string_view client) const;
-  [[nodiscard]] std::size_t size() const noexcept { return records_.size(); }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
   [[nodiscard]] bool keeps_digests() const noexcept { return !leaf_digest_.empty(); }
   // Throw std::out_of_range unless the store keeps digests.
@@ -93,23 +103,38 @@ class RecordStore {
   // reconciling the few leaves that differ, not for hot paths.
   [[nodiscard]] std::vector<const StoredRecord*> leaf_records(std::uint32_t leaf) const;
 
-  // Visits records in an unspecified order; callers that produce output sort first.
+  // Visits records in the order their clients were first stored.
   template <typename Fn>
   void for_each(Fn&& fn) const {
-    for (const auto& [client, record] : records_) fn(record);
+    for (std::size_t i = 0; i < size_; ++i) fn(entry(i).record);
   }
 
  private:
-  struct TransparentHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
+  // The client ID is kept in the entry (short IDs live inside the std::string), so a lookup
+  // and the timestamp comparison touch the entry, not the AT line's buffer too.
+  struct Entry {
+    std::string client;
+    StoredRecord record;
   };
-  // The key is its own string (short client IDs live inside the node), so a lookup and the
-  // timestamp comparison usually touch one cache line, not the AT line's buffer too.
-  std::unordered_map<std::string, StoredRecord, TransparentHash, std::equal_to<>> records_;
+  // Chunk c holds 16 << c entries, so a store of n records allocates at most about 2n
+  // entries and a herd of many small stores stays small.
+  static constexpr unsigned kFirstChunkShift = 4;
+
+  [[nodiscard]] Entry& entry(std::size_t i) const noexcept {
+    std::size_t j = i + (std::size_t{1} << kFirstChunkShift);
+    auto chunk = static_cast<unsigned>(std::bit_width(j)) - kFirstChunkShift - 1;
+    return chunks_[chunk][j - (std::size_t{1} << (chunk + kFirstChunkShift))];
+  }
+  // The slot holding `client`, or the empty slot where it would go.
+  [[nodiscard]] std::size_t probe(std::string_view client, std::uint64_t hash) const noexcept;
+  void grow_index();
   void fold_into_digests(std::string_view client, std::uint64_t change);
+
+  // slot = (hash tag << 32) | (entry number + 1); 0 is empty. Capacity is a power of two
+  // and at most half full.
+  std::vector<std::uint64_t> slots_;
+  std::vector<std::unique_ptr<Entry[]>> chunks_;
+  std::size_t size_ = 0;
   std::vector<std::uint64_t> leaf_digest_;   // empty unless keep_digests
   std::vector<std::uint64_t> group_digest_;
 };
