@@ -73,6 +73,33 @@ std::optional<LocationUpdate> LocationUpdate::from_at_line(SharedText at_line) {
   return update;
 }
 
+LocationUpdate LocationUpdate::accepted(std::string_view origin, Nanoseconds diff_ns,
+                                        std::string_view client, std::string_view coords,
+                                        std::string_view client_time, GeoPoint position,
+                                        Nanoseconds client_time_ns) {
+  auto line = std::make_shared<const std::string>(
+      format_at_line(origin, diff_ns, client, coords, client_time));
+  // "AT <origin> <diff> <client> <coords> <client-time>": each field starts one past the
+  // previous field's end.
+  LocationUpdate update;
+  const char* p = line->data() + 3;
+  auto take = [&](std::size_t size) {
+    std::string_view field(p, size);
+    p += size + 1;
+    return field;
+  };
+  update.origin = take(origin.size());
+  update.diff = take(line->size() - 3 - origin.size() - client.size() - coords.size() -
+                     client_time.size() - 4);
+  update.client = take(client.size());
+  update.coords = take(coords.size());
+  update.client_time = take(client_time.size());
+  update.position = position;
+  update.client_time_ns = client_time_ns;
+  update.at_line = std::move(line);
+  return update;
+}
+
 std::uint32_t digest_leaf_of(std::string_view client) noexcept {
   return static_cast<std::uint32_t>(update_id(client) % kDigestLeaves);
 }
@@ -146,17 +173,32 @@ void RecordStore::grow_index() {
   }
 }
 
-OfferResult RecordStore::offer(const LocationUpdate& update, Instant now, std::uint32_t hops) {
-  const std::uint64_t hash = client_hash(update.client);
-  std::size_t i = probe(update.client, hash);
-  if (slots_[i] != 0) {
-    StoredRecord& held = entry((slots_[i] & 0xffffffffULL) - 1).record;
+RecordStore::Lookup RecordStore::lookup(std::string_view client) const {
+  Lookup at;
+  at.hash = client_hash(client);
+  at.slot = probe(client, at.hash);
+  if (std::uint64_t slot = slots_[at.slot]; slot != 0) {
+    at.record = &entry((slot & 0xffffffffULL) - 1).record;
+  }
+  return at;
+}
+
+OfferResult RecordStore::offer(const LocationUpdate& update, Instant now, std::uint32_t hops,
+                               const StoredRecord** stored) {
+  return offer(lookup(update.client), update, now, hops, stored);
+}
+
+OfferResult RecordStore::offer(const Lookup& at, const LocationUpdate& update, Instant now,
+                               std::uint32_t hops, const StoredRecord** stored) {
+  if (at.record) {
+    auto& held = const_cast<StoredRecord&>(*at.record);  // our own entry
     int order = compare_updates(update, held.update);
     if (order == 0) return OfferResult::duplicate;
     if (order < 0) return OfferResult::older;
     std::uint64_t id = update_id(*update.at_line);
     fold_into_digests(update.client, held.id ^ id);
     held = StoredRecord{update, now, hops, id};
+    if (stored) *stored = &held;
     return OfferResult::applied;
   }
   if (size_ >= 0xffffffffULL - 1) throw std::length_error("record store: too many clients");
@@ -167,16 +209,16 @@ OfferResult RecordStore::offer(const LocationUpdate& update, Instant now, std::u
   Entry& e = entry(size_);
   e.client.assign(update.client);
   e.record = StoredRecord{update, now, hops, id};
-  slots_[i] = ((hash >> 32) << 32) | (size_ + 1);
+  slots_[at.slot] = ((at.hash >> 32) << 32) | (size_ + 1);
   ++size_;
   fold_into_digests(update.client, id);
+  if (stored) *stored = &e.record;
   if (size_ * 2 > slots_.size()) grow_index();
   return OfferResult::applied;
 }
 
 const StoredRecord* RecordStore::find(std::string_view client) const {
-  std::uint64_t slot = slots_[probe(client, client_hash(client))];
-  return slot == 0 ? nullptr : &entry((slot & 0xffffffffULL) - 1).record;
+  return lookup(client).record;
 }
 
 }  // namespace herd::core

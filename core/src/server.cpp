@@ -248,19 +248,21 @@ void Server::on_iamat(Instant now, ConnId conn, Connection& c, const IamatComman
     reply_now(conn, c, "? " + line + "\n");
     return;
   }
-  auto at_line = std::make_shared<const std::string>(
-      format_at_line(config_.name, diff_ns, cmd.client, cmd.coords, cmd.client_time));
-  reply_now(conn, c, *at_line + "\n");
+  LocationUpdate update = LocationUpdate::accepted(config_.name, diff_ns, cmd.client, cmd.coords,
+                                                  cmd.client_time, cmd.position,
+                                                  cmd.client_time_ns);
+  std::string reply;
+  reply.reserve(update.at_line->size() + 1);
+  reply.append(*update.at_line).push_back('\n');
+  reply_now(conn, c, std::move(reply));
 
-  auto update = LocationUpdate::from_at_line(at_line);
-  if (!update) return;  // cannot happen: the parts were validated; keep the store clean
-  if (store_.offer(*update, now, 0) != OfferResult::applied) return;
+  const StoredRecord* stored = nullptr;
+  if (store_.offer(update, now, 0, &stored) != OfferResult::applied) return;
   ++stats_.updates_accepted;
   if (config_.emit_observations) {
-    observe(ObservationKind::update_accepted, now, at_line, store_.find(cmd.client)->id, 0,
-            std::nullopt);
+    observe(ObservationKind::update_accepted, now, update.at_line, stored->id, 0, std::nullopt);
   }
-  strategy_->on_new_update(*channel_, *update, 0, std::nullopt);
+  strategy_->on_new_update(*channel_, update, 0, std::nullopt);
 }
 
 void Server::on_whatsat(Instant now, ConnId conn, Connection& c, std::string_view line,
@@ -375,7 +377,8 @@ void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {
     return;
   }
   // Most flooded messages repeat what the server holds: settle those before copying.
-  if (const StoredRecord* held = store_.find(parsed->client)) {
+  const RecordStore::Lookup at = store_.lookup(parsed->client);
+  if (const StoredRecord* held = at.record) {
     int order = compare_updates(*parsed, held->update);
     if (order <= 0) {
       ++stats_.updates_ignored;
@@ -390,11 +393,11 @@ void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {
     }
   }
   LocationUpdate update = to_location_update(*parsed);
-  (void)store_.offer(update, now, parsed->hops);
+  const StoredRecord* stored = nullptr;
+  (void)store_.offer(at, update, now, parsed->hops, &stored);
   ++stats_.updates_applied;
   if (config_.emit_observations) {
-    observe(ObservationKind::update_applied, now, update.at_line,
-            store_.find(update.client)->id, parsed->hops, from);
+    observe(ObservationKind::update_applied, now, update.at_line, stored->id, parsed->hops, from);
   }
   if (parsed->hops < kMaxHops) strategy_->on_new_update(*channel_, update, parsed->hops, from);
 }

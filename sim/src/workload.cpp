@@ -1,6 +1,7 @@
 #include "herd/sim/workload.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <numbers>
@@ -37,14 +38,30 @@ Workload::Workload(const WorkloadSpec& spec, std::uint32_t servers, std::uint64_
 }
 
 std::string Workload::format_timestamp(Nanoseconds posix_ns) {
+  // Unsigned magnitude: negating INT64_MIN would overflow.
+  std::uint64_t magnitude = posix_ns < 0 ? 0 - static_cast<std::uint64_t>(posix_ns)
+                                         : static_cast<std::uint64_t>(posix_ns);
+  std::uint64_t seconds = magnitude / core::kNanosPerSecond;
+  std::uint64_t nanos = magnitude % core::kNanosPerSecond;
   char text[48];
-  const char* sign = posix_ns < 0 ? "-" : "";
-  auto magnitude = posix_ns < 0 ? -posix_ns : posix_ns;
-  std::snprintf(text, sizeof text, "%s%lld.%09lld", sign,
-                static_cast<long long>(magnitude / core::kNanosPerSecond),
-                static_cast<long long>(magnitude % core::kNanosPerSecond));
-  return text;
+  char* p = text;
+  if (posix_ns < 0) *p++ = '-';
+  p = std::to_chars(p, text + sizeof text, seconds).ptr;
+  *p++ = '.';
+  for (int i = 8; i >= 0; --i, nanos /= 10) p[i] = static_cast<char>('0' + nanos % 10);
+  return std::string(text, p + 9);
 }
+
+namespace {
+
+// "%+.6f": to_chars rounds exactly as printf does, without its locale and format parsing
+// (this runs for every simulated IAMAT).
+char* signed_fixed6(char* p, char* end, double value) {
+  if (!std::signbit(value)) *p++ = '+';
+  return std::to_chars(p, end, value, std::chars_format::fixed, 6).ptr;
+}
+
+}  // namespace
 
 std::optional<Nanoseconds> Workload::next_after(Nanoseconds now_ns, double rate_per_s) {
   if (rate_per_s <= 0 || clients_.empty() || servers_ == 0) return std::nullopt;
@@ -116,13 +133,17 @@ ClientCommand Workload::make_iamat(Nanoseconds now_ns) {
     reported_.push_back(client);
   }
   char coords[64];
-  std::snprintf(coords, sizeof coords, "%+.6f%+.6f", std::clamp(c.lat, -90.0, 90.0),
-                std::clamp(c.lng, -180.0, 180.0));
+  char* end = signed_fixed6(coords, coords + sizeof coords, std::clamp(c.lat, -90.0, 90.0));
+  end = signed_fixed6(end, coords + sizeof coords, std::clamp(c.lng, -180.0, 180.0));
   ClientCommand command;
   command.kind = ClientCommand::Kind::iamat;
   command.server = pick_server(client);
-  command.line = "IAMAT " + names_[client] + " " + coords + " " +
-                 format_timestamp(epoch_ns_ + now_ns);
+  std::string time = format_timestamp(epoch_ns_ + now_ns);
+  const std::string& name = names_[client];
+  command.line.reserve(6 + name.size() + 1 + static_cast<std::size_t>(end - coords) + 1 +
+                       time.size() + 1);
+  command.line.append("IAMAT ").append(name).append(" ");
+  command.line.append(coords, end).append(" ").append(time);
   return command;
 }
 

@@ -32,6 +32,12 @@ struct LocationUpdate {
 
   // Builds an update from its AT line; false if the line is not a valid one.
   [[nodiscard]] static std::optional<LocationUpdate> from_at_line(SharedText at_line);
+  // Builds the update a server accepts from an IAMAT whose operands are already validated:
+  // its AT line formatted once, the views placed by construction rather than re-parsed.
+  [[nodiscard]] static LocationUpdate accepted(std::string_view origin, Nanoseconds diff_ns,
+                                               std::string_view client, std::string_view coords,
+                                               std::string_view client_time, GeoPoint position,
+                                               Nanoseconds client_time_ns);
 };
 
 // The herd's total order on updates of one client: client timestamp first, then origin
@@ -88,9 +94,23 @@ class RecordStore {
   RecordStore(const RecordStore&) = delete;
   RecordStore& operator=(const RecordStore&) = delete;
 
-  // Stores the update if it is newer than what the store holds for its client.
-  OfferResult offer(const LocationUpdate& update, Instant now, std::uint32_t hops);
+  // Stores the update if it is newer than what the store holds for its client. `stored`,
+  // if given, is set to the record now held when the update was applied.
+  OfferResult offer(const LocationUpdate& update, Instant now, std::uint32_t hops,
+                    const StoredRecord** stored = nullptr);
   [[nodiscard]] const StoredRecord* find(std::string_view client) const;
+
+  // One look-up serving both a find and the offer that may follow it (a server's hot path:
+  // every peer message is checked against the store, and a few are then stored). The
+  // Lookup is valid until the store next changes.
+  struct Lookup {
+    const StoredRecord* record = nullptr;  // what is held for the client, if anything
+    std::size_t slot = 0;
+    std::uint64_t hash = 0;
+  };
+  [[nodiscard]] Lookup lookup(std::string_view client) const;
+  OfferResult offer(const Lookup& at, const LocationUpdate& update, Instant now,
+                    std::uint32_t hops, const StoredRecord** stored = nullptr);
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
   [[nodiscard]] bool keeps_digests() const noexcept { return !leaf_digest_.empty(); }
