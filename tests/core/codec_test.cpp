@@ -61,6 +61,45 @@ TEST_CASE("codec: coordinates convert to the same doubles as from_chars") {
   }
 }
 
+TEST_CASE("codec: peer updates split on every kind of white space at every length") {
+  // The splitter looks at 16 bytes at a time for lines up to 128 bytes and byte by byte
+  // beyond: fields must come out the same wherever they fall against those boundaries.
+  herd::core::Prng rng(7);
+  const std::string spaces = " \t\v\f\r";
+  auto gap = [&] {
+    std::string g;
+    for (std::size_t n = 1 + rng.uniform_u64(3); n > 0; --n) g.push_back(spaces[rng.uniform_u64(5)]);
+    return g;
+  };
+  for (std::size_t client_size = 1; client_size < 180; ++client_size) {
+    for (int variant = 0; variant < 8; ++variant) {
+      std::string client;
+      for (std::size_t i = 0; i < client_size; ++i) {
+        // Control bytes that are not white space and bytes above 0x7f belong to the field.
+        const char pool[] = {'a', 'Z', '7', '\x01', '\x1f', '\x7f', '\x80', '\xff', '\x08', '\x0e'};
+        client.push_back(pool[rng.uniform_u64(sizeof pool)]);
+      }
+      std::vector<std::string> fields = {"AT", "Bona", "+0.263873386", client,
+                                         "+34.068930-118.445127", "1621464827.959498503", "12"};
+      std::string line = variant % 2 ? gap() : "";
+      for (std::size_t i = 0; i < fields.size(); ++i) line += (i ? gap() : "") + fields[i];
+      if (variant % 4 >= 2) line += gap();
+      INFO("client size " << client_size << " variant " << variant << " line size " << line.size());
+      auto parsed = herd::core::parse_peer_update(line);
+      REQUIRE(parsed);
+      CHECK(parsed->origin == "Bona");
+      CHECK(parsed->diff == "+0.263873386");
+      CHECK(parsed->client == client);
+      CHECK(parsed->coords == "+34.068930-118.445127");
+      CHECK(parsed->client_time == "1621464827.959498503");
+      CHECK(parsed->hops == 12);
+      CHECK(parsed->at_line.substr(0, 3) == "AT" + line.substr(line.find("AT") + 2, 1));
+      CHECK(!herd::core::parse_peer_update(line + gap() + "extra"));
+      CHECK(!herd::core::parse_peer_update(line.substr(0, line.rfind("12"))));  // no hops
+    }
+  }
+}
+
 TEST_CASE("codec: POSIX timestamps become exact integer nanoseconds") {
   CHECK(parse_posix_time_ns("1621464827.959498503") == 1621464827959498503);
   CHECK(parse_posix_time_ns("1621464827") == 1621464827000000000);
