@@ -1,6 +1,7 @@
 #include "herd/sim/simulation.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <utility>
@@ -181,6 +182,14 @@ void Simulation::run() {
   Nanoseconds next_progress = progress_step;
   while (!queue_.empty() && queue_.top().at_ns <= end) {
     Event event = queue_.pop();
+    if (!queue_.empty() && queue_.top().kind() == EventKind::deliver_peer) {
+      // The next delivery's message and link are cold (sent long ago in wall terms): start
+      // loading them while this event runs.
+      const Event& next = queue_.top();
+      __builtin_prefetch(&in_flight_[next.payload]);
+      __builtin_prefetch(reinterpret_cast<const char*>(&in_flight_[next.payload]) + 64);
+      __builtin_prefetch(&links_[next.a]);
+    }
     now_ns_ = event.at_ns;
     ++counters_.events;
     fingerprint_.add(static_cast<std::uint64_t>(event.at_ns));
@@ -277,36 +286,54 @@ void Simulation::finish_request(core::ConnId conn) {
 }
 
 void Simulation::deliver_peer(std::uint32_t link_index, std::uint64_t slot) {
-  InFlight message = std::move(in_flight_[slot]);
-  in_flight_[slot].bytes.reset();
-  free_slots_.push_back(slot);
+  const InFlight& message = in_flight_[slot];
   Link& link = links_[link_index];
   if (!link.up || link.epoch != message.epoch) {
     ++counters_.peer_dropped;
+    free_in_flight(slot);
     return;
   }
   SimServer& dst = servers_[link.to];
   if (dst.paused) {
-    // Bytes wait in the paused process's socket buffer, in order.
-    std::uint64_t kept = store_in_flight(std::move(message));
-    dst.backlog.push_back(PausedInput{EventKind::deliver_peer, link_index, kept});
+    // Bytes wait in the paused process's socket buffer, in order; the slot keeps them.
+    dst.backlog.push_back(PausedInput{EventKind::deliver_peer, link_index, slot});
     return;
   }
   ++counters_.peer_deliveries;
-  fingerprint_.add_bytes(*message.bytes);
-  dst.core->handle_conn_bytes(local_now(link.to), link.conn, *message.bytes);
+  const std::string_view bytes = message.text();
+  fingerprint_.add_bytes(bytes);
+  dst.core->handle_conn_bytes(local_now(link.to), link.conn, bytes);
+  // The server has consumed the bytes (it copies what it keeps); drain() may send, and
+  // reuse the slot.
+  free_in_flight(slot);
   drain(link.to);
 }
 
-std::uint64_t Simulation::store_in_flight(InFlight message) {
+std::uint64_t Simulation::store_in_flight(std::uint32_t link, std::uint64_t epoch,
+                                          core::SharedText bytes) {
+  std::uint64_t slot;
   if (!free_slots_.empty()) {
-    std::uint64_t slot = free_slots_.back();
+    slot = free_slots_.back();
     free_slots_.pop_back();
-    in_flight_[slot] = std::move(message);
-    return slot;
+  } else {
+    slot = in_flight_.size();
+    in_flight_.emplace_back();
   }
-  in_flight_.push_back(std::move(message));
-  return in_flight_.size() - 1;
+  InFlight& m = in_flight_[slot];
+  m.link = link;
+  m.epoch = epoch;
+  if (bytes->size() <= kInlineBytes) {
+    m.size = static_cast<std::uint32_t>(bytes->size());
+    std::memcpy(m.inline_bytes, bytes->data(), bytes->size());
+  } else {
+    m.overflow = std::move(bytes);
+  }
+  return slot;
+}
+
+void Simulation::free_in_flight(std::uint64_t slot) {
+  in_flight_[slot].overflow.reset();
+  free_slots_.push_back(slot);
 }
 
 void Simulation::send(std::uint32_t link_index, core::SharedText bytes) {
@@ -319,7 +346,7 @@ void Simulation::send(std::uint32_t link_index, core::SharedText bytes) {
   if (!scenario_.network.reorder) arrival = std::max(arrival, link.last_arrival_ns);
   arrival = std::max(arrival, link.clog_until_ns);
   link.last_arrival_ns = std::max(link.last_arrival_ns, arrival);
-  std::uint64_t slot = store_in_flight(InFlight{std::move(bytes), link_index, link.epoch});
+  std::uint64_t slot = store_in_flight(link_index, link.epoch, std::move(bytes));
   queue_.push(arrival, EventKind::deliver_peer, link_index, slot);
 }
 
@@ -562,8 +589,7 @@ void Simulation::crash(std::uint32_t server) {
       metrics_.on_request(false);
       free_commands_.push_back(input.payload);
     } else {
-      in_flight_[input.payload].bytes.reset();
-      free_slots_.push_back(input.payload);
+      free_in_flight(input.payload);
     }
   }
   s.backlog.clear();
