@@ -178,7 +178,10 @@ RecordStore::Lookup RecordStore::lookup(std::string_view client) const {
   at.hash = client_hash(client);
   at.slot = probe(client, at.hash);
   if (std::uint64_t slot = slots_[at.slot]; slot != 0) {
-    at.record = &entry((slot & 0xffffffffULL) - 1).record;
+    const Entry& e = entry((slot & 0xffffffffULL) - 1);
+    at.record = &e.record;
+    at.id = e.id;
+    at.client_time_ns = e.client_time_ns;
   }
   return at;
 }
@@ -198,6 +201,9 @@ OfferResult RecordStore::offer(const Lookup& at, const LocationUpdate& update, I
     std::uint64_t id = update_id(*update.at_line);
     fold_into_digests(update.client, held.id ^ id);
     held = StoredRecord{update, now, hops, id};
+    Entry& e = entry(static_cast<std::size_t>((slots_[at.slot] & 0xffffffffULL) - 1));
+    e.id = id;
+    e.client_time_ns = update.client_time_ns;
     if (stored) *stored = &held;
     return OfferResult::applied;
   }
@@ -209,6 +215,8 @@ OfferResult RecordStore::offer(const Lookup& at, const LocationUpdate& update, I
   Entry& e = entry(size_);
   e.client.assign(update.client);
   e.record = StoredRecord{update, now, hops, id};
+  e.id = id;
+  e.client_time_ns = update.client_time_ns;
   slots_[at.slot] = ((at.hash >> 32) << 32) | (size_ + 1);
   ++size_;
   fold_into_digests(update.client, id);

@@ -105,6 +105,10 @@ class RecordStore {
   // Lookup is valid until the store next changes.
   struct Lookup {
     const StoredRecord* record = nullptr;  // what is held for the client, if anything
+    // Copies of record->id and record->update.client_time_ns, read from the same cache line
+    // as the key: enough to settle most redundant messages without touching the record.
+    std::uint64_t id = 0;
+    Nanoseconds client_time_ns = 0;
     std::size_t slot = 0;
     std::uint64_t hash = 0;
   };
@@ -132,7 +136,11 @@ class RecordStore {
  private:
   // The client ID is kept in the entry (short IDs live inside the std::string), so a lookup
   // and the timestamp comparison touch the entry, not the AT line's buffer too.
-  struct Entry {
+  // The first cache line holds what a look-up reads: the key and copies of the id and
+  // client timestamp of the record.
+  struct alignas(64) Entry {
+    std::uint64_t id = 0;
+    Nanoseconds client_time_ns = 0;
     std::string client;
     StoredRecord record;
   };

@@ -102,7 +102,8 @@ enum class ObservationKind {
 struct Observation {
   ObservationKind kind = ObservationKind::update_accepted;
   Instant at;
-  SharedText update;          // the AT line: the update's identity
+  SharedText update;          // the AT line: the update's identity (empty for an
+                              // update_ignored that repeats the record held: see update_id)
   std::uint64_t update_id = 0;  // update_id(*update), so recorders need not hash the line
   std::uint32_t hops = 0;
   std::optional<PeerId> from; // the friend it came from, for peer updates
