@@ -121,11 +121,20 @@ void Server::handle_conn_open(Instant now, ConnId conn) {
   schedule_idle_sweep(now);
 }
 
+Server::Connection* Server::find_conn(ConnId conn) {
+  auto& cached = conn_cache_[conn % conn_cache_.size()];
+  if (cached.second && cached.first == conn) return cached.second;
+  auto it = conns_.find(conn);
+  if (it == conns_.end()) return nullptr;
+  cached = {conn, &it->second};
+  return &it->second;
+}
+
 void Server::handle_conn_bytes(Instant now, ConnId conn, std::string_view bytes) {
   now_ = now;
-  auto it = conns_.find(conn);
-  if (it == conns_.end() || it->second.closing) return;
-  Connection& c = it->second;
+  Connection* found = find_conn(conn);
+  if (!found || found->closing) return;
+  Connection& c = *found;
   c.last_input = now;
   c.framer.feed(bytes, [&](std::string_view line) {
     on_line(now, conn, c, line);
@@ -145,9 +154,9 @@ void Server::log_line_too_long(ConnId conn) {
 
 void Server::handle_conn_eof(Instant now, ConnId conn) {
   now_ = now;
-  auto it = conns_.find(conn);
-  if (it == conns_.end()) return;
-  Connection& c = it->second;
+  Connection* found = find_conn(conn);
+  if (!found) return;
+  Connection& c = *found;
   c.eof = true;
   if (c.closing) return;
   if (c.peer) {
@@ -172,6 +181,7 @@ void Server::handle_conn_closed(Instant /*now*/, ConnId conn) {
     log(LogLevel::warn, "inbound link from " + config_.friends[*it->second.peer] +
                             " dropped (conn " + std::to_string(conn) + ")");
   }
+  if (auto& cached = conn_cache_[conn % conn_cache_.size()]; cached.first == conn) cached = {};
   conns_.erase(it);
 }
 

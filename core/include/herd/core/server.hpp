@@ -9,6 +9,7 @@
 // ServerConfig::friends) and sends its updates only on those, so a pair of friends is
 // joined by two one-way links.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -222,6 +223,11 @@ class Server {
   std::vector<bool> peer_up_;
   std::vector<LineFramer> peer_framers_;  // bytes friends send back on our outbound links
   std::map<ConnId, Connection> conns_;    // ordered: sweeps must visit in a fixed order
+  // Recently used connections by ConnId modulo the size: a friend's link is looked up for
+  // every line it carries, and a tree walk over cold nodes costs several cache misses.
+  // Entries are cleared when their connection is erased (map nodes never move).
+  std::array<std::pair<ConnId, Connection*>, 16> conn_cache_{};
+  Connection* find_conn(ConnId conn);
   std::map<std::uint64_t, PlacesWait> places_waits_;  // by request id
   std::uint64_t next_places_request_ = 1;
   std::optional<Instant> next_idle_sweep_;
