@@ -120,7 +120,7 @@ constexpr std::size_t kInitialSlots = 64;
 
 }  // namespace
 
-RecordStore::RecordStore(bool keep_digests) : slots_(kInitialSlots, 0) {
+RecordStore::RecordStore(bool keep_digests) : slots_(kInitialSlots) {
   if (keep_digests) {
     leaf_digest_.assign(kDigestLeaves, 0);
     group_digest_.assign(kDigestGroups, 0);
@@ -150,38 +150,40 @@ std::vector<const StoredRecord*> RecordStore::leaf_records(std::uint32_t leaf) c
   return found;
 }
 
-std::size_t RecordStore::probe(std::string_view client, std::uint64_t hash) const noexcept {
+std::size_t RecordStore::probe(std::string_view client, std::uint64_t hash,
+                               std::optional<std::uint64_t> line_id) const noexcept {
   const std::size_t mask = slots_.size() - 1;
-  const std::uint64_t tag = hash >> 32;
   for (std::size_t i = static_cast<std::size_t>(hash) & mask;; i = (i + 1) & mask) {
-    std::uint64_t slot = slots_[i];
-    if (slot == 0) return i;
-    if ((slot >> 32) == tag && entry((slot & 0xffffffffULL) - 1).client == client) return i;
+    const Slot& slot = slots_[i];
+    if (!slot.entry) return i;
+    if (slot.hash != hash) continue;
+    // The id hashes the whole AT line, the client ID included: a match is this client's
+    // record without reading the entry. Otherwise the key decides.
+    if ((line_id && slot.id == *line_id) || slot.entry->client == client) return i;
   }
 }
 
 void RecordStore::grow_index() {
-  std::vector<std::uint64_t> old = std::move(slots_);
-  slots_.assign(old.size() * 2, 0);
+  std::vector<Slot> old(slots_.size() * 2);
+  old.swap(slots_);
   const std::size_t mask = slots_.size() - 1;
-  for (std::uint64_t slot : old) {
-    if (slot == 0) continue;
-    std::uint64_t hash = client_hash(entry((slot & 0xffffffffULL) - 1).client);
-    std::size_t i = static_cast<std::size_t>(hash) & mask;
-    while (slots_[i] != 0) i = (i + 1) & mask;
+  for (const Slot& slot : old) {
+    if (!slot.entry) continue;
+    std::size_t i = static_cast<std::size_t>(slot.hash) & mask;
+    while (slots_[i].entry) i = (i + 1) & mask;
     slots_[i] = slot;
   }
 }
 
-RecordStore::Lookup RecordStore::lookup(std::string_view client) const {
+RecordStore::Lookup RecordStore::lookup(std::string_view client,
+                                        std::optional<std::uint64_t> line_id) const {
   Lookup at;
   at.hash = client_hash(client);
-  at.slot = probe(client, at.hash);
-  if (std::uint64_t slot = slots_[at.slot]; slot != 0) {
-    const Entry& e = entry((slot & 0xffffffffULL) - 1);
-    at.record = &e.record;
-    at.id = e.id;
-    at.client_time_ns = e.client_time_ns;
+  at.slot = probe(client, at.hash, line_id);
+  if (const Slot& slot = slots_[at.slot]; slot.entry) {
+    at.record = &slot.entry->record;
+    at.id = slot.id;
+    at.client_time_ns = slot.client_time_ns;
   }
   return at;
 }
@@ -193,21 +195,20 @@ OfferResult RecordStore::offer(const LocationUpdate& update, Instant now, std::u
 
 OfferResult RecordStore::offer(const Lookup& at, const LocationUpdate& update, Instant now,
                                std::uint32_t hops, const StoredRecord** stored) {
-  if (at.record) {
-    auto& held = const_cast<StoredRecord&>(*at.record);  // our own entry
+  Slot& slot = slots_[at.slot];
+  if (slot.entry) {
+    StoredRecord& held = slot.entry->record;
     int order = compare_updates(update, held.update);
     if (order == 0) return OfferResult::duplicate;
     if (order < 0) return OfferResult::older;
     std::uint64_t id = update_id(*update.at_line);
     fold_into_digests(update.client, held.id ^ id);
     held = StoredRecord{update, now, hops, id};
-    Entry& e = entry(static_cast<std::size_t>((slots_[at.slot] & 0xffffffffULL) - 1));
-    e.id = id;
-    e.client_time_ns = update.client_time_ns;
+    slot.id = id;
+    slot.client_time_ns = update.client_time_ns;
     if (stored) *stored = &held;
     return OfferResult::applied;
   }
-  if (size_ >= 0xffffffffULL - 1) throw std::length_error("record store: too many clients");
   if (std::has_single_bit(size_ + (std::size_t{1} << kFirstChunkShift))) {
     chunks_.push_back(std::make_unique<Entry[]>(size_ + (std::size_t{1} << kFirstChunkShift)));
   }
@@ -215,9 +216,7 @@ OfferResult RecordStore::offer(const Lookup& at, const LocationUpdate& update, I
   Entry& e = entry(size_);
   e.client.assign(update.client);
   e.record = StoredRecord{update, now, hops, id};
-  e.id = id;
-  e.client_time_ns = update.client_time_ns;
-  slots_[at.slot] = ((at.hash >> 32) << 32) | (size_ + 1);
+  slot = Slot{id, update.client_time_ns, &e, at.hash};
   ++size_;
   fold_into_digests(update.client, id);
   if (stored) *stored = &e.record;

@@ -387,7 +387,8 @@ void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {
     return;
   }
   // Most flooded messages repeat what the server holds: settle those before copying.
-  const RecordStore::Lookup at = store_.lookup(parsed->client);
+  std::uint64_t line_id = update_id(parsed->at_line);
+  const RecordStore::Lookup at = store_.lookup(parsed->client, line_id);
   if (const StoredRecord* held = at.record) {
     // The timestamps settle most cases. With equal timestamps, equal 64-bit ids of the same
     // client's AT lines mean the same line (a flood's usual repeat), settled without
@@ -395,24 +396,18 @@ void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {
     // order. (Treating an id match as identity is the assumption digests and the recorder
     // already make; a collision would make this server ignore one update, nothing worse.)
     int order;
-    std::uint64_t id = 0;
     if (parsed->client_time_ns != at.client_time_ns) {
       order = parsed->client_time_ns < at.client_time_ns ? -1 : 1;
     } else {
-      id = update_id(parsed->at_line);
-      order = id == at.id ? 0 : compare_updates(*parsed, held->update);
+      order = line_id == at.id ? 0 : compare_updates(*parsed, held->update);
     }
     if (order <= 0) {
       ++stats_.updates_ignored;
       if (config_.emit_observations) {
         // An identical repeat is observed by id only; an older update by its own line.
         SharedText line;
-        if (order < 0) {
-          line = std::make_shared<const std::string>(parsed->at_line);
-          id = update_id(parsed->at_line);
-        }
-        observe(ObservationKind::update_ignored, now, line, order == 0 ? at.id : id,
-                parsed->hops, from);
+        if (order < 0) line = std::make_shared<const std::string>(parsed->at_line);
+        observe(ObservationKind::update_ignored, now, line, line_id, parsed->hops, from);
       }
       strategy_->on_redundant_update(*channel_, *held, order == 0, from);
       return;

@@ -80,10 +80,12 @@ inline constexpr std::uint32_t kLeavesPerGroup = kDigestLeaves / kDigestGroups;
 [[nodiscard]] std::uint32_t digest_leaf_of(std::string_view client) noexcept;
 
 // The records of one server, keyed by client ID. Every peer message a server receives
-// looks its client up here, so the layout is chosen for that: an open-addressing index of
-// 8-byte slots (a hash tag and an entry number; probing rarely leaves one cache line) over
-// entries stored in fixed-size chunks, so a StoredRecord never moves once stored. Records
-// are never removed: a server forgets only by being replaced (a crash with amnesia).
+// looks its client up here, and on a big herd each look-up is a cache miss, so the index
+// slots carry what most look-ups need: the held record's id and client timestamp. A flood's
+// usual message, a repeat of the held update, is settled from the slot alone (one miss);
+// entries holding the records live in chunks that never move, so a StoredRecord's address
+// is stable. Records are never removed: a server forgets only by being replaced (a crash
+// with amnesia).
 class RecordStore {
  public:
   // Digests cost 8 KiB per store, so they are kept only when asked for (anti-entropy).
@@ -100,21 +102,21 @@ class RecordStore {
                     const StoredRecord** stored = nullptr);
   [[nodiscard]] const StoredRecord* find(std::string_view client) const;
 
-  // One look-up serving both a find and the offer that may follow it (a server's hot path:
-  // every peer message is checked against the store, and a few are then stored). The
-  // Lookup is valid until the store next changes.
+  // One look-up serving both a check and the offer that may follow it (a server's hot
+  // path). `line_id`, the update_id of an AT line of this client, lets a slot whose id
+  // matches answer without reading its entry. The Lookup is valid until the store changes.
   struct Lookup {
     const StoredRecord* record = nullptr;  // what is held for the client, if anything
-    // Copies of record->id and record->update.client_time_ns, read from the same cache line
-    // as the key: enough to settle most redundant messages without touching the record.
-    std::uint64_t id = 0;
-    Nanoseconds client_time_ns = 0;
+    std::uint64_t id = 0;                  // record->id, read from the slot
+    Nanoseconds client_time_ns = 0;        // record->update.client_time_ns, from the slot
     std::size_t slot = 0;
     std::uint64_t hash = 0;
   };
-  [[nodiscard]] Lookup lookup(std::string_view client) const;
+  [[nodiscard]] Lookup lookup(std::string_view client,
+                              std::optional<std::uint64_t> line_id = std::nullopt) const;
   OfferResult offer(const Lookup& at, const LocationUpdate& update, Instant now,
                     std::uint32_t hops, const StoredRecord** stored = nullptr);
+
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
   [[nodiscard]] bool keeps_digests() const noexcept { return !leaf_digest_.empty(); }
@@ -134,15 +136,16 @@ class RecordStore {
   }
 
  private:
-  // The client ID is kept in the entry (short IDs live inside the std::string), so a lookup
-  // and the timestamp comparison touch the entry, not the AT line's buffer too.
-  // The first cache line holds what a look-up reads: the key and copies of the id and
-  // client timestamp of the record.
-  struct alignas(64) Entry {
+  struct Entry {
+    std::string client;  // short IDs live inside the std::string
+    StoredRecord record;
+  };
+  // 32 bytes, two to a cache line. `entry` is null in an empty slot.
+  struct Slot {
     std::uint64_t id = 0;
     Nanoseconds client_time_ns = 0;
-    std::string client;
-    StoredRecord record;
+    Entry* entry = nullptr;
+    std::uint64_t hash = 0;  // of the client ID, so growing never reads entries
   };
   // Chunk c holds 16 << c entries, so a store of n records allocates at most about 2n
   // entries and a herd of many small stores stays small.
@@ -154,13 +157,12 @@ class RecordStore {
     return chunks_[chunk][j - (std::size_t{1} << (chunk + kFirstChunkShift))];
   }
   // The slot holding `client`, or the empty slot where it would go.
-  [[nodiscard]] std::size_t probe(std::string_view client, std::uint64_t hash) const noexcept;
+  [[nodiscard]] std::size_t probe(std::string_view client, std::uint64_t hash,
+                                  std::optional<std::uint64_t> line_id) const noexcept;
   void grow_index();
   void fold_into_digests(std::string_view client, std::uint64_t change);
 
-  // slot = (hash tag << 32) | (entry number + 1); 0 is empty. Capacity is a power of two
-  // and at most half full.
-  std::vector<std::uint64_t> slots_;
+  std::vector<Slot> slots_;  // a power of two, at most half full
   std::vector<std::unique_ptr<Entry[]>> chunks_;
   std::size_t size_ = 0;
   std::vector<std::uint64_t> leaf_digest_;   // empty unless keep_digests
