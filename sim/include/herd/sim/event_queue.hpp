@@ -41,6 +41,10 @@ struct Event {
   [[nodiscard]] std::uint64_t sequence() const noexcept { return sequence_and_kind >> 8; }
 };
 
+// A 4-ary min-heap: half the depth of a binary heap, and a node's four children share a
+// cache line or two, which matters once a big herd has tens of thousands of messages in
+// flight. Order is a strict total order on (time, sequence), so any correct heap pops the
+// same sequence of events: the layout is free to change without touching determinism.
 class EventQueue {
  public:
   // payload must fit 32 bits (slot and fault indices do; a simulation that needs more
@@ -48,25 +52,52 @@ class EventQueue {
   void push(Nanoseconds at_ns, EventKind kind, std::uint32_t a = 0, std::uint64_t payload = 0) {
     assert(payload <= 0xffffffffULL);
     if (payload > 0xffffffffULL) throw std::length_error("event payload beyond 32 bits");
-    heap_.push_back(Event{at_ns, (next_sequence_++ << 8) | static_cast<std::uint8_t>(kind), a,
-                          static_cast<std::uint32_t>(payload)});
-    std::push_heap(heap_.begin(), heap_.end(), later);
+    Event e{at_ns, (next_sequence_++ << 8) | static_cast<std::uint8_t>(kind), a,
+            static_cast<std::uint32_t>(payload)};
+    // Sift up: move parents down until e's place is found.
+    std::size_t i = heap_.size();
+    heap_.push_back(e);
+    while (i > 0) {
+      std::size_t parent = (i - 1) / kArity;
+      if (!earlier(e, heap_[parent])) break;
+      heap_[i] = heap_[parent];
+      i = parent;
+    }
+    heap_[i] = e;
   }
   [[nodiscard]] bool empty() const noexcept { return heap_.empty(); }
   [[nodiscard]] std::size_t size() const noexcept { return heap_.size(); }
   [[nodiscard]] const Event& top() const { return heap_.front(); }
   Event pop() {
-    std::pop_heap(heap_.begin(), heap_.end(), later);
-    Event e = heap_.back();
+    Event first = heap_.front();
+    Event last = heap_.back();
     heap_.pop_back();
-    return e;
+    const std::size_t n = heap_.size();
+    if (n == 0) return first;
+    // Sift the last event down from the root: move the earliest child up while it is
+    // earlier than `last`.
+    std::size_t i = 0;
+    for (;;) {
+      std::size_t child = i * kArity + 1;
+      if (child >= n) break;
+      std::size_t best = child;
+      const std::size_t end = std::min(child + kArity, n);
+      for (std::size_t c = child + 1; c < end; ++c) {
+        if (earlier(heap_[c], heap_[best])) best = c;
+      }
+      if (!earlier(heap_[best], last)) break;
+      heap_[i] = heap_[best];
+      i = best;
+    }
+    heap_[i] = last;
+    return first;
   }
   void reserve(std::size_t n) { heap_.reserve(n); }
 
  private:
-  // std::*_heap keeps the "largest" first; "later" makes that the earliest event.
-  static bool later(const Event& x, const Event& y) noexcept {
-    return x.at_ns != y.at_ns ? x.at_ns > y.at_ns : x.sequence_and_kind > y.sequence_and_kind;
+  static constexpr std::size_t kArity = 4;
+  static bool earlier(const Event& x, const Event& y) noexcept {
+    return x.at_ns != y.at_ns ? x.at_ns < y.at_ns : x.sequence_and_kind < y.sequence_and_kind;
   }
   std::vector<Event> heap_;
   std::uint64_t next_sequence_ = 0;
