@@ -13,10 +13,16 @@ MetricsRecorder::MetricsRecorder(std::uint32_t servers, bool keep_deliveries)
       held_(servers) {}
 
 std::uint32_t MetricsRecorder::client_index(std::string_view name) {
-  auto it = client_by_name_.find(std::string(name));
-  if (it != client_by_name_.end()) return it->second;
+  const std::uint64_t key = core::update_id(name);
+  if (auto known = client_by_hash_.find(key)) {
+    if (client_names_[*known] != name) {
+      throw std::logic_error("recorder: client name hash collision between '" +
+                             client_names_[*known] + "' and '" + std::string(name) + "'");
+    }
+    return *known;
+  }
   auto index = static_cast<std::uint32_t>(clients_.size());
-  client_by_name_.emplace(std::string(name), index);
+  client_by_hash_.insert(key, index);
   client_names_.emplace_back(name);
   // A client with nothing accepted yet: every live server holds "everything" of it.
   clients_.push_back(ClientState{{}, std::nullopt, live_count_});
@@ -24,9 +30,7 @@ std::uint32_t MetricsRecorder::client_index(std::string_view name) {
 }
 
 std::optional<UpdateIndex> MetricsRecorder::find_update(std::uint64_t id) const {
-  auto it = update_by_id_.find(id);
-  if (it == update_by_id_.end()) return std::nullopt;
-  return it->second;
+  return update_by_id_.find(id);
 }
 
 std::uint32_t& MetricsRecorder::held(ServerIndex server, std::uint32_t client) {
@@ -51,7 +55,7 @@ void MetricsRecorder::on_accepted(Nanoseconds now, ServerIndex server,
   std::uint32_t client = client_index(parsed->client);
   auto index = static_cast<UpdateIndex>(updates_.size());
   updates_.push_back(UpdateStats{*parsed, client, server, now, 0, 0, 0, now});
-  update_by_id_.emplace(id, index);
+  update_by_id_.insert(id, index);
 
   ClientState& c = clients_[client];
   // Everyone who held all of this client's updates now lacks one.

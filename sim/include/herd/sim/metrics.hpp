@@ -12,11 +12,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "herd/core/record_store.hpp"
 #include "herd/core/time.hpp"
+#include "herd/sim/flat_index.hpp"
 
 namespace herd::sim {
 
@@ -132,10 +132,10 @@ class MetricsRecorder {
   std::vector<bool> live_;
   std::uint32_t live_count_;
   std::vector<UpdateStats> updates_;
-  std::unordered_map<std::uint64_t, UpdateIndex> update_by_id_;  // lookups only
+  FlatIndex update_by_id_;
   std::vector<ClientState> clients_;
   std::vector<std::string> client_names_;
-  std::unordered_map<std::string, std::uint32_t> client_by_name_;
+  FlatIndex client_by_hash_;  // by update_id(name); the name is checked on a hit
   std::vector<std::vector<std::uint32_t>> held_;  // [server][client]
   std::uint64_t lagging_ = 0;
   std::vector<Delivery> deliveries_;
