@@ -192,8 +192,8 @@ void Simulation::run() {
     }
     now_ns_ = event.at_ns;
     ++counters_.events;
-    fingerprint_.add(static_cast<std::uint64_t>(event.at_ns));
-    fingerprint_.add((static_cast<std::uint64_t>(event.kind()) << 32) | event.a);
+    fingerprint_.add(static_cast<std::uint64_t>(event.at_ns),
+                     (static_cast<std::uint64_t>(event.kind()) << 32) | event.a);
     dispatch(event);
     if (options_.progress && now_ns_ >= next_progress) {
       options_.progress(static_cast<double>(now_ns_) / static_cast<double>(end));
