@@ -268,7 +268,7 @@ void Simulation::deliver_client(std::uint64_t slot) {
   }
   core::ConnId conn = next_conn_++;
   ClientCommand& command = commands_[slot];
-  open_requests_.emplace(conn, OpenRequest{command.kind, false});
+  open_requests_.emplace_back(conn, OpenRequest{command.kind, false});
   command.line.push_back('\n');
   core::Instant now = local_now(server);
   s.core->handle_conn_open(now, conn);
@@ -278,11 +278,21 @@ void Simulation::deliver_client(std::uint64_t slot) {
   drain(server);
 }
 
+Simulation::OpenRequest* Simulation::open_request(core::ConnId conn) {
+  for (auto& [id, request] : open_requests_) {
+    if (id == conn) return &request;
+  }
+  return nullptr;
+}
+
 void Simulation::finish_request(core::ConnId conn) {
-  auto it = open_requests_.find(conn);
-  if (it == open_requests_.end()) return;
-  metrics_.on_request(it->second.answered);
-  open_requests_.erase(it);
+  for (auto it = open_requests_.begin(); it != open_requests_.end(); ++it) {
+    if (it->first != conn) continue;
+    metrics_.on_request(it->second.answered);
+    *it = open_requests_.back();
+    open_requests_.pop_back();
+    return;
+  }
 }
 
 void Simulation::deliver_peer(std::uint32_t link_index, std::uint64_t slot) {
@@ -367,16 +377,16 @@ void Simulation::drain(std::uint32_t server) {
         Overloaded{
             [&](core::SendToPeer& out) { send(s.out_links[out.peer], std::move(out.bytes)); },
             [&](core::SendToConn& out) {
-              auto it = open_requests_.find(out.conn);
-              if (it == open_requests_.end()) return;
-              it->second.answered = true;
-              if (it->second.kind == ClientCommand::Kind::whatsat &&
+              OpenRequest* request = open_request(out.conn);
+              if (!request) return;
+              request->answered = true;
+              if (request->kind == ClientCommand::Kind::whatsat &&
                   out.bytes.compare(0, 2, "? ") == 0) {
                 metrics_.on_unknown_read();
               }
             },
             [&](core::CloseConn& out) {
-              if (!open_requests_.count(out.conn)) return;  // a peer link: left to faults
+              if (!open_request(out.conn)) return;  // a peer link: left to faults
               s.core->handle_conn_closed(local_now(server), out.conn);
               finish_request(out.conn);
             },

@@ -170,12 +170,33 @@ class Server {
     std::uint64_t sequence = 0;
     std::optional<std::string> bytes;  // empty while waiting for places
   };
+  // Replies of one connection in command order: a vector whose front moves, because a
+  // std::deque allocates on construction and most connections carry a single command.
+  class ReplyQueue {
+   public:
+    [[nodiscard]] bool empty() const noexcept { return head_ == items_.size(); }
+    [[nodiscard]] std::size_t size() const noexcept { return items_.size() - head_; }
+    PendingReply& front() { return items_[head_]; }
+    void push_back(PendingReply reply) { items_.push_back(std::move(reply)); }
+    void pop_front() {
+      if (++head_ == items_.size()) {
+        items_.clear();
+        head_ = 0;
+      }
+    }
+    auto begin() { return items_.begin() + static_cast<std::ptrdiff_t>(head_); }
+    auto end() { return items_.end(); }
+
+   private:
+    std::vector<PendingReply> items_;
+    std::size_t head_ = 0;
+  };
   struct Connection {
     explicit Connection(std::size_t max_line_bytes, Instant now)
         : framer(max_line_bytes), last_input(now) {}
     LineFramer framer;
     Instant last_input;
-    std::deque<PendingReply> replies;  // in command order
+    ReplyQueue replies;
     std::uint64_t next_sequence = 0;
     std::optional<PeerId> peer;        // set once the connection greeted as a friend
     bool saw_first_line = false;

@@ -166,7 +166,11 @@ class Simulation {
   std::vector<std::uint64_t> free_slots_;
   std::vector<ClientCommand> commands_;    // delivered or waiting, by slot
   std::vector<std::uint64_t> free_commands_;
-  std::unordered_map<core::ConnId, OpenRequest> open_requests_;  // lookups only
+  // Client requests waiting for their reply and close. A request is answered within the
+  // event that delivers it (places look-ups are synchronous here), so there are only ever
+  // a few: a short vector beats a hash map that allocates per request.
+  std::vector<std::pair<core::ConnId, OpenRequest>> open_requests_;
+  OpenRequest* open_request(core::ConnId conn);
   core::ConnId next_conn_ = 1;
   Nanoseconds now_ns_ = 0;
   bool ran_ = false;
