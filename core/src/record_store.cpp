@@ -224,6 +224,10 @@ OfferResult RecordStore::offer(const Lookup& at, const LocationUpdate& update, I
   return OfferResult::applied;
 }
 
+void RecordStore::prefetch(std::string_view client) const noexcept {
+  __builtin_prefetch(&slots_[static_cast<std::size_t>(client_hash(client)) & (slots_.size() - 1)]);
+}
+
 const StoredRecord* RecordStore::find(std::string_view client) const {
   return lookup(client).record;
 }

@@ -121,6 +121,21 @@ void Server::handle_conn_open(Instant now, ConnId conn) {
   schedule_idle_sweep(now);
 }
 
+void Server::prefetch_hint(std::string_view bytes) const noexcept {
+  // "AT <origin> <diff> <client> ...": the client is the fourth field. Anything else (or
+  // odd spacing) is simply not prefetched.
+  if (!bytes.starts_with("AT ")) return;
+  std::size_t start = 3;
+  for (int skip = 0; skip < 2; ++skip) {
+    std::size_t space = bytes.find(' ', start);
+    if (space == std::string_view::npos) return;
+    start = space + 1;
+  }
+  std::size_t end = bytes.find(' ', start);
+  if (end == std::string_view::npos) return;
+  store_.prefetch(bytes.substr(start, end - start));
+}
+
 Server::Connection* Server::find_conn(ConnId conn) {
   auto& cached = conn_cache_[conn % conn_cache_.size()];
   if (cached.second && cached.first == conn) return cached.second;

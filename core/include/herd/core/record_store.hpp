@@ -118,6 +118,8 @@ class RecordStore {
                     std::uint32_t hops, const StoredRecord** stored = nullptr);
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  // Starts loading the index slot `client` hashes to (a performance hint only).
+  void prefetch(std::string_view client) const noexcept;
 
   [[nodiscard]] bool keeps_digests() const noexcept { return !leaf_digest_.empty(); }
   // Throw std::out_of_range unless the store keeps digests.

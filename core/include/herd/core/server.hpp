@@ -153,6 +153,12 @@ class Server {
   void handle_places_result(Instant now, std::uint64_t request, PlacesResult result);
   void handle_timeout(Instant now);
 
+  // A hint with no effect on behaviour: a runtime that knows which bytes a connection will
+  // deliver next may pass them ahead of time, and the server starts loading the state they
+  // will touch (the record their client maps to). The simulator does this to hide cache
+  // misses; nothing else needs to.
+  void prefetch_hint(std::string_view bytes) const noexcept;
+
   // --- outputs -----------------------------------------------------------------------------
   [[nodiscard]] std::optional<Output> poll_output();
   [[nodiscard]] std::optional<Instant> poll_timeout() const;

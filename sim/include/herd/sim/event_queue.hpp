@@ -68,6 +68,17 @@ class EventQueue {
   [[nodiscard]] bool empty() const noexcept { return heap_.empty(); }
   [[nodiscard]] std::size_t size() const noexcept { return heap_.size(); }
   [[nodiscard]] const Event& top() const { return heap_.front(); }
+  // The event after top(), as things stand (the earliest of the root's children); null if
+  // there is none. For prefetching: pushes may still put something before it.
+  [[nodiscard]] const Event* second() const noexcept {
+    const std::size_t n = heap_.size();
+    if (n < 2) return nullptr;
+    const Event* best = &heap_[1];
+    for (std::size_t c = 2; c <= kArity && c < n; ++c) {
+      if (earlier(heap_[c], *best)) best = &heap_[c];
+    }
+    return best;
+  }
   Event pop() {
     Event first = heap_.front();
     Event last = heap_.back();

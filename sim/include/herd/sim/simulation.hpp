@@ -122,6 +122,7 @@ class Simulation {
   [[nodiscard]] core::Instant local_now(std::uint32_t server) const;
 
   void dispatch(const Event& event);
+  void prefetch_ahead();
   void deliver_peer(std::uint32_t link, std::uint64_t slot);
   void submit(ClientCommand command);
   void deliver_client(std::uint64_t slot);
