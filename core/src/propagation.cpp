@@ -80,6 +80,21 @@ std::optional<PropagationConfig::Push> parse_push(std::string_view name) noexcep
   return std::nullopt;
 }
 
+std::string_view to_string(PropagationConfig::Rounds rounds) noexcept {
+  switch (rounds) {
+    case PropagationConfig::Rounds::async: return "async";
+    case PropagationConfig::Rounds::sync: return "sync";
+  }
+  return "unknown";
+}
+
+std::optional<PropagationConfig::Rounds> parse_rounds(std::string_view name) noexcept {
+  for (auto r : {PropagationConfig::Rounds::async, PropagationConfig::Rounds::sync}) {
+    if (to_string(r) == name) return r;
+  }
+  return std::nullopt;
+}
+
 SharedText peer_update_line(const LocationUpdate& update, std::uint32_t hops) {
   std::string line;
   line.reserve(update.at_line->size() + 12);

@@ -306,3 +306,21 @@ TEST_CASE("scenario errors: an unreadable scenario file is named") {
     CHECK(error.message == "cannot open the scenario file");
   }
 }
+
+TEST_CASE("scenario errors: rumor rounds and counter reset are checked at their value") {
+  check_cases({
+      {with_head("[strategy]\nrounds = \"lockstep\"\n"),
+       "t.toml:8:10: strategy.rounds: expected \"async\" or \"sync\""},
+      {with_head("[strategy]\nrounds = 1\n"),
+       "t.toml:8:10: strategy.rounds: expected \"async\" or \"sync\""},
+      {with_head("[strategy]\ncounter_reset = \"yes\"\n"),
+       "t.toml:8:17: strategy.counter_reset: expected true or false"},
+      {with_head("[strategy]\nfeedback = false\ncounter_reset = true\n"),
+       "t.toml:9:17: strategy.counter_reset: needs feedback = true and loss = \"counter\""},
+      {with_head("[strategy]\ncounter_reset = true\nloss = \"coin\"\n"),
+       "t.toml:8:17: strategy.counter_reset: needs feedback = true and loss = \"counter\""},
+  });
+  // An override that makes the table contradictory points at the key as well.
+  CHECK_THAT(error_of(with_head("[strategy]\ncounter_reset = true\n"), {"strategy.loss=coin"}),
+             Contains("strategy.counter_reset: needs feedback = true"));
+}

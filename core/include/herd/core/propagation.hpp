@@ -41,6 +41,16 @@ struct PropagationConfig {
   bool rumor_counter = true;    // false: coin (lose interest with probability 1/k)
   std::uint32_t rumor_k = 2;
   Nanoseconds rumor_period_ns = 100 * kNanosPerMilli;
+  // When servers push. async: each on its own grid at a random phase. sync: all at the
+  // multiples of the period (clocks agreeing to well within a period, as NTP gives), and a
+  // friend answers KNEW only for what it held before the round began: the synchronous
+  // cycles of Demers et al.'s simulations.
+  enum class Rounds { async, sync };
+  Rounds rumor_rounds = Rounds::async;
+  // Feedback with counter only: a push that no KNEW answered by the next round taught the
+  // friend something and sets the counter back to 0, so k counts unnecessary contacts in a
+  // row (how Demers et al.'s Table 1 counts). false: k counts them in all.
+  bool rumor_counter_reset = false;
 
   // plumtree
   Nanoseconds plumtree_ihave_delay_ns = 0;                 // batch lazy announcements
@@ -58,6 +68,10 @@ struct PropagationConfig {
 [[nodiscard]] std::string_view to_string(PropagationConfig::Push push) noexcept;
 // "flood", "gossip", "rumor", "plumtree"; nothing for anything else.
 [[nodiscard]] std::optional<PropagationConfig::Push> parse_push(std::string_view name) noexcept;
+[[nodiscard]] std::string_view to_string(PropagationConfig::Rounds rounds) noexcept;
+// "async", "sync"; nothing for anything else.
+[[nodiscard]] std::optional<PropagationConfig::Rounds> parse_rounds(
+    std::string_view name) noexcept;
 
 // What a strategy may do with the server it belongs to.
 class PeerChannel {
