@@ -10,7 +10,7 @@ namespace {
 
 constexpr std::string_view kKeys[] = {
     "fanout", "hop_limit", "feedback", "loss", "k", "period", "rounds", "counter_reset",
-    "ihave_delay", "graft_timeout", "anti_entropy", "anti_entropy_period",
+    "ihave_delay", "graft_timeout", "prune_after", "anti_entropy", "anti_entropy_period",
     "anti_entropy_on_connect"};
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
@@ -102,6 +102,7 @@ void read_propagation(const toml::table& root, core::PropagationConfig& p, const
   }
   duration("ihave_delay", p.plumtree_ihave_delay_ns, 0);
   duration("graft_timeout", p.plumtree_graft_timeout_ns, 1);
+  count("prune_after", p.plumtree_prune_after, 1);
   flag("anti_entropy", p.anti_entropy);
   duration("anti_entropy_period", p.anti_entropy_period_ns, 1);
   flag("anti_entropy_on_connect", p.anti_entropy_on_connect);

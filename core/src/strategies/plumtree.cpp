@@ -15,6 +15,7 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,8 +31,6 @@ using plumtree_wire::Announcement;
 // server hold, whatever it sends (the line limits are in plumtree_wire.hpp).
 constexpr std::size_t kMaxMissing = 1024;               // clients announced to us, not held
 constexpr std::size_t kMaxPendingAnnouncements = 4096;  // (friend, client) IHAVEs to batch
-// (damping) Duplicates in a row, with no first delivery in between, before a link is pruned.
-constexpr std::uint32_t kPruneAfterDuplicates = 3;
 
 SharedText shared_line(std::string text) {
   return std::make_shared<const std::string>(std::move(text));
@@ -41,7 +40,14 @@ class Plumtree final : public PropagationStrategy {
  public:
   explicit Plumtree(const PropagationConfig& config)
       : ihave_delay_ns_(std::max<Nanoseconds>(0, config.plumtree_ihave_delay_ns)),
-        graft_timeout_ns_(std::max<Nanoseconds>(1, config.plumtree_graft_timeout_ns)) {}
+        graft_timeout_ns_(std::max<Nanoseconds>(1, config.plumtree_graft_timeout_ns)),
+        prune_after_(config.plumtree_prune_after) {
+    if (prune_after_ == 0) {
+      throw std::invalid_argument(
+          "plumtree: strategy.prune_after must be at least 1 (a link is pruned on that many "
+          "duplicates in a row)");
+    }
+  }
 
   std::string_view name() const override { return "plumtree"; }
 
@@ -82,9 +88,10 @@ class Plumtree final : public PropagationStrategy {
     }
     // (damping) A duplicate can be a race between concurrent broadcasts rather than a
     // redundant path: not from the link that just delivered something first, and only
-    // after several in a row. Nor is a server's last eager link ever cut from its side.
+    // after prune_after_ in a row (the paper's rule is 1). Nor is a server's last eager
+    // link ever cut from its side.
     if (last_first_ == from) return;
-    if (++duplicates_[from] < kPruneAfterDuplicates) return;
+    if (++duplicates_[from] < prune_after_) return;
     duplicates_[from] = 0;
     if (eager_links_up(ch) - (ch.peer_up(from) ? 1 : 0) == 0) return;
     eager_[from] = false;
@@ -409,6 +416,7 @@ class Plumtree final : public PropagationStrategy {
 
   Nanoseconds ihave_delay_ns_;
   Nanoseconds graft_timeout_ns_;
+  std::uint32_t prune_after_;               // (damping) duplicates in a row that prune a link
   std::vector<bool> eager_;                 // by PeerId; false: lazy
   std::vector<std::uint32_t> duplicates_;   // by PeerId: duplicates in a row since a first delivery
   std::optional<PeerId> last_first_;        // the link of the latest new update, if from a friend

@@ -148,6 +148,27 @@ TEST_CASE("plumtree: a third duplicate in a row prunes its link so later updates
   for (PeerId f : {0u, 1u, 3u}) CHECK(hub.sent[f] == std::vector<std::string>{lime + " 1"});
 }
 
+TEST_CASE("plumtree: prune_after sets how many duplicates in a row prune a link") {
+  for (std::uint32_t after : {1u, 2u, 5u}) {
+    INFO("prune_after " << after);
+    PropagationConfig p = plumtree();
+    p.plumtree_prune_after = after;
+    Hub hub(p);
+    hub.from(1, kRemote + " 1");
+    hub.clear();
+    for (std::uint32_t i = 1; i < after; ++i) hub.from(2, kRemote + " 3");
+    CHECK(hub.sent.empty());
+    hub.from(2, kRemote + " 3");
+    CHECK(hub.sent[2] == std::vector<std::string>{"PRUNE"});
+  }
+}
+
+TEST_CASE("plumtree: a prune_after of 0 is refused with the key named") {
+  PropagationConfig p = plumtree();
+  p.plumtree_prune_after = 0;
+  CHECK_THROWS_WITH(Hub(p), Catch::Contains("strategy.prune_after"));
+}
+
 TEST_CASE("plumtree: a first delivery over a link restarts its duplicate count") {
   Hub hub(plumtree());
   hub.from(1, kRemote + " 1");

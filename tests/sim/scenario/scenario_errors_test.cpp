@@ -324,3 +324,16 @@ TEST_CASE("scenario errors: rumor rounds and counter reset are checked at their 
   CHECK_THAT(error_of(with_head("[strategy]\ncounter_reset = true\n"), {"strategy.loss=coin"}),
              Contains("strategy.counter_reset: needs feedback = true"));
 }
+
+TEST_CASE("scenario errors: plumtree prune_after must be a positive integer") {
+  check_cases({
+      {with_head("[strategy]\nprune_after = 0\n"),
+       "t.toml:8:15: strategy.prune_after: expected an integer >= 1"},
+      {with_head("[strategy]\nprune_after = \"3\"\n"),
+       "t.toml:8:15: strategy.prune_after: expected an integer >= 1"},
+      {with_head("[strategy]\nprune_after = 2.5\n"),
+       "t.toml:8:15: strategy.prune_after: expected an integer >= 1"},
+  });
+  CHECK_THAT(error_of(with_head("[strategy]\nprune_after = 2\n"), {"strategy.prune_after=-1"}),
+             Contains("strategy.prune_after: expected an integer >= 1"));
+}

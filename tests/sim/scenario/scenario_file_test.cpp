@@ -249,3 +249,14 @@ TEST_CASE("scenario file: rumor rounds and counter reset reach the propagation c
                                        {"strategy.rounds=async"});
   CHECK(back.propagation.rumor_rounds == herd::core::PropagationConfig::Rounds::async);
 }
+
+TEST_CASE("scenario file: plumtree prune_after reaches the propagation config") {
+  const std::string head =
+      "[scenario]\nname = \"t\"\n[herd]\nservers = [\"A\", \"B\"]\nfriends = [[\"A\", \"B\"]]\n"
+      "strategy = \"plumtree\"\n";
+  CHECK(parse_scenario(head, "t.toml").propagation.plumtree_prune_after == 3);
+  CHECK(parse_scenario(head + "[strategy]\nprune_after = 1\n", "t.toml")
+            .propagation.plumtree_prune_after == 1);
+  CHECK(parse_scenario(head, "t.toml", {"strategy.prune_after=7"})
+            .propagation.plumtree_prune_after == 7);
+}

@@ -55,6 +55,7 @@ struct PropagationConfig {
   // plumtree
   Nanoseconds plumtree_ihave_delay_ns = 0;                 // batch lazy announcements
   Nanoseconds plumtree_graft_timeout_ns = 500 * kNanosPerMilli;
+  std::uint32_t plumtree_prune_after = 3;  // duplicates in a row that prune a link; >= 1
 
   // anti-entropy: periodic push-pull with a random friend, and on every new link
   bool anti_entropy = false;
