@@ -24,6 +24,10 @@ class Composite final : public PropagationStrategy {
                      std::optional<PeerId> from) override {
     for (auto& p : parts_) p->on_new_update(ch, u, hops, from);
   }
+  void on_repaired_update(PeerChannel& ch, const LocationUpdate& u, std::uint32_t hops,
+                          PeerId from) override {
+    for (auto& p : parts_) p->on_repaired_update(ch, u, hops, from);
+  }
   void on_redundant_update(PeerChannel& ch, const StoredRecord& held, bool identical,
                            PeerId from) override {
     for (auto& p : parts_) p->on_redundant_update(ch, held, identical, from);
@@ -80,10 +84,34 @@ std::optional<PropagationConfig::Push> parse_push(std::string_view name) noexcep
   return std::nullopt;
 }
 
+std::string_view to_string(PropagationConfig::Rounds rounds) noexcept {
+  switch (rounds) {
+    case PropagationConfig::Rounds::async: return "async";
+    case PropagationConfig::Rounds::sync: return "sync";
+  }
+  return "unknown";
+}
+
+std::optional<PropagationConfig::Rounds> parse_rounds(std::string_view name) noexcept {
+  for (auto r : {PropagationConfig::Rounds::async, PropagationConfig::Rounds::sync}) {
+    if (to_string(r) == name) return r;
+  }
+  return std::nullopt;
+}
+
 SharedText peer_update_line(const LocationUpdate& update, std::uint32_t hops) {
   std::string line;
   line.reserve(update.at_line->size() + 12);
   line.append(*update.at_line).append(" ").append(std::to_string(hops)).append("\n");
+  return std::make_shared<const std::string>(std::move(line));
+}
+
+SharedText repair_update_line(const LocationUpdate& update, std::uint32_t hops) {
+  static constexpr std::string_view kPrefix = "AE PUSH ";
+  std::string line;
+  line.reserve(kPrefix.size() + update.at_line->size() + 12);
+  line.append(kPrefix).append(*update.at_line).append(" ").append(std::to_string(hops));
+  line.append("\n");
   return std::make_shared<const std::string>(std::move(line));
 }
 

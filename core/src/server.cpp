@@ -88,6 +88,37 @@ class Server::Channel final : public PeerChannel {
   Prng& rng() override { return server_.rng_; }
   void log_warn(std::string text) override { server_.log(LogLevel::warn, std::move(text)); }
 
+  // The same storing, counting and observing as a peer's AT line in on_peer_line, but a new
+  // update goes to on_repaired_update and a redundant one to no hook at all: a repair is
+  // neither a push from that friend nor a duplicate path.
+  bool apply_repair(PeerId from, std::string_view line) override {
+    Server& s = server_;
+    auto parsed = parse_peer_update(line);
+    if (!parsed) return false;
+    if (const StoredRecord* held = s.store_.find(parsed->client)) {
+      int order = compare_updates(*parsed, held->update);
+      if (order <= 0) {
+        ++s.stats_.updates_ignored;
+        if (s.config_.emit_observations) {
+          SharedText seen = order == 0 ? held->update.at_line
+                                       : std::make_shared<const std::string>(parsed->at_line);
+          std::uint64_t id = order == 0 ? held->id : update_id(parsed->at_line);
+          s.observe(ObservationKind::update_ignored, s.now_, seen, id, parsed->hops, from);
+        }
+        return true;
+      }
+    }
+    LocationUpdate update = to_location_update(*parsed);
+    (void)s.store_.offer(update, s.now_, parsed->hops);
+    ++s.stats_.updates_applied;
+    if (s.config_.emit_observations) {
+      s.observe(ObservationKind::update_applied, s.now_, update.at_line,
+                s.store_.find(update.client)->id, parsed->hops, from);
+    }
+    if (parsed->hops < kMaxHops) s.strategy_->on_repaired_update(*this, update, parsed->hops, from);
+    return true;
+  }
+
  private:
   Server& server_;
 };

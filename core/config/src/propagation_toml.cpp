@@ -9,8 +9,9 @@ namespace herd::config {
 namespace {
 
 constexpr std::string_view kKeys[] = {
-    "fanout", "hop_limit", "feedback", "loss", "k", "period", "ihave_delay", "graft_timeout",
-    "anti_entropy", "anti_entropy_period", "anti_entropy_on_connect"};
+    "fanout", "hop_limit", "feedback", "loss", "k", "period", "rounds", "counter_reset",
+    "ihave_delay", "graft_timeout", "prune_after", "anti_entropy", "anti_entropy_period",
+    "anti_entropy_on_connect"};
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
@@ -85,8 +86,23 @@ void read_propagation(const toml::table& root, core::PropagationConfig& p, const
     p.rumor_counter = s->get() == "counter";
   }
   duration("period", p.rumor_period_ns, 1);
+  if (const toml::node* v = t->get("rounds")) {
+    const auto* s = v->as_string();
+    auto rounds = s ? core::parse_rounds(s->get()) : std::nullopt;
+    if (!rounds) fail(v->source(), "strategy.rounds: expected \"async\" or \"sync\"");
+    p.rumor_rounds = *rounds;
+  }
+  flag("counter_reset", p.rumor_counter_reset);
+  if (const toml::node* v = t->get("counter_reset"); v && p.rumor_counter_reset &&
+                                                     (!p.rumor_feedback || !p.rumor_counter)) {
+    // Checked here as well as by the strategy, so the error points at the file.
+    fail(v->source(), "strategy.counter_reset: needs feedback = true and loss = \"counter\" "
+                      "(blind, a server never learns whether a push was useful; a coin keeps "
+                      "no count)");
+  }
   duration("ihave_delay", p.plumtree_ihave_delay_ns, 0);
   duration("graft_timeout", p.plumtree_graft_timeout_ns, 1);
+  count("prune_after", p.plumtree_prune_after, 1);
   flag("anti_entropy", p.anti_entropy);
   duration("anti_entropy_period", p.anti_entropy_period_ns, 1);
   flag("anti_entropy_on_connect", p.anti_entropy_on_connect);

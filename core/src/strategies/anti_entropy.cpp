@@ -6,9 +6,12 @@
 //   AE GROUPS <d0> ... <d31>           round start: the initiator's 32 group digests
 //   AE LEAVES <group> <d0> ... <d31>   the friend's 32 leaf digests of one differing group
 //   AE PULL <leaf> ...                 the initiator asks for the friend's records of leaves
+//   AE PUSH AT ... <hops>              one record, as a repair
 //
-// Records themselves travel as ordinary "AT ... <hops>" lines, so the receiving server keeps
-// only what is newer and its push strategy forwards that like any other new update.
+// Records travel as AE PUSH rather than as plain "AT" lines so that the receiving server
+// can tell a repair from a push: it keeps only what is newer (PeerChannel::apply_repair) and
+// hands that to its push strategy as a repaired update, which spreads it without taking the
+// friend's link for a push path (plumtree's tree) and without feedback (rumor's KNEW).
 //
 // The strategy keeps no per-exchange state: every message is answered from the current
 // store, so a message lost to a dropped link leaves nothing waiting; the next round (or the
@@ -31,6 +34,7 @@ namespace {
 constexpr std::string_view kGroupsWord = "GROUPS";
 constexpr std::string_view kLeavesWord = "LEAVES";
 constexpr std::string_view kPullWord = "PULL";
+constexpr std::string_view kPush = "AE PUSH";  // then " " and the AT line
 // The longest valid message is "AE LEAVES 31" and 32 digests: 556 bytes. Anything longer
 // is rejected before it is split.
 constexpr std::size_t kMaxMessageBytes = 600;
@@ -260,7 +264,7 @@ void AntiEntropy::send_records(PeerChannel& ch, PeerId to, std::span<const std::
   });
   for (const auto& [leaf, record] : found) {
     std::uint32_t hops = std::min(record->hops, kMaxHops - 1) + 1;
-    ch.send(to, peer_update_line(record->update, hops));
+    ch.send(to, repair_update_line(record->update, hops));
   }
 }
 
@@ -272,6 +276,15 @@ void AntiEntropy::reject(PeerChannel& ch, PeerId from, std::string_view why,
 
 bool AntiEntropy::on_peer_message(PeerChannel& ch, PeerId from, std::string_view line) {
   if (!line.starts_with("AE ")) return false;
+  if (line.substr(0, line.find(' ', kPush.size())) == kPush) {
+    // As long as the AT line it carries: the server's line limit bounds it, not ours.
+    std::string_view at = line.substr(std::min(line.size(), kPush.size() + 1));
+    if (!at.starts_with("AT ") || !ch.apply_repair(from, at)) {
+      reject(ch, from, "AE PUSH needs a peer update: AT <origin> <diff> <client> <coords> "
+                       "<client-time> <hops>", line);
+    }
+    return true;
+  }
   if (line.size() > kMaxMessageBytes) {
     reject(ch, from, std::to_string(line.size()) + " bytes, more than the " +
                          std::to_string(kMaxMessageBytes) + " any AE message needs", line);

@@ -15,6 +15,7 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,8 +31,7 @@ using plumtree_wire::Announcement;
 // server hold, whatever it sends (the line limits are in plumtree_wire.hpp).
 constexpr std::size_t kMaxMissing = 1024;               // clients announced to us, not held
 constexpr std::size_t kMaxPendingAnnouncements = 4096;  // (friend, client) IHAVEs to batch
-// (damping) Duplicates in a row, with no first delivery in between, before a link is pruned.
-constexpr std::uint32_t kPruneAfterDuplicates = 3;
+constexpr std::size_t kMaxRepaired = 4096;              // recently repaired update ids
 
 SharedText shared_line(std::string text) {
   return std::make_shared<const std::string>(std::move(text));
@@ -41,7 +41,14 @@ class Plumtree final : public PropagationStrategy {
  public:
   explicit Plumtree(const PropagationConfig& config)
       : ihave_delay_ns_(std::max<Nanoseconds>(0, config.plumtree_ihave_delay_ns)),
-        graft_timeout_ns_(std::max<Nanoseconds>(1, config.plumtree_graft_timeout_ns)) {}
+        graft_timeout_ns_(std::max<Nanoseconds>(1, config.plumtree_graft_timeout_ns)),
+        prune_after_(config.plumtree_prune_after) {
+    if (prune_after_ == 0) {
+      throw std::invalid_argument(
+          "plumtree: strategy.prune_after must be at least 1 (a link is pruned on that many "
+          "duplicates in a row)");
+    }
+  }
 
   std::string_view name() const override { return "plumtree"; }
 
@@ -71,7 +78,24 @@ class Plumtree final : public PropagationStrategy {
     }
   }
 
-  void on_redundant_update(PeerChannel& ch, const StoredRecord& /*held*/, bool /*identical*/,
+  // A repair (anti-entropy) is not a delivery over the tree: it leaves every link as it
+  // is, eager or lazy, and counts no duplicate. The update still spreads along the tree,
+  // marked as a repair so that the servers it reaches do not take it for a push either;
+  // lazy links get nothing (their ends hear of it through the tree or their own repairs).
+  void on_repaired_update(PeerChannel& ch, const LocationUpdate& update, std::uint32_t hops,
+                          PeerId from) override {
+    ensure_peers(ch);
+    remember_repaired(update_id(*update.at_line));
+    settle_missing(ch, update.client);
+    SharedText line;  // built once, shared by every eager friend
+    for (PeerId peer = 0; peer < eager_.size(); ++peer) {
+      if (peer == from || !eager_[peer] || !ch.peer_up(peer)) continue;
+      if (!line) line = repair_update_line(update, hops + 1);
+      ch.send(peer, line);
+    }
+  }
+
+  void on_redundant_update(PeerChannel& ch, const StoredRecord& held, bool identical,
                            PeerId from) override {
     // Already held (or superseded): this link duplicates another path.
     ensure_peers(ch);
@@ -80,11 +104,15 @@ class Plumtree final : public PropagationStrategy {
       ch.send(from, prune_line());  // it still pushes to us: it has not seen a PRUNE yet
       return;
     }
+    // The push of an update a repair brought here first: the repair won a race with the
+    // tree, which says nothing about this link.
+    if (identical && repaired_ids_.contains(held.id)) return;
     // (damping) A duplicate can be a race between concurrent broadcasts rather than a
     // redundant path: not from the link that just delivered something first, and only
-    // after several in a row. Nor is a server's last eager link ever cut from its side.
+    // after prune_after_ in a row (the paper's rule is 1). Nor is a server's last eager
+    // link ever cut from its side.
     if (last_first_ == from) return;
-    if (++duplicates_[from] < kPruneAfterDuplicates) return;
+    if (++duplicates_[from] < prune_after_) return;
     duplicates_[from] = 0;
     if (eager_links_up(ch) - (ch.peer_up(from) ? 1 : 0) == 0) return;
     eager_[from] = false;
@@ -158,6 +186,18 @@ class Plumtree final : public PropagationStrategy {
     Instant due;
   };
   using MissingMap = std::map<std::string, Missing, std::less<>>;
+
+  // Bounded: the oldest id is forgotten first. A push that a repair beat arrives within a
+  // broadcast's time; only a burst of more repairs than that in between (a server restored
+  // from nothing) forgets its id first, and then that push counts as one duplicate.
+  void remember_repaired(std::uint64_t id) {
+    if (!repaired_ids_.insert(id).second) return;
+    repaired_order_.push_back(id);
+    if (repaired_order_.size() > kMaxRepaired) {
+      repaired_ids_.erase(repaired_order_.front());
+      repaired_order_.pop_front();
+    }
+  }
 
   void ensure_peers(PeerChannel& ch) {
     // The friend list is fixed for a server's life; it is first seen through the channel.
@@ -409,6 +449,7 @@ class Plumtree final : public PropagationStrategy {
 
   Nanoseconds ihave_delay_ns_;
   Nanoseconds graft_timeout_ns_;
+  std::uint32_t prune_after_;               // (damping) duplicates in a row that prune a link
   std::vector<bool> eager_;                 // by PeerId; false: lazy
   std::vector<std::uint32_t> duplicates_;   // by PeerId: duplicates in a row since a first delivery
   std::optional<PeerId> last_first_;        // the link of the latest new update, if from a friend
@@ -419,6 +460,8 @@ class Plumtree final : public PropagationStrategy {
   std::size_t pending_count_ = 0;
   std::optional<Instant> flush_due_;
   std::uint64_t missing_dropped_ = 0;
+  std::set<std::uint64_t> repaired_ids_;      // updates stored from repairs, lookups only
+  std::deque<std::uint64_t> repaired_order_;  // the same ids, oldest first
   std::vector<std::string_view> fields_;        // scratch, reused across messages
   std::vector<Announcement> announcements_;     // scratch
 };

@@ -1,6 +1,8 @@
 // Rumor mongering after Demers et al. (PODC 1987), section 1.4: push, one random friend per
-// period, loss of interest by counter or coin, with or without feedback. The peer message
-// it adds (KNEW) and its limits are documented in docs/strategies/rumor.md.
+// period, loss of interest by counter or coin, with or without feedback; rounds on each
+// server's own phase or synchronous cycles, and a counter that counts unnecessary contacts
+// in all or in a row. The peer message it adds (KNEW) and its limits are documented in
+// docs/strategies/rumor.md.
 
 #include "strategies/rumor.hpp"
 
@@ -42,12 +44,19 @@ class RumorMongering final : public PropagationStrategy {
   explicit RumorMongering(const PropagationConfig& config)
       : feedback_(config.rumor_feedback),
         counter_(config.rumor_counter),
+        sync_(config.rumor_rounds == PropagationConfig::Rounds::sync),
+        reset_(config.rumor_counter_reset),
         k_(config.rumor_k),
         period_ns_(config.rumor_period_ns) {
     if (k_ == 0) throw std::invalid_argument("rumor: k must be at least 1 (strategy.k = 0)");
     if (period_ns_ <= 0) {
       throw std::invalid_argument("rumor: period must be positive (strategy.period = " +
                                   std::to_string(period_ns_) + " ns)");
+    }
+    if (reset_ && (!feedback_ || !counter_)) {
+      // Blind, a server never learns whether a push taught anything; a coin keeps no count.
+      throw std::invalid_argument(
+          "rumor: strategy.counter_reset needs feedback = true and loss = \"counter\"");
     }
   }
 
@@ -74,6 +83,10 @@ class RumorMongering final : public PropagationStrategy {
                            PeerId from) override {
     if (!feedback_) return;
     if (identical) {
+      // Synchronous cycles: a contact is unnecessary only if we knew the rumor when the
+      // round began. Learning it earlier in this round (from another push that landed
+      // first) leaves the push useful, so no KNEW.
+      if (sync_ && held.applied_at.ns >= round_start(ch.now())) return;
       ch.send(from, std::make_shared<const std::string>(std::string(kKnew) + " " +
                                                         format_update_id(held.id) + "\n"));
     } else {
@@ -120,7 +133,7 @@ class RumorMongering final : public PropagationStrategy {
     std::uint32_t hops = 0;         // as stored here; pushed as hops + 1
     std::optional<PeerId> from;     // never pushed back to the friend it came from
     std::uint32_t count = 0;        // counter: KNEWs (feedback) or pushes (blind), plus
-                                    // contacts with `from`
+                                    // contacts with `from`; in a row with counter reset
     std::vector<PeerId> recent{};   // pushed to, awaiting a possible KNEW; oldest first
   };
 
@@ -129,6 +142,7 @@ class RumorMongering final : public PropagationStrategy {
   void push_round(PeerChannel& ch) {
     drop_superseded(ch);
     if (hot_.empty()) return;
+    if (reset_) judge_last_pushes();
     std::optional<PeerId> target = pick_up_friend(ch);
     if (!target) return;  // every link is down: try again next period
     std::vector<std::uint64_t> done;
@@ -150,6 +164,17 @@ class RumorMongering final : public PropagationStrategy {
       }
     }
     for (auto seq : done) forget(seq);
+  }
+
+  // Counter reset: the push of the last round that no KNEW answered taught its friend the
+  // rumor (answers take well under a period), so the count of unnecessary contacts in a row
+  // starts again. Judged once: a KNEW arriving later no longer counts.
+  void judge_last_pushes() {
+    for (auto& [seq, r] : hot_) {
+      if (r.recent.empty()) continue;
+      r.count = 0;
+      r.recent.clear();
+    }
   }
 
   // A hot rumor whose client has a newer record (stored without on_new_update, e.g. past the
@@ -207,11 +232,13 @@ class RumorMongering final : public PropagationStrategy {
     forget(hot_.begin()->first);
   }
 
-  // Each server ticks on its own grid, grid_start_ + j * period, whose offset is drawn once
-  // so that servers are not in lockstep; the grid is kept while idle so a server's cadence
-  // does not depend on when it last had something to say.
+  // Async: each server ticks on its own grid, grid_start_ + j * period, whose offset is
+  // drawn once so that servers are not in lockstep; the grid is kept while idle so a
+  // server's cadence does not depend on when it last had something to say. Sync: every
+  // server's grid is the multiples of the period, so all push at once.
   void arm(PeerChannel& ch) {
     if (next_tick_) return;
+    if (!grid_start_ && sync_) grid_start_ = Instant{0};
     if (!grid_start_) {
       grid_start_ = ch.now() + 1 + static_cast<Nanoseconds>(
                                        ch.rng().uniform_u64(static_cast<std::uint64_t>(period_ns_)));
@@ -228,8 +255,16 @@ class RumorMongering final : public PropagationStrategy {
     next_tick_ = *grid_start_ + periods * period_ns_;
   }
 
+  // The start of the synchronous round `now` falls in: the last multiple of the period.
+  Nanoseconds round_start(Instant now) const {
+    Nanoseconds rem = now.ns % period_ns_;
+    return now.ns - (rem < 0 ? rem + period_ns_ : rem);
+  }
+
   bool feedback_;
   bool counter_;
+  bool sync_;
+  bool reset_;
   std::uint32_t k_;
   Nanoseconds period_ns_;
   std::map<std::uint64_t, Rumor> hot_;  // by arrival order: pushes go out oldest first

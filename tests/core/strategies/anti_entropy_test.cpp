@@ -168,11 +168,12 @@ void check_same_records(const RecordStore& x, const RecordStore& y) {
   });
 }
 
-// The AT lines a server sends for its records of one leaf: hop count plus one, client order.
+// The AE PUSH lines a server sends for its records of one leaf: hop count plus one, client
+// order.
 std::vector<std::string> leaf_lines(const RecordStore& store, std::uint32_t leaf) {
   std::vector<std::string> lines;
   for (const StoredRecord* r : store.leaf_records(leaf)) {
-    lines.push_back(*peer_update_line(r->update, r->hops + 1));
+    lines.push_back(*repair_update_line(r->update, r->hops + 1));
   }
   return lines;
 }
@@ -287,7 +288,8 @@ TEST_CASE("anti-entropy: an empty server gets every record in one round") {
   CHECK(starting_with(all, "AE GROUPS ").size() == 1);
   CHECK(starting_with(all, "AE LEAVES ").size() == kDigestGroups);
   CHECK(starting_with(all, "AE PULL ").size() == kDigestGroups);
-  CHECK(starting_with(all, "AT ").size() == 2000);
+  CHECK(starting_with(all, "AE PUSH AT ").size() == 2000);
+  CHECK(starting_with(all, "AT ").empty());  // repairs never look like pushes
 }
 
 TEST_CASE("anti-entropy: a new link starts an exchange that reconciles both sides") {
@@ -366,6 +368,12 @@ TEST_CASE("anti-entropy: malformed oversized and unknown-leaf messages are logge
       {"AE WHATEVER 1", "unknown AE message kind"},
       {"AE ", "empty field"},
       {"AE PULL" + std::string(4000, '1'), "4007 bytes"},
+      {"AE PUSH", "AE PUSH needs a peer update"},
+      {"AE PUSH ", "AE PUSH needs a peer update"},
+      {"AE PUSH IAMAT kiwi +1+1 1700000000.5", "AE PUSH needs a peer update"},
+      {"AE PUSH AT Src +0.1 kiwi +1+1 1700000000.5", "AE PUSH needs a peer update"},
+      {"AE PUSH AT Src +0.1 kiwi +1+1 1700000000.5 x", "AE PUSH needs a peer update"},
+      {"AE PUSH  AT Src +0.1 kiwi +1+1 1700000000.5 1", "AE PUSH needs a peer update"},
   };
   for (const auto& [line, reason] : bad) {
     INFO(line.substr(0, 100));
@@ -475,4 +483,53 @@ TEST_CASE("anti-entropy: an exchange cut by a link drop stalls nothing and the n
   pair.shuttle();
   check_same_records(pair.a.server.records(), pair.b.server.records());
   CHECK(pair.a.server.records().size() == 201);
+}
+
+TEST_CASE("anti-entropy: a repair is stored and spread like a new update but never answered") {
+  // Beta floods, with friends Alpha (who repairs) and Src and Carol (links up).
+  Node b(node_config("Beta", {"Alpha", "Src", "Carol"}, anti_entropy(/*on_connect=*/false)));
+  b.open(kFromPartner, "Alpha");
+  for (PeerId peer = 0; peer < 3; ++peer) b.peer_up(peer);
+  for (PeerId peer = 0; peer < 3; ++peer) b.take(peer);
+  const std::string at = "AT Src +0.100000000 kiwi +34.000000-118.000000 1700000001.5";
+
+  b.feed(kFromPartner, "AE PUSH " + at + " 2\n");
+  REQUIRE(b.server.records().find("kiwi"));
+  CHECK(b.server.records().find("kiwi")->hops == 2);
+  CHECK(b.take(0).empty());  // not back to the friend it came from
+  CHECK(b.take(1) == std::vector<std::string>{at + " 3\n"});
+  CHECK(b.take(2) == std::vector<std::string>{at + " 3\n"});
+  CHECK(b.server.stats().updates_applied == 1);
+
+  // The same repair again, or an older one: counted as redundant, nothing sent.
+  b.feed(kFromPartner, "AE PUSH " + at + " 2\n");
+  b.feed(kFromPartner,
+         "AE PUSH AT Src +0.100000000 kiwi +35.000000-118.000000 1700000000.5 1\n");
+  CHECK(b.to_peer.empty());
+  CHECK(b.server.stats().updates_ignored == 2);
+  CHECK(b.warnings.empty());
+  // A repair longer than the 600 bytes of the digest messages is fine: the server's line
+  // limit bounds it.
+  const std::string long_client(1000, 'k');
+  b.feed(kFromPartner, "AE PUSH AT Src +0.100000000 " + long_client +
+                           " +34.000000-118.000000 1700000001.5 1\n");
+  CHECK(b.server.records().find(long_client));
+  CHECK(b.warnings.empty());
+}
+
+TEST_CASE("anti-entropy: a repair of an update already held draws no KNEW from rumor") {
+  PropagationConfig p = anti_entropy(/*on_connect=*/false);
+  p.push = PropagationConfig::Push::rumor;
+  Node b(node_config("Beta", {"Alpha", "Src"}, p));
+  b.open(kFromPartner, "Alpha");
+  b.open(kFromSource, "Src");
+  b.peer_up(0);
+  b.take(0);
+  load(b, {src_update("kiwi", 1)});
+  const std::string at = "AT Src +0.100000000 kiwi +34.000000-118.000000 1700000001.5";
+  b.feed(kFromPartner, "AE PUSH " + at + " 1\n");
+  CHECK(b.take(0).empty());
+  b.feed(kFromPartner, at + " 1\n");  // the same update pushed: the rumor's feedback
+  REQUIRE(b.to_peer[0].size() == 1);
+  CHECK(b.to_peer[0][0].starts_with("KNEW "));
 }

@@ -148,6 +148,27 @@ TEST_CASE("plumtree: a third duplicate in a row prunes its link so later updates
   for (PeerId f : {0u, 1u, 3u}) CHECK(hub.sent[f] == std::vector<std::string>{lime + " 1"});
 }
 
+TEST_CASE("plumtree: prune_after sets how many duplicates in a row prune a link") {
+  for (std::uint32_t after : {1u, 2u, 5u}) {
+    INFO("prune_after " << after);
+    PropagationConfig p = plumtree();
+    p.plumtree_prune_after = after;
+    Hub hub(p);
+    hub.from(1, kRemote + " 1");
+    hub.clear();
+    for (std::uint32_t i = 1; i < after; ++i) hub.from(2, kRemote + " 3");
+    CHECK(hub.sent.empty());
+    hub.from(2, kRemote + " 3");
+    CHECK(hub.sent[2] == std::vector<std::string>{"PRUNE"});
+  }
+}
+
+TEST_CASE("plumtree: a prune_after of 0 is refused with the key named") {
+  PropagationConfig p = plumtree();
+  p.plumtree_prune_after = 0;
+  CHECK_THROWS_WITH(Hub(p), Catch::Contains("strategy.prune_after"));
+}
+
 TEST_CASE("plumtree: a first delivery over a link restarts its duplicate count") {
   Hub hub(plumtree());
   hub.from(1, kRemote + " 1");
@@ -572,4 +593,86 @@ TEST_CASE("plumtree: an update whose announcement cannot fit a line is pushed in
   hub.iamat(client);
   REQUIRE(hub.sent[0].size() == 1);
   CHECK(hub.sent[0][0].starts_with("AT Hub +0.500000000 " + client));
+}
+
+// --- repairs (anti-entropy's AE PUSH) ------------------------------------------------------
+
+namespace {
+
+// Plumtree with anti-entropy, which handles AE PUSH; no rounds of its own (no timer, no
+// exchange on link-up), so the lines sent are plumtree's alone.
+PropagationConfig plumtree_with_repairs() {
+  PropagationConfig p = plumtree();
+  p.anti_entropy = true;
+  p.anti_entropy_period_ns = 0;
+  p.anti_entropy_on_connect = false;
+  return p;
+}
+
+std::string repair(const std::string& at_with_hops) { return "AE PUSH " + at_with_hops; }
+
+}  // namespace
+
+TEST_CASE("plumtree: repairs of an update already held never prune the link they came over") {
+  Hub hub(plumtree_with_repairs());
+  hub.from(1, kRemote + " 1");
+  hub.clear();
+  for (int i = 0; i < 5; ++i) hub.from(2, repair(kRemote + " 3"));
+  CHECK(hub.sent.empty());
+  // The same copies as pushes: the third prunes.
+  for (int i = 0; i < 3; ++i) hub.from(2, kRemote + " 3");
+  CHECK(hub.sent[2] == std::vector<std::string>{"PRUNE"});
+}
+
+TEST_CASE("plumtree: a repair of a new update neither grafts its lazy link nor re-roots the tree") {
+  Hub hub(plumtree_with_repairs());
+  hub.from(0, "PRUNE");  // F0 is lazy
+  hub.from(0, repair(kRemote + " 2"));
+  REQUIRE(hub.server.records().find("kiwi"));
+  // No bare GRAFT to F0: a repair says nothing about tree paths. The update still spreads
+  // along the tree, as a repair, and not back to F0 (lazy, and the sender).
+  CHECK(hub.sent.count(0) == 0);
+  for (PeerId f : {1u, 2u, 3u}) {
+    CHECK(hub.sent[f] == std::vector<std::string>{repair(kRemote + " 3")});
+  }
+  hub.clear();
+  hub.iamat("lime");
+  CHECK(hub.sent[0] == std::vector<std::string>{"IHAVE " + hub.held_id("lime") +
+                                                " lime 1700000000.5 Hub"});
+  // Over a plain push the same update would have grafted F0 back (see "a new update over a
+  // lazy link makes it eager at both ends").
+}
+
+TEST_CASE("plumtree: a repair sends nothing over lazy links") {
+  Hub hub(plumtree_with_repairs());
+  hub.from(2, "PRUNE");
+  hub.from(3, "PRUNE");
+  hub.from(0, repair(kRemote + " 2"));
+  CHECK(hub.sent[1] == std::vector<std::string>{repair(kRemote + " 3")});
+  CHECK(hub.sent.size() == 1);
+}
+
+TEST_CASE("plumtree: the push that a repair beat does not count as a duplicate") {
+  Hub hub(plumtree_with_repairs());
+  hub.from(2, repair(kRemote + " 2"));  // anti-entropy was faster than the tree
+  hub.clear();
+  for (int i = 0; i < 3; ++i) hub.from(1, kRemote + " 1");
+  CHECK(hub.sent.empty());
+  // Duplicates of an update that came by push still count.
+  hub.from(3, "AT F3 +0.100000000 lime +1+1 1700000000.5 1");
+  hub.clear();
+  for (int i = 0; i < 3; ++i) hub.from(1, "AT F3 +0.100000000 lime +1+1 1700000000.5 2");
+  CHECK(hub.sent[1] == std::vector<std::string>{"PRUNE"});
+}
+
+TEST_CASE("plumtree: a repair of an announced update cancels its GRAFT") {
+  Hub hub(plumtree_with_repairs());
+  hub.from(1, "PRUNE");
+  hub.from(1, ihave_remote());
+  REQUIRE(hub.timer());
+  hub.from(2, repair(kRemote + " 2"));
+  hub.clear();
+  hub.run_until(kNow + 10 * kGraftNs);
+  CHECK(hub.sent.empty());
+  CHECK_FALSE(hub.timer());
 }

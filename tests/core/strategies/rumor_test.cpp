@@ -406,3 +406,99 @@ TEST_CASE("rumor: k of 0 or a period of 0 is refused with the key named") {
   CHECK_THROWS_WITH(Server(ServerConfig{"Hub", {"F0"}, "", {}, false, false, p0}),
                     Catch::Contains("strategy.period"));
 }
+
+// --- synchronous rounds and counter reset ------------------------------------------------
+
+namespace {
+
+PropagationConfig sync_rumor(std::uint32_t k, bool reset, std::uint64_t seed = 7) {
+  PropagationConfig p = rumor(true, true, k, seed);
+  p.rumor_rounds = PropagationConfig::Rounds::sync;
+  p.rumor_counter_reset = reset;
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("rumor: sync rounds tick at the multiples of the period whatever the seed") {
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    Rig rig(sync_rumor(2, false, seed), 3);
+    rig.now = kStart + 37 * kNanosPerMilli;  // kStart is a multiple of the period
+    rig.iamat("kiwi", "1700000000.5");
+    auto due = rig.server.poll_timeout();
+    REQUIRE(due);
+    CHECK(due->ns == kStart + kPeriod);
+    rig.tick();
+    due = rig.server.poll_timeout();
+    REQUIRE(due);
+    CHECK(due->ns == kStart + 2 * kPeriod);
+  }
+}
+
+TEST_CASE("rumor: sync rounds answer KNEW only for an update held before the round began") {
+  Rig rig(sync_rumor(2, false), 3);
+  const std::string at = "AT F1 +0.100000000 kiwi +1+1 1700000000.5";
+  const std::string knew_line = "KNEW " + format_update_id(update_id(at)) + "\n";
+  rig.now = kStart + 10 * kNanosPerMilli;
+  rig.from_friend(1, at + " 1");  // learned in the round that began at kStart
+  rig.now = kStart + 20 * kNanosPerMilli;
+  rig.from_friend(2, at + " 3");  // the same round: this push taught us too, as far as
+  CHECK(rig.sent.empty());        // the sender's count goes
+  rig.now = kStart + kPeriod;     // the next round begins: we knew it before
+  rig.from_friend(2, at + " 3");
+  REQUIRE(rig.sent.size() == 1);
+  CHECK(rig.sent[0] == std::pair<PeerId, std::string>{2, knew_line});
+  // Async servers answer every push of something they hold.
+  Rig async(rumor(true, true, 2), 3);
+  async.from_friend(1, at + " 1");
+  async.from_friend(2, at + " 3");
+  REQUIRE(async.sent.size() == 1);
+  CHECK(async.sent[0].second == knew_line);
+}
+
+TEST_CASE("rumor: with counter reset only k KNEW answers in a row end a rumor") {
+  // Pushes answered KNEW, silent (useful), KNEW, KNEW: with reset the silence starts the
+  // count again and the rumor ends on the fourth push; without, on the third (k = 2).
+  for (bool reset : {false, true}) {
+    INFO("reset " << reset);
+    Rig rig(sync_rumor(2, reset), 5);
+    rig.iamat("kiwi", "1700000000.5");
+    const std::vector<bool> answers = {true, false, true, true};
+    int pushes = 0;
+    for (bool answer : answers) {
+      if (!rig.server.poll_timeout()) break;
+      auto out = rig.tick();
+      REQUIRE(out.size() == 1);
+      ++pushes;
+      if (answer) rig.from_friend(out[0].first, knew(out[0].second));
+    }
+    CHECK(pushes == (reset ? 4 : 3));
+    CHECK_FALSE(rig.server.poll_timeout());
+  }
+}
+
+TEST_CASE("rumor: with counter reset a KNEW after the next round no longer counts") {
+  Rig rig(sync_rumor(1, true), 5);
+  rig.iamat("kiwi", "1700000000.5");
+  auto first = rig.tick();
+  REQUIRE(first.size() == 1);
+  auto second = rig.tick();  // the first push went unanswered: judged useful
+  REQUIRE(second.size() == 1);
+  if (second[0].first != first[0].first) {
+    rig.from_friend(first[0].first, knew(first[0].second));  // late: ignored
+    CHECK(rig.server.poll_timeout());
+  }
+  rig.from_friend(second[0].first, knew(second[0].second));  // in time: k = 1 ends it
+  CHECK_FALSE(rig.server.poll_timeout());
+}
+
+TEST_CASE("rumor: counter reset without feedback or with a coin is refused") {
+  auto blind = rumor(false, true, 2);
+  blind.rumor_counter_reset = true;
+  CHECK_THROWS_WITH(Server(ServerConfig{"Hub", {"F0"}, "", {}, false, false, blind}),
+                    Catch::Contains("strategy.counter_reset"));
+  auto coin = rumor(true, false, 2);
+  coin.rumor_counter_reset = true;
+  CHECK_THROWS_WITH(Server(ServerConfig{"Hub", {"F0"}, "", {}, false, false, coin}),
+                    Catch::Contains("strategy.counter_reset"));
+}

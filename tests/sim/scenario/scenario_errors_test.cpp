@@ -306,3 +306,34 @@ TEST_CASE("scenario errors: an unreadable scenario file is named") {
     CHECK(error.message == "cannot open the scenario file");
   }
 }
+
+TEST_CASE("scenario errors: rumor rounds and counter reset are checked at their value") {
+  check_cases({
+      {with_head("[strategy]\nrounds = \"lockstep\"\n"),
+       "t.toml:8:10: strategy.rounds: expected \"async\" or \"sync\""},
+      {with_head("[strategy]\nrounds = 1\n"),
+       "t.toml:8:10: strategy.rounds: expected \"async\" or \"sync\""},
+      {with_head("[strategy]\ncounter_reset = \"yes\"\n"),
+       "t.toml:8:17: strategy.counter_reset: expected true or false"},
+      {with_head("[strategy]\nfeedback = false\ncounter_reset = true\n"),
+       "t.toml:9:17: strategy.counter_reset: needs feedback = true and loss = \"counter\""},
+      {with_head("[strategy]\ncounter_reset = true\nloss = \"coin\"\n"),
+       "t.toml:8:17: strategy.counter_reset: needs feedback = true and loss = \"counter\""},
+  });
+  // An override that makes the table contradictory points at the key as well.
+  CHECK_THAT(error_of(with_head("[strategy]\ncounter_reset = true\n"), {"strategy.loss=coin"}),
+             Contains("strategy.counter_reset: needs feedback = true"));
+}
+
+TEST_CASE("scenario errors: plumtree prune_after must be a positive integer") {
+  check_cases({
+      {with_head("[strategy]\nprune_after = 0\n"),
+       "t.toml:8:15: strategy.prune_after: expected an integer >= 1"},
+      {with_head("[strategy]\nprune_after = \"3\"\n"),
+       "t.toml:8:15: strategy.prune_after: expected an integer >= 1"},
+      {with_head("[strategy]\nprune_after = 2.5\n"),
+       "t.toml:8:15: strategy.prune_after: expected an integer >= 1"},
+  });
+  CHECK_THAT(error_of(with_head("[strategy]\nprune_after = 2\n"), {"strategy.prune_after=-1"}),
+             Contains("strategy.prune_after: expected an integer >= 1"));
+}

@@ -231,3 +231,32 @@ TEST_CASE("scenario file: the full example in docs/scenarios.md is everything.to
   CHECK(block == file);
   CHECK_NOTHROW((void)parse_scenario(block, (examples() / "from-docs.toml").string()));
 }
+
+TEST_CASE("scenario file: rumor rounds and counter reset reach the propagation config") {
+  const std::string head =
+      "[scenario]\nname = \"t\"\n[herd]\nservers = [\"A\", \"B\"]\nfriends = [[\"A\", \"B\"]]\n"
+      "strategy = \"rumor\"\n";
+  const Scenario defaults = parse_scenario(head, "t.toml");
+  CHECK(defaults.propagation.rumor_rounds == herd::core::PropagationConfig::Rounds::async);
+  CHECK_FALSE(defaults.propagation.rumor_counter_reset);
+  const Scenario table1 =
+      parse_scenario(head + "[strategy]\nrounds = \"sync\"\ncounter_reset = true\nk = 2\n",
+                     "t.toml");
+  CHECK(table1.propagation.rumor_rounds == herd::core::PropagationConfig::Rounds::sync);
+  CHECK(table1.propagation.rumor_counter_reset);
+  CHECK(table1.propagation.rumor_k == 2);
+  const Scenario back = parse_scenario(head + "[strategy]\nrounds = \"sync\"\n", "t.toml",
+                                       {"strategy.rounds=async"});
+  CHECK(back.propagation.rumor_rounds == herd::core::PropagationConfig::Rounds::async);
+}
+
+TEST_CASE("scenario file: plumtree prune_after reaches the propagation config") {
+  const std::string head =
+      "[scenario]\nname = \"t\"\n[herd]\nservers = [\"A\", \"B\"]\nfriends = [[\"A\", \"B\"]]\n"
+      "strategy = \"plumtree\"\n";
+  CHECK(parse_scenario(head, "t.toml").propagation.plumtree_prune_after == 3);
+  CHECK(parse_scenario(head + "[strategy]\nprune_after = 1\n", "t.toml")
+            .propagation.plumtree_prune_after == 1);
+  CHECK(parse_scenario(head, "t.toml", {"strategy.prune_after=7"})
+            .propagation.plumtree_prune_after == 7);
+}

@@ -41,10 +41,21 @@ struct PropagationConfig {
   bool rumor_counter = true;    // false: coin (lose interest with probability 1/k)
   std::uint32_t rumor_k = 2;
   Nanoseconds rumor_period_ns = 100 * kNanosPerMilli;
+  // When servers push. async: each on its own grid at a random phase. sync: all at the
+  // multiples of the period (clocks agreeing to well within a period, as NTP gives), and a
+  // friend answers KNEW only for what it held before the round began: the synchronous
+  // cycles of Demers et al.'s simulations.
+  enum class Rounds { async, sync };
+  Rounds rumor_rounds = Rounds::async;
+  // Feedback with counter only: a push that no KNEW answered by the next round taught the
+  // friend something and sets the counter back to 0, so k counts unnecessary contacts in a
+  // row (how Demers et al.'s Table 1 counts). false: k counts them in all.
+  bool rumor_counter_reset = false;
 
   // plumtree
   Nanoseconds plumtree_ihave_delay_ns = 0;                 // batch lazy announcements
   Nanoseconds plumtree_graft_timeout_ns = 500 * kNanosPerMilli;
+  std::uint32_t plumtree_prune_after = 3;  // duplicates in a row that prune a link; >= 1
 
   // anti-entropy: periodic push-pull with a random friend, and on every new link
   bool anti_entropy = false;
@@ -58,6 +69,10 @@ struct PropagationConfig {
 [[nodiscard]] std::string_view to_string(PropagationConfig::Push push) noexcept;
 // "flood", "gossip", "rumor", "plumtree"; nothing for anything else.
 [[nodiscard]] std::optional<PropagationConfig::Push> parse_push(std::string_view name) noexcept;
+[[nodiscard]] std::string_view to_string(PropagationConfig::Rounds rounds) noexcept;
+// "async", "sync"; nothing for anything else.
+[[nodiscard]] std::optional<PropagationConfig::Rounds> parse_rounds(
+    std::string_view name) noexcept;
 
 // What a strategy may do with the server it belongs to.
 class PeerChannel {
@@ -72,6 +87,13 @@ class PeerChannel {
   [[nodiscard]] virtual const RecordStore& records() const = 0;
   [[nodiscard]] virtual Prng& rng() = 0;
   virtual void log_warn(std::string text) = 0;
+  // Hands the server an update that a repair (anti-entropy) brought from `peer`: `line` is
+  // a peer update "AT ... <hops>" without its "\n". The server stores it if it is newer
+  // than what it holds and then calls on_repaired_update, never on_new_update; one that is
+  // not newer is counted as redundant traffic and reaches no hook, so repairs neither look
+  // like pushes nor draw feedback. False if `line` is not a valid peer update (nothing is
+  // stored; the caller logs it).
+  virtual bool apply_repair(PeerId peer, std::string_view line) = 0;
 };
 
 class PropagationStrategy {
@@ -83,6 +105,14 @@ class PropagationStrategy {
   // or from a friend (hops as received).
   virtual void on_new_update(PeerChannel& channel, const LocationUpdate& update,
                              std::uint32_t hops, std::optional<PeerId> from) = 0;
+  // The server has just stored `update` as new from a repair sent by `from` (through
+  // PeerChannel::apply_repair): anti-entropy found it missing here. By default the same as
+  // a new update from that friend; a strategy whose state says which links deliver first
+  // (plumtree) overrides it so that repairs store and spread without moving that state.
+  virtual void on_repaired_update(PeerChannel& channel, const LocationUpdate& update,
+                                  std::uint32_t hops, PeerId from) {
+    on_new_update(channel, update, hops, from);
+  }
   // A friend sent an update the server already holds (`held` is the stored record; it may
   // be newer than what was sent). Redundant traffic: feedback and pruning happen here.
   virtual void on_redundant_update(PeerChannel& /*channel*/, const StoredRecord& /*held*/,
@@ -105,5 +135,9 @@ class PropagationStrategy {
 
 // Builds the "AT ... <hops>" line a strategy sends for an update.
 [[nodiscard]] SharedText peer_update_line(const LocationUpdate& update, std::uint32_t hops);
+// Builds the "AE PUSH AT ... <hops>" line that carries an update as a repair: the receiving
+// server's anti-entropy hands it to PeerChannel::apply_repair (docs/strategies/
+// anti-entropy.md).
+[[nodiscard]] SharedText repair_update_line(const LocationUpdate& update, std::uint32_t hops);
 
 }  // namespace herd::core
