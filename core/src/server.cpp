@@ -92,30 +92,9 @@ class Server::Channel final : public PeerChannel {
   // update goes to on_repaired_update and a redundant one to no hook at all: a repair is
   // neither a push from that friend nor a duplicate path.
   bool apply_repair(PeerId from, std::string_view line) override {
-    Server& s = server_;
     auto parsed = parse_peer_update(line);
     if (!parsed) return false;
-    if (const StoredRecord* held = s.store_.find(parsed->client)) {
-      int order = compare_updates(*parsed, held->update);
-      if (order <= 0) {
-        ++s.stats_.updates_ignored;
-        if (s.config_.emit_observations) {
-          SharedText seen = order == 0 ? held->update.at_line
-                                       : std::make_shared<const std::string>(parsed->at_line);
-          std::uint64_t id = order == 0 ? held->id : update_id(parsed->at_line);
-          s.observe(ObservationKind::update_ignored, s.now_, seen, id, parsed->hops, from);
-        }
-        return true;
-      }
-    }
-    LocationUpdate update = to_location_update(*parsed);
-    (void)s.store_.offer(update, s.now_, parsed->hops);
-    ++s.stats_.updates_applied;
-    if (s.config_.emit_observations) {
-      s.observe(ObservationKind::update_applied, s.now_, update.at_line,
-                s.store_.find(update.client)->id, parsed->hops, from);
-    }
-    if (parsed->hops < kMaxHops) s.strategy_->on_repaired_update(*this, update, parsed->hops, from);
+    server_.take_peer_update(server_.now_, from, *parsed, PeerUpdateKind::repaired);
     return true;
   }
 
@@ -432,9 +411,16 @@ void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {
                             printable(line));
     return;
   }
+  take_peer_update(now, from, *parsed, PeerUpdateKind::pushed);
+}
+
+// Stores a friend's update if it is newer, counts and observes it, and tells the strategy:
+// a pushed update as new or redundant, a repair (anti-entropy) only when it was new.
+void Server::take_peer_update(Instant now, PeerId from, const PeerUpdate& parsed,
+                              PeerUpdateKind kind) {
   // Most flooded messages repeat what the server holds: settle those before copying.
-  std::uint64_t line_id = update_id(parsed->at_line);
-  const RecordStore::Lookup at = store_.lookup(parsed->client, line_id);
+  std::uint64_t line_id = update_id(parsed.at_line);
+  const RecordStore::Lookup at = store_.lookup(parsed.client, line_id);
   if (const StoredRecord* held = at.record) {
     // The timestamps settle most cases. With equal timestamps, equal 64-bit ids of the same
     // client's AT lines mean the same line (a flood's usual repeat), settled without
@@ -442,31 +428,38 @@ void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {
     // order. (Treating an id match as identity is the assumption digests and the recorder
     // already make; a collision would make this server ignore one update, nothing worse.)
     int order;
-    if (parsed->client_time_ns != at.client_time_ns) {
-      order = parsed->client_time_ns < at.client_time_ns ? -1 : 1;
+    if (parsed.client_time_ns != at.client_time_ns) {
+      order = parsed.client_time_ns < at.client_time_ns ? -1 : 1;
     } else {
-      order = line_id == at.id ? 0 : compare_updates(*parsed, held->update);
+      order = line_id == at.id ? 0 : compare_updates(parsed, held->update);
     }
     if (order <= 0) {
       ++stats_.updates_ignored;
       if (config_.emit_observations) {
         // An identical repeat is observed by id only; an older update by its own line.
         SharedText line;
-        if (order < 0) line = std::make_shared<const std::string>(parsed->at_line);
-        observe(ObservationKind::update_ignored, now, line, line_id, parsed->hops, from);
+        if (order < 0) line = std::make_shared<const std::string>(parsed.at_line);
+        observe(ObservationKind::update_ignored, now, line, line_id, parsed.hops, from);
       }
-      strategy_->on_redundant_update(*channel_, *held, order == 0, from);
+      if (kind == PeerUpdateKind::pushed) {
+        strategy_->on_redundant_update(*channel_, *held, order == 0, from);
+      }
       return;
     }
   }
-  LocationUpdate update = to_location_update(*parsed);
+  LocationUpdate update = to_location_update(parsed);
   const StoredRecord* stored = nullptr;
-  (void)store_.offer(at, update, now, parsed->hops, &stored);
+  (void)store_.offer(at, update, now, parsed.hops, &stored);
   ++stats_.updates_applied;
   if (config_.emit_observations) {
-    observe(ObservationKind::update_applied, now, update.at_line, stored->id, parsed->hops, from);
+    observe(ObservationKind::update_applied, now, update.at_line, stored->id, parsed.hops, from);
   }
-  if (parsed->hops < kMaxHops) strategy_->on_new_update(*channel_, update, parsed->hops, from);
+  if (parsed.hops >= kMaxHops) return;
+  if (kind == PeerUpdateKind::pushed) {
+    strategy_->on_new_update(*channel_, update, parsed.hops, from);
+  } else {
+    strategy_->on_repaired_update(*channel_, update, parsed.hops, from);
+  }
 }
 
 void Server::send_to_peer(PeerId peer, const SharedText& line) {
