@@ -194,14 +194,15 @@ OfferResult RecordStore::offer(const LocationUpdate& update, Instant now, std::u
 }
 
 OfferResult RecordStore::offer(const Lookup& at, const LocationUpdate& update, Instant now,
-                               std::uint32_t hops, const StoredRecord** stored) {
+                               std::uint32_t hops, const StoredRecord** stored,
+                               std::optional<std::uint64_t> known_id) {
   Slot& slot = slots_[at.slot];
   if (slot.entry) {
     StoredRecord& held = slot.entry->record;
     int order = compare_updates(update, held.update);
     if (order == 0) return OfferResult::duplicate;
     if (order < 0) return OfferResult::older;
-    std::uint64_t id = update_id(*update.at_line);
+    std::uint64_t id = known_id ? *known_id : update_id(*update.at_line);
     fold_into_digests(update.client, held.id ^ id);
     held = StoredRecord{update, now, hops, id};
     slot.id = id;
@@ -212,7 +213,7 @@ OfferResult RecordStore::offer(const Lookup& at, const LocationUpdate& update, I
   if (std::has_single_bit(size_ + (std::size_t{1} << kFirstChunkShift))) {
     chunks_.push_back(std::make_unique<Entry[]>(size_ + (std::size_t{1} << kFirstChunkShift)));
   }
-  std::uint64_t id = update_id(*update.at_line);
+  std::uint64_t id = known_id ? *known_id : update_id(*update.at_line);
   Entry& e = entry(size_);
   e.client.assign(update.client);
   e.record = StoredRecord{update, now, hops, id};

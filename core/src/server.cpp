@@ -449,7 +449,7 @@ void Server::take_peer_update(Instant now, PeerId from, const PeerUpdate& parsed
   }
   LocationUpdate update = to_location_update(parsed);
   const StoredRecord* stored = nullptr;
-  (void)store_.offer(at, update, now, parsed.hops, &stored);
+  (void)store_.offer(at, update, now, parsed.hops, &stored, line_id);
   ++stats_.updates_applied;
   if (config_.emit_observations) {
     observe(ObservationKind::update_applied, now, update.at_line, stored->id, parsed.hops, from);

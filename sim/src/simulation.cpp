@@ -42,6 +42,9 @@ Simulation::Simulation(const Scenario& scenario, HerdLayout layout, SimulationOp
       workload_(scenario.workload, layout_.size(), derive_seed(scenario.seed, kWorkloadStream),
                 scenario.epoch_ns, scenario.duration_ns),
       client_rng_(derive_seed(scenario.seed, kClientLatencyStream)) {
+  // Below this many servers the whole herd's state stays in cache and prefetching only
+  // costs the work of computing what to prefetch.
+  prefetch_ = layout_.size() >= 64;
   build_servers(scenario_);
   build_links(scenario_);
   schedule_faults(scenario_);
@@ -182,7 +185,7 @@ void Simulation::run() {
   Nanoseconds next_progress = progress_step;
   while (!queue_.empty() && queue_.top().at_ns <= end) {
     Event event = queue_.pop();
-    if (!queue_.empty()) prefetch_ahead();
+    if (prefetch_ && !queue_.empty()) prefetch_ahead();
     now_ns_ = event.at_ns;
     ++counters_.events;
     fingerprint_.add(static_cast<std::uint64_t>(event.at_ns),

@@ -114,8 +114,10 @@ class RecordStore {
   };
   [[nodiscard]] Lookup lookup(std::string_view client,
                               std::optional<std::uint64_t> line_id = std::nullopt) const;
+  // `id`, if known, must be update_id(*update.at_line) (saves hashing the line again).
   OfferResult offer(const Lookup& at, const LocationUpdate& update, Instant now,
-                    std::uint32_t hops, const StoredRecord** stored = nullptr);
+                    std::uint32_t hops, const StoredRecord** stored = nullptr,
+                    std::optional<std::uint64_t> id = std::nullopt);
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   // Starts loading the index slot `client` hashes to (a performance hint only).

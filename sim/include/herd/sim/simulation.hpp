@@ -175,6 +175,7 @@ class Simulation {
   core::ConnId next_conn_ = 1;
   Nanoseconds now_ns_ = 0;
   bool ran_ = false;
+  bool prefetch_ = false;  // see prefetch_ahead()
 };
 
 }  // namespace herd::sim
