@@ -1,5 +1,7 @@
 #include "herd/live/server_log.hpp"
 
+#include <chrono>
+#include <ctime>
 #include <stdexcept>
 #include <system_error>
 
@@ -26,6 +28,46 @@ spdlog::level::level_enum to_spdlog(core::LogLevel level) {
   return spdlog::level::info;
 }
 
+// The file format of kFilePattern, written by hand: every line a server receives or sends
+// is logged, and spdlog's general pattern machinery cost about 200 ns a record, enough to
+// halve the live herd's throughput. The date and time up to the second are formatted once
+// per second; the rest is copying.
+class FileFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    using namespace std::chrono;
+    const auto since_epoch = msg.time.time_since_epoch();
+    const auto seconds = duration_cast<std::chrono::seconds>(since_epoch);
+    if (seconds != cached_second_) {
+      cached_second_ = seconds;
+      const std::time_t t = seconds.count();
+      std::tm utc{};
+      gmtime_r(&t, &utc);
+      char text[32];
+      const auto n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S.", &utc);
+      cached_prefix_.assign(text, n);
+    }
+    dest.append(cached_prefix_.data(), cached_prefix_.data() + cached_prefix_.size());
+    auto micros = static_cast<unsigned>(duration_cast<microseconds>(since_epoch - seconds).count());
+    char digits[8] = {'0', '0', '0', '0', '0', '0', 'Z', ' '};
+    for (int i = 5; i >= 0; --i, micros /= 10) digits[i] = static_cast<char>('0' + micros % 10);
+    dest.append(digits, digits + 8);
+    const auto level = spdlog::level::to_string_view(msg.level);
+    dest.append(level.data(), level.data() + level.size());
+    for (auto pad = level.size(); pad < 5; ++pad) dest.push_back(' ');
+    dest.push_back(' ');
+    dest.append(msg.payload.data(), msg.payload.data() + msg.payload.size());
+    dest.push_back('\n');
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<FileFormatter>();
+  }
+
+ private:
+  std::chrono::seconds cached_second_{-1};
+  std::string cached_prefix_;
+};
+
 void use_pattern(spdlog::logger& logger, const char* pattern) {
   logger.set_formatter(
       std::make_unique<spdlog::pattern_formatter>(pattern, spdlog::pattern_time_type::utc));
@@ -48,7 +90,7 @@ ServerLog::ServerLog(const std::string& server_name, const std::filesystem::path
   } catch (const spdlog::spdlog_ex& error) {
     throw std::runtime_error("cannot open log file " + path_.string() + ": " + error.what());
   }
-  use_pattern(*file_, kFilePattern);
+  file_->set_formatter(std::make_unique<FileFormatter>());  // kFilePattern, by hand
   file_->set_level(spdlog::level::trace);
   // Events (links, limits, start) reach the file at once; traffic waits for the 1 s flush.
   file_->flush_on(spdlog::level::info);
@@ -65,8 +107,10 @@ ServerLog::~ServerLog() {
 
 void ServerLog::record(core::LogLevel level, std::string_view text) {
   const auto spd_level = to_spdlog(level);
-  file_->log(spd_level, "{}", text);
-  if (console_ && spd_level >= spdlog::level::warn) console_->log(spd_level, "{}", text);
+  file_->log(spd_level, spdlog::string_view_t(text.data(), text.size()));
+  if (console_ && spd_level >= spdlog::level::warn) {
+    console_->log(spd_level, spdlog::string_view_t(text.data(), text.size()));
+  }
 }
 
 void ServerLog::file(spdlog::level::level_enum level, std::string_view text) {
