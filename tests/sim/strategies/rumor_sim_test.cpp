@@ -18,9 +18,9 @@
 //
 // Why 500 servers and not the paper's 1000: a complete herd of n servers has n(n-1) one-way
 // links, each a connection with its own state, and every link greets at start-up. At 1000
-// servers one simulation takes 1.3 GB before the first rumor (measured; see
+// servers one simulation takes 0.65 GB before the first rumor (measured; see
 // docs/strategies/rumor.md, which also has the 1000-server figures from
-// scenarios/scale/rumor-table1.toml), too much for a unit test. At 500 it is 325 MB.
+// scenarios/scale/rumor-table1.toml), too much for a unit test. At 500 it is a quarter of that.
 // Each simulation then runs many rumors one after another, each on its own client, spaced
 // far enough apart that one has died out before the next starts: the expensive herd is
 // built once per seed and each rumor is an independent sample.
