@@ -1,8 +1,8 @@
 #include "herd/core/codec.hpp"
 
 #include <array>
-#include <charconv>
 #include <bit>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -402,6 +402,48 @@ std::string normalize_places_json(std::string_view json) {
     out.push_back(c);
   }
   while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+namespace {
+
+[[nodiscard]] constexpr bool needs_escape(char ch) noexcept {
+  auto byte = static_cast<unsigned char>(ch);
+  return byte < 0x20 || byte == 0x7f || ch == '\\';
+}
+
+}  // namespace
+
+// Log files must stay readable whatever a client sends. Runs of ordinary bytes (nearly
+// every line) are copied in one piece: this is on every logged line's path.
+void append_printable(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (!needs_escape(text[i])) continue;
+    out.append(text.substr(start, i - start));
+    auto byte = static_cast<unsigned char>(text[i]);
+    if (text[i] == '\\') {
+      out.append("\\\\");
+    } else {
+      out.append("\\x").push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xf]);
+    }
+    start = i + 1;
+  }
+  out.append(text.substr(start));
+}
+
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  append_printable(out, text);
+  return out;
+}
+
+std::string log_excerpt(std::string_view line) {
+  std::string out = printable(line.substr(0, kLogExcerptBytes));
+  if (line.size() > kLogExcerptBytes) out += "...";
   return out;
 }
 

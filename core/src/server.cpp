@@ -6,38 +6,6 @@
 namespace herd::core {
 namespace {
 
-[[nodiscard]] constexpr bool needs_escape(char ch) noexcept {
-  auto byte = static_cast<unsigned char>(ch);
-  return byte < 0x20 || byte == 0x7f || ch == '\\';
-}
-
-// Log files must stay readable whatever a client sends: control bytes become \xNN. Runs of
-// ordinary bytes (nearly every line) are copied in one piece: this is on every line's path.
-void append_printable(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (!needs_escape(text[i])) continue;
-    out.append(text.substr(start, i - start));
-    auto byte = static_cast<unsigned char>(text[i]);
-    if (text[i] == '\\') {
-      out.append("\\\\");
-    } else {
-      out.append("\\x").push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 0xf]);
-    }
-    start = i + 1;
-  }
-  out.append(text.substr(start));
-}
-
-std::string printable(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  append_printable(out, text);
-  return out;
-}
-
 // Builds the stored form of a peer update: its AT line in a buffer of its own, with the
 // field views moved from the received line into that buffer.
 LocationUpdate to_location_update(const PeerUpdate& parsed) {
@@ -408,7 +376,7 @@ void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {
   if (!parsed) {
     ++stats_.bad_peer_lines;
     log(LogLevel::warn, "dropped malformed line from peer " + config_.friends[from] + ": " +
-                            printable(line));
+                            log_excerpt(line));
     return;
   }
   take_peer_update(now, from, *parsed, PeerUpdateKind::pushed);

@@ -42,8 +42,6 @@ constexpr std::size_t kMaxMessageBytes = 600;
 constexpr std::size_t kMaxFields = 3 + kLeavesPerGroup;
 // A pull names at most one group's worth of leaves (the initiator sends one per group).
 constexpr std::size_t kMaxPullLeaves = kLeavesPerGroup;
-// How much of a rejected line goes into the warning.
-constexpr std::size_t kExcerptBytes = 80;
 
 using Digests = std::array<std::uint64_t, kLeavesPerGroup>;
 static_assert(kDigestGroups == kLeavesPerGroup, "GROUPS and LEAVES carry the same count");
@@ -100,16 +98,6 @@ std::optional<Digests> parse_digests(std::span<const std::string_view> fields) {
     digests[i] = *d;
   }
   return digests;
-}
-
-std::string excerpt(std::string_view line) {
-  std::string out;
-  for (char c : line.substr(0, kExcerptBytes)) {
-    auto byte = static_cast<unsigned char>(c);
-    out.push_back(byte < 0x20 || byte >= 0x7f ? '?' : c);
-  }
-  if (line.size() > kExcerptBytes) out += "...";
-  return out;
 }
 
 std::string digest_line(std::string_view head, const Digests& digests) {
@@ -271,7 +259,7 @@ void AntiEntropy::send_records(PeerChannel& ch, PeerId to, std::span<const std::
 void AntiEntropy::reject(PeerChannel& ch, PeerId from, std::string_view why,
                          std::string_view line) {
   ch.log_warn("anti-entropy: ignored a message from " + ch.friend_name(from) + " (" +
-              std::string(why) + "): " + excerpt(line));
+              std::string(why) + "): " + log_excerpt(line));
 }
 
 bool AntiEntropy::on_peer_message(PeerChannel& ch, PeerId from, std::string_view line) {

@@ -98,20 +98,4 @@ inline std::string format_graft(std::uint64_t id, std::string_view client) {
   return line;
 }
 
-// A peer line for a log message: at most 120 bytes, anything unprintable as \xNN.
-inline std::string excerpt(std::string_view line) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (char c : line.substr(0, 120)) {
-    auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u < 0x7f) {
-      out += c;
-    } else {
-      out.append("\\x").append(1, kHex[u >> 4]).append(1, kHex[u & 0xf]);
-    }
-  }
-  if (line.size() > 120) out += "...";
-  return out;
-}
-
 }  // namespace herd::core::plumtree_wire

@@ -27,18 +27,6 @@ constexpr std::size_t kRecentPushes = 8;
 constexpr int kPickAttempts = 8;
 constexpr std::string_view kKnew = "KNEW";
 
-// A peer line as it may appear in a log: printable ASCII only, and not too long.
-std::string loggable(std::string_view line) {
-  constexpr std::size_t kMax = 80;
-  std::string out;
-  for (char ch : line.substr(0, kMax)) {
-    auto byte = static_cast<unsigned char>(ch);
-    out.push_back(byte < 0x20 || byte >= 0x7f ? '?' : ch);
-  }
-  if (line.size() > kMax) out += "...";
-  return out;
-}
-
 class RumorMongering final : public PropagationStrategy {
  public:
   explicit RumorMongering(const PropagationConfig& config)
@@ -103,7 +91,7 @@ class RumorMongering final : public PropagationStrategy {
     if (line.size() > kKnew.size() + 1) id = parse_update_id(line.substr(kKnew.size() + 1));
     if (!id) {
       ch.log_warn("rumor: ignored malformed line from " + ch.friend_name(from) + ": '" +
-                  loggable(line) + "' (expected 'KNEW <16 hex digits>')");
+                  log_excerpt(line) + "' (expected 'KNEW <16 hex digits>')");
       return true;
     }
     if (!feedback_) return true;  // blind: we never ask, so there is nothing to count

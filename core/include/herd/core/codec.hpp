@@ -95,6 +95,15 @@ inline constexpr std::uint32_t kMaxHops = 1'000'000;
 // newlines removed (PROTOCOL.md). The reply is then at_line + "\n" + this + "\n\n".
 [[nodiscard]] std::string normalize_places_json(std::string_view json);
 
+// Bytes from a client or a friend as a log may show them, whatever was sent: control bytes,
+// DEL and backslash become escapes (\xNN, \\), everything else is copied.
+void append_printable(std::string& out, std::string_view text);
+[[nodiscard]] std::string printable(std::string_view text);
+// The same for a log message that quotes a rejected line: at most kLogExcerptBytes of it,
+// then "..." if it was longer.
+inline constexpr std::size_t kLogExcerptBytes = 120;
+[[nodiscard]] std::string log_excerpt(std::string_view line);
+
 // Splits a byte stream into lines. A line ends at LF; one CR before the LF is part of the
 // terminator. Lines longer than the limit are reported once as an overflow and the stream
 // is not read further (the server closes such connections).
