@@ -106,15 +106,9 @@ std::uint32_t digest_leaf_of(std::string_view client) noexcept {
 
 namespace {
 
-// The hash of a client ID, for the index. Not on the wire; any good mix will do.
-std::uint64_t client_hash(std::string_view client) noexcept {
-  std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ client.size();
-  std::size_t i = 0;
-  for (; i + 8 <= client.size(); i += 8) h = SplitMix64::mix(h ^ load_le64(client.data() + i));
-  std::uint64_t tail = 0;
-  std::memcpy(&tail, client.data() + i, client.size() - i);
-  return SplitMix64::mix(h ^ tail);
-}
+// The index hashes a client ID the way digests place it (update_id), so a look-up's hash
+// also names the client's digest leaf.
+std::uint64_t client_hash(std::string_view client) noexcept { return update_id(client); }
 
 constexpr std::size_t kInitialSlots = 64;
 
@@ -131,9 +125,9 @@ RecordStore::~RecordStore() = default;
 RecordStore::RecordStore(RecordStore&&) noexcept = default;
 RecordStore& RecordStore::operator=(RecordStore&&) noexcept = default;
 
-void RecordStore::fold_into_digests(std::string_view client, std::uint64_t change) {
+void RecordStore::fold_into_digests(std::uint64_t client_hash, std::uint64_t change) {
   if (leaf_digest_.empty()) return;
-  std::uint32_t leaf = digest_leaf_of(client);
+  auto leaf = static_cast<std::uint32_t>(client_hash % kDigestLeaves);  // digest_leaf_of
   leaf_digest_[leaf] ^= change;
   group_digest_[leaf / kLeavesPerGroup] ^= change;
 }
@@ -203,7 +197,7 @@ OfferResult RecordStore::offer(const Lookup& at, const LocationUpdate& update, I
     if (order == 0) return OfferResult::duplicate;
     if (order < 0) return OfferResult::older;
     std::uint64_t id = known_id ? *known_id : update_id(*update.at_line);
-    fold_into_digests(update.client, held.id ^ id);
+    fold_into_digests(at.hash, held.id ^ id);
     held = StoredRecord{update, now, hops, id};
     slot.id = id;
     slot.client_time_ns = update.client_time_ns;
@@ -219,7 +213,7 @@ OfferResult RecordStore::offer(const Lookup& at, const LocationUpdate& update, I
   e.record = StoredRecord{update, now, hops, id};
   slot = Slot{id, update.client_time_ns, &e, at.hash};
   ++size_;
-  fold_into_digests(update.client, id);
+  fold_into_digests(at.hash, id);
   if (stored) *stored = &e.record;
   if (size_ * 2 > slots_.size()) grow_index();
   return OfferResult::applied;

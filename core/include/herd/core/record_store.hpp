@@ -164,7 +164,7 @@ class RecordStore {
   [[nodiscard]] std::size_t probe(std::string_view client, std::uint64_t hash,
                                   std::optional<std::uint64_t> line_id) const noexcept;
   void grow_index();
-  void fold_into_digests(std::string_view client, std::uint64_t change);
+  void fold_into_digests(std::uint64_t client_hash, std::uint64_t change);
 
   std::vector<Slot> slots_;  // a power of two, at most half full
   std::vector<std::unique_ptr<Entry[]>> chunks_;
