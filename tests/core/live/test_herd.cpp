@@ -70,23 +70,6 @@ void raise_descriptor_limit() {
   setrlimit(RLIMIT_NOFILE, &limit);
 }
 
-// --- TempDir -------------------------------------------------------------------------------
-
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "herd-live-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    throw TestError(std::string("mkdtemp: ") + std::strerror(errno));
-  }
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  // HERD_KEEP_TEST_DIRS=1 keeps configs and logs for a post-mortem.
-  if (std::getenv("HERD_KEEP_TEST_DIRS") != nullptr) return;
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 // --- ChildProcess --------------------------------------------------------------------------
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv,

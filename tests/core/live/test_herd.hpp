@@ -15,6 +15,7 @@
 
 #include <sys/types.h>
 
+#include "herd_test/temp_dir.hpp"
 #include "test_client.hpp"
 
 namespace herd::live::testing {
@@ -25,17 +26,7 @@ namespace herd::live::testing {
 // Lets this process open a few thousand sockets (the soft limit is often 1024).
 void raise_descriptor_limit();
 
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using herd::testing::TempDir;
 
 // One child process with its stdout and stderr in a file.
 class ChildProcess {
@@ -105,7 +96,7 @@ class TestHerd {
 
  private:
   HerdSpec spec_;
-  TempDir dir_;
+  TempDir dir_{"herd-live"};
   std::filesystem::path config_;
   std::map<std::string, std::uint16_t> ports_;
   std::map<std::string, std::unique_ptr<ChildProcess>> processes_;

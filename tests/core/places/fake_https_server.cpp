@@ -22,7 +22,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
-#include "temp_dir.hpp"
+#include "herd_test/temp_dir.hpp"
 
 namespace herd::places::testing {
 namespace {
@@ -99,7 +99,7 @@ struct FakeHttpsServer::Impl {
 
   // Declared first so that it outlives io's pending coroutines, whose streams use it.
   ssl::context tls{ssl::context::tls_server};
-  TempDir dir;
+  herd::testing::TempDir dir{"herd-places-test"};
   std::string ca_path;
   Responder responder;
   asio::io_context io;

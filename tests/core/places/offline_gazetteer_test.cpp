@@ -13,7 +13,7 @@
 
 #include "herd/places/geo.hpp"
 #include "herd/places/places_db.hpp"
-#include "temp_dir.hpp"
+#include "herd_test/temp_dir.hpp"
 
 namespace {
 
@@ -21,7 +21,7 @@ namespace json = boost::json;
 using herd::places::NearbyPlace;
 using herd::places::NearbyQuery;
 using herd::places::OfflineGazetteer;
-using herd::places::testing::TempDir;
+using herd::testing::TempDir;
 
 constexpr NearbyQuery kUcla10km{34.068930, -118.445127, 10000, 20};
 
@@ -39,9 +39,7 @@ std::vector<std::string> names_of(const std::vector<NearbyPlace>& places) {
 
 std::filesystem::path write_tsv(const TempDir& dir, const std::string& rows,
                                 const std::string& file = "places.tsv") {
-  const auto path = dir.path() / file;
-  std::ofstream(path, std::ios::binary) << "# test places\n" << rows;
-  return path;
+  return dir.write(file, "# test places\n" + rows);
 }
 
 struct TsvRow {

@@ -6,26 +6,19 @@
 #include <catch2/catch.hpp>
 
 #include "herd/places/offline_gazetteer.hpp"
-#include "temp_dir.hpp"
+#include "herd_test/temp_dir.hpp"
 
 namespace {
 
 using herd::places::build_places_db;
 using herd::places::OfflineGazetteer;
 using herd::places::PlacesDataError;
-using herd::places::testing::TempDir;
-
-std::filesystem::path write_file(const TempDir& dir, const std::string& name,
-                                 const std::string& content) {
-  const auto path = dir.path() / name;
-  std::ofstream(path, std::ios::binary) << content;
-  return path;
-}
+using herd::testing::TempDir;
 
 // The message of the PlacesDataError that building from `tsv_content` throws.
 std::string build_error(const std::string& tsv_content) {
   TempDir dir;
-  const auto tsv = write_file(dir, "bad.tsv", tsv_content);
+  const auto tsv = dir.write("bad.tsv", tsv_content);
   try {
     (void)build_places_db(tsv, dir.path() / "out.db");
   } catch (const PlacesDataError& error) {
@@ -45,7 +38,7 @@ bool contains(const std::string& text, const std::string& part) {
 
 TEST_CASE("places db: builds from a TSV with comments, blank lines and CRLF") {
   TempDir dir;
-  const auto tsv = write_file(dir, "ok.tsv",
+  const auto tsv = dir.write("ok.tsv",
                               "# source line\r\n# name\tlat\tlng\tcountry\tadmin1\r\n"
                               "Alpha\t1.5\t-2.25\tXX\tRegion\r\n\nBeta\t-1\t179.99999\t\t\n");
   const auto db = dir.path() / "ok.db";
@@ -61,7 +54,7 @@ TEST_CASE("places db: builds from a TSV with comments, blank lines and CRLF") {
   CHECK(found[0].place.vicinity == "Region, XX");
   CHECK(found[0].distance_m == 0.0);
   // Rebuilding over an existing database replaces it.
-  write_file(dir, "ok.tsv", "Gamma\t0\t0\t\t\n");
+  dir.write("ok.tsv", "Gamma\t0\t0\t\t\n");
   CHECK(build_places_db(tsv, db) == 1);
   CHECK(OfflineGazetteer(db).size() == 1);
 }
@@ -87,10 +80,10 @@ TEST_CASE("places db: missing or foreign files are refused with their path") {
                     Catch::Contains("missing.tsv: cannot open for reading"));
   CHECK_THROWS_WITH(OfflineGazetteer(dir.path() / "absent.db"),
                     Catch::Contains("absent.db: places file not found"));
-  const auto junk = write_file(dir, "junk.db", "this is not an SQLite database at all, no....");
+  const auto junk = dir.write("junk.db", "this is not an SQLite database at all, no....");
   CHECK_THROWS_AS(OfflineGazetteer(junk), PlacesDataError);
   CHECK_THROWS_WITH(OfflineGazetteer(junk), Catch::Contains("junk.db"));
   // A bad TSV opened directly fails the same way as when building.
-  const auto bad_tsv = write_file(dir, "bad.tsv", "A\t1\n");
+  const auto bad_tsv = dir.write("bad.tsv", "A\t1\n");
   CHECK_THROWS_WITH(OfflineGazetteer(bad_tsv), Catch::Contains("bad.tsv:1: expected 5"));
 }

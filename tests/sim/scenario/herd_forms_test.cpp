@@ -11,7 +11,7 @@ using Catch::Matchers::StartsWith;
 using scenario_test::error_of;
 using scenario_test::examples;
 using scenario_test::repo_root;
-using scenario_test::ScratchDir;
+using herd::testing::TempDir;
 
 namespace {
 constexpr Nanoseconds kMs = 1'000'000;
@@ -75,7 +75,7 @@ TEST_CASE("herd forms: generator parameters outside their range are errors at th
 }
 
 TEST_CASE("herd forms: a graph file is resolved against the scenario folder") {
-  ScratchDir dir;
+  TempDir dir;
   dir.write("graphs/backbone.dot", "graph { a -- b; b -- c; }\n");
   const auto scenario =
       dir.write("s.toml", "[scenario]\nname = \"f\"\n[herd]\nfile = \"graphs/backbone.dot\"\n");
@@ -117,7 +117,7 @@ TEST_CASE("herd forms: names in a config herd are checked like an explicit herd"
 }
 
 TEST_CASE("herd forms: errors inside a herd config name that file and position") {
-  ScratchDir dir;
+  TempDir dir;
   const auto config = dir.write("herd.toml",
                                 "[herd]\nfriends = [[\"A\", \"Z\"]]\n"
                                 "[[servers]]\nname = \"A\"\n[[servers]]\nname = \"B\"\n");
@@ -150,7 +150,7 @@ TEST_CASE("herd forms: a duration string is a constant latency and seeds may be 
 }
 
 TEST_CASE("herd forms: places_db is resolved against the scenario folder and must exist") {
-  ScratchDir dir;
+  TempDir dir;
   const auto db = dir.write("data/places.db", "not really sqlite, only needs to exist");
   const Scenario s = parse_scenario(
       "[scenario]\nname = \"p\"\nplaces_db = \"data/places.db\"\n[herd]\nservers = [\"A\"]\n",

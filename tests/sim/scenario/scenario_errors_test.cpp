@@ -10,7 +10,7 @@ using namespace herd::sim;
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 using scenario_test::error_of;
-using scenario_test::ScratchDir;
+using herd::testing::TempDir;
 using scenario_test::with_head;
 
 // Every case: scenario text (lines 1-6 are the shared valid head unless noted) and the
@@ -271,7 +271,7 @@ TEST_CASE("scenario errors: a herd given two ways and friends without servers") 
 }
 
 TEST_CASE("scenario errors: a bad line in an empirical latency file names that file and line") {
-  ScratchDir dir;
+  TempDir dir;
   const auto samples = dir.write("rtt.txt", "# samples\n1ms\n\n  2.5ms  \nfast\n");
   const auto scenario = dir.write(
       "s.toml", with_head("[network]\nlatency = { dist = \"empirical\", file = \"rtt.txt\" }\n"));
@@ -297,7 +297,7 @@ TEST_CASE("scenario errors: a bad line in an empirical latency file names that f
 }
 
 TEST_CASE("scenario errors: an unreadable scenario file is named") {
-  ScratchDir dir;
+  TempDir dir;
   try {
     (void)load_scenario(dir.path() / "missing.toml");
     FAIL("a missing file was loaded");

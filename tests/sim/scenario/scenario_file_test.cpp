@@ -12,7 +12,7 @@
 using namespace herd::sim;
 using scenario_test::examples;
 using scenario_test::repo_root;
-using scenario_test::ScratchDir;
+using herd::testing::TempDir;
 using Dist = DelayDistribution::Kind;
 using Fault = FaultSpec::Kind;
 

@@ -1,18 +1,15 @@
 #pragma once
-// Helpers shared by the scenario tests: where the repository is, a scratch folder, and the
-// message a scenario is rejected with.
-
-#include <unistd.h>
+// Helpers shared by the scenario tests: where the repository is and the message a scenario
+// is rejected with (scratch folders: herd_test/temp_dir.hpp).
 
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <vector>
 
 #include "herd/sim/scenario_file.hpp"
+#include "herd_test/temp_dir.hpp"
 
 namespace scenario_test {
 
@@ -20,36 +17,6 @@ inline std::filesystem::path repo_root() { return std::filesystem::path(HERD_REP
 
 inline std::filesystem::path examples() { return repo_root() / "scenarios" / "examples"; }
 
-// A fresh folder under the system temp directory, removed when the test ends.
-class ScratchDir {
- public:
-  ScratchDir() {
-    const auto base = std::filesystem::temp_directory_path();
-    for (int attempt = 0;; ++attempt) {
-      path_ = base /
-              ("herd-scenario-test-" + std::to_string(::getpid()) + "-" + std::to_string(attempt));
-      if (std::filesystem::create_directory(path_)) break;
-    }
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
-  std::filesystem::path write(const std::string& name, std::string_view text) const {
-    const auto file = path_ / name;
-    std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << text;
-    return file;
-  }
-
- private:
-  std::filesystem::path path_;
-};
 
 // The what() of the ScenarioError that parsing `text` (named "t.toml") throws.
 inline std::string error_of(std::string_view text, const std::vector<std::string>& overrides = {},

@@ -2,46 +2,17 @@
 
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "herd/sim/generators.hpp"
+#include "herd_test/temp_dir.hpp"
 
 using namespace herd::sim;
 using Catch::Matchers::Contains;
+using herd::testing::TempDir;
 
-namespace {
-
-// A scratch directory unique to this process, removed at the end of each test.
-class ScratchDir {
- public:
-  ScratchDir()
-      : path_(std::filesystem::temp_directory_path() /
-              ("herd_topology_test_" + std::to_string(::getpid()))) {
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  std::filesystem::path write(const std::string& name, const std::string& text) const {
-    const auto file = path_ / name;
-    std::ofstream(file, std::ios::binary) << text;
-    return file;
-  }
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-}  // namespace
 
 TEST_CASE("graph files: the extension picks the format") {
   CHECK(graph_format_for("a/b.dot") == GraphFileFormat::dot);
@@ -55,7 +26,7 @@ TEST_CASE("graph files: the extension picks the format") {
 }
 
 TEST_CASE("graph files: each format loads from disk") {
-  const ScratchDir dir;
+  const TempDir dir;
   const auto dot = dir.write("g.dot", "graph { a -- b -- c }");
   const auto gml = dir.write("g.gml", "graph [ node [ id 0 label \"a\" ] node [ id 1 label \"b\" ]"
                                       " edge [ source 0 target 1 ] ]");
@@ -69,7 +40,7 @@ TEST_CASE("graph files: each format loads from disk") {
 }
 
 TEST_CASE("graph files: a saved DOT file loads back identical") {
-  const ScratchDir dir;
+  const TempDir dir;
   const FriendGraph graph = grid_graph(5, 6, true);
   const auto file = dir.path() / "grid.dot";
   save_dot_file(file, graph);
@@ -77,7 +48,7 @@ TEST_CASE("graph files: a saved DOT file loads back identical") {
 }
 
 TEST_CASE("graph files: errors name the file") {
-  const ScratchDir dir;
+  const TempDir dir;
   const auto broken = dir.write("broken.dot", "graph {\n a -- b\n a -> c\n}\n");
   CHECK_THROWS_WITH(load_graph_file(broken),
                     broken.string() + ":3: '->' is a directed edge; friend graphs are "
