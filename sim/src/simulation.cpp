@@ -333,8 +333,7 @@ void Simulation::deliver_peer(std::uint32_t link_index, std::uint64_t slot) {
   drain(link.to);
 }
 
-std::uint64_t Simulation::store_in_flight(std::uint32_t link, std::uint64_t epoch,
-                                          core::SharedText bytes) {
+std::uint64_t Simulation::store_in_flight(std::uint64_t epoch, core::SharedText bytes) {
   std::uint64_t slot;
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
@@ -344,7 +343,6 @@ std::uint64_t Simulation::store_in_flight(std::uint32_t link, std::uint64_t epoc
     in_flight_.emplace_back();
   }
   InFlight& m = in_flight_[slot];
-  m.link = link;
   m.epoch = epoch;
   if (bytes->size() <= kInlineBytes) {
     m.size = static_cast<std::uint32_t>(bytes->size());
@@ -370,7 +368,7 @@ void Simulation::send(std::uint32_t link_index, core::SharedText bytes) {
   if (!scenario_.network.reorder) arrival = std::max(arrival, link.last_arrival_ns);
   arrival = std::max(arrival, link.clog_until_ns);
   link.last_arrival_ns = std::max(link.last_arrival_ns, arrival);
-  std::uint64_t slot = store_in_flight(link_index, link.epoch, std::move(bytes));
+  std::uint64_t slot = store_in_flight(link.epoch, std::move(bytes));
   queue_.push(arrival, EventKind::deliver_peer, link_index, slot);
 }
 

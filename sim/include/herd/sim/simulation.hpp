@@ -100,8 +100,8 @@ class Simulation {
   // cache, so delivering it later reads one slot rather than a buffer's owner and then the
   // buffer (two cache misses per delivery on big herds). Longer lines keep the shared buffer.
   static constexpr std::size_t kInlineBytes = 96;
+  // (Its link is the delivery event's.)
   struct alignas(64) InFlight {
-    std::uint32_t link = 0;
     std::uint32_t size = 0;
     std::uint64_t epoch = 0;
     core::SharedText overflow;  // set when the line does not fit inline
@@ -145,7 +145,7 @@ class Simulation {
   std::vector<std::uint32_t> links_between(const std::vector<std::string>& a,
                                            const std::vector<std::string>& b) const;
 
-  std::uint64_t store_in_flight(std::uint32_t link, std::uint64_t epoch, core::SharedText bytes);
+  std::uint64_t store_in_flight(std::uint64_t epoch, core::SharedText bytes);
   void free_in_flight(std::uint64_t slot);
 
   Scenario scenario_;
