@@ -356,24 +356,38 @@ std::optional<PeerUpdate> parse_update_fields(std::string_view line, bool with_h
   }
   skip_space();
   if (pos != line.size()) return std::nullopt;  // more fields than expected
-  if (!is_time_diff(update.diff)) return std::nullopt;
-  auto position = parse_iso6709(update.coords);
-  auto time_ns = parse_posix_time_ns(update.client_time);
-  if (!position || !time_ns) return std::nullopt;
   update.at_line = std::string_view(verb.data(), static_cast<std::size_t>(at_end - verb.data()));
-  update.position = *position;
-  update.client_time_ns = *time_ns;
   return update;
 }
 
-std::optional<PeerUpdate> parse_update_fields(std::string_view line, bool with_hops) noexcept {
+std::optional<PeerUpdate> split_update_fields(std::string_view line, bool with_hops) noexcept {
   if (line.size() <= SpaceMask::kMaxBytes) {
     return parse_update_fields(line, with_hops, SpaceMask(line));
   }
   return parse_update_fields(line, with_hops, SpaceScan(line));
 }
 
+std::optional<PeerUpdate> parse_update_fields(std::string_view line, bool with_hops) noexcept {
+  auto update = split_update_fields(line, with_hops);
+  if (!update || !check_peer_update_values(*update)) return std::nullopt;
+  return update;
+}
+
 }  // namespace
+
+std::optional<PeerUpdate> split_peer_update(std::string_view line) noexcept {
+  return split_update_fields(line, true);
+}
+
+bool check_peer_update_values(PeerUpdate& update) noexcept {
+  if (!is_time_diff(update.diff)) return false;
+  auto position = parse_iso6709(update.coords);
+  auto time_ns = parse_posix_time_ns(update.client_time);
+  if (!position || !time_ns) return false;
+  update.position = *position;
+  update.client_time_ns = *time_ns;
+  return true;
+}
 
 std::optional<PeerUpdate> parse_peer_update(std::string_view line) noexcept {
   return parse_update_fields(line, true);

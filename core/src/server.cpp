@@ -60,10 +60,8 @@ class Server::Channel final : public PeerChannel {
   // update goes to on_repaired_update and a redundant one to no hook at all: a repair is
   // neither a push from that friend nor a duplicate path.
   bool apply_repair(PeerId from, std::string_view line) override {
-    auto parsed = parse_peer_update(line);
-    if (!parsed) return false;
-    server_.take_peer_update(server_.now_, from, *parsed, PeerUpdateKind::repaired);
-    return true;
+    auto parsed = split_peer_update(line);
+    return parsed && server_.take_peer_update(server_.now_, from, *parsed, PeerUpdateKind::repaired);
   }
 
  private:
@@ -372,34 +370,37 @@ void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {
   ++stats_.peer_lines;
   if (config_.log_traffic) log_traffic("peer ", config_.friends[from], "recv", line);
   if (!line.starts_with("AT ") && strategy_->on_peer_message(*channel_, from, line)) return;
-  auto parsed = parse_peer_update(line);
-  if (!parsed) {
+  auto parsed = split_peer_update(line);
+  if (!parsed || !take_peer_update(now, from, *parsed, PeerUpdateKind::pushed)) {
     ++stats_.bad_peer_lines;
     log(LogLevel::warn, "dropped malformed line from peer " + config_.friends[from] + ": " +
                             log_excerpt(line));
-    return;
   }
-  take_peer_update(now, from, *parsed, PeerUpdateKind::pushed);
 }
 
 // Stores a friend's update if it is newer, counts and observes it, and tells the strategy:
 // a pushed update as new or redundant, a repair (anti-entropy) only when it was new.
-void Server::take_peer_update(Instant now, PeerId from, const PeerUpdate& parsed,
-                              PeerUpdateKind kind) {
-  // Most flooded messages repeat what the server holds: settle those before copying.
+// `parsed` comes from split_peer_update; false if its values turn out malformed.
+bool Server::take_peer_update(Instant now, PeerId from, PeerUpdate& parsed, PeerUpdateKind kind) {
+  // Most flooded messages repeat what the server holds: settle those before copying, and
+  // before validating the values. A held line with the same 64-bit id is this very line,
+  // and it was valid when it was stored. (Treating an id match as identity is the
+  // assumption digests and the recorder already make; a collision would make this server
+  // ignore one update, nothing worse.)
   std::uint64_t line_id = update_id(parsed.at_line);
   const RecordStore::Lookup at = store_.lookup(parsed.client, line_id);
+  const bool repeat = at.record && line_id == at.id;
+  if (!repeat && !check_peer_update_values(parsed)) return false;
   if (const StoredRecord* held = at.record) {
-    // The timestamps settle most cases. With equal timestamps, equal 64-bit ids of the same
-    // client's AT lines mean the same line (a flood's usual repeat), settled without
-    // reading the stored line; only differing ids need the byte comparison of the total
-    // order. (Treating an id match as identity is the assumption digests and the recorder
-    // already make; a collision would make this server ignore one update, nothing worse.)
-    int order;
-    if (parsed.client_time_ns != at.client_time_ns) {
+    // The timestamps settle most of the rest; only equal timestamps need the byte
+    // comparison of the total order.
+    int order = 0;
+    if (repeat) {
+      order = 0;
+    } else if (parsed.client_time_ns != at.client_time_ns) {
       order = parsed.client_time_ns < at.client_time_ns ? -1 : 1;
     } else {
-      order = line_id == at.id ? 0 : compare_updates(parsed, held->update);
+      order = compare_updates(parsed, held->update);
     }
     if (order <= 0) {
       ++stats_.updates_ignored;
@@ -412,7 +413,7 @@ void Server::take_peer_update(Instant now, PeerId from, const PeerUpdate& parsed
       if (kind == PeerUpdateKind::pushed) {
         strategy_->on_redundant_update(*channel_, *held, order == 0, from);
       }
-      return;
+      return true;
     }
   }
   LocationUpdate update = to_location_update(parsed);
@@ -422,12 +423,13 @@ void Server::take_peer_update(Instant now, PeerId from, const PeerUpdate& parsed
   if (config_.emit_observations) {
     observe(ObservationKind::update_applied, now, update.at_line, stored->id, parsed.hops, from);
   }
-  if (parsed.hops >= kMaxHops) return;
+  if (parsed.hops >= kMaxHops) return true;
   if (kind == PeerUpdateKind::pushed) {
     strategy_->on_new_update(*channel_, update, parsed.hops, from);
   } else {
     strategy_->on_repaired_update(*channel_, update, parsed.hops, from);
   }
+  return true;
 }
 
 void Server::send_to_peer(PeerId peer, const SharedText& line) {

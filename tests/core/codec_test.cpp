@@ -194,6 +194,45 @@ TEST_CASE("codec: peer updates carry the client's AT line and a hop count") {
   CHECK_FALSE(parse_peer_update("IAMAT kiwi +34-118 1621464827 1 2 3"));
 }
 
+TEST_CASE("codec: splitting then checking values accepts exactly what parsing accepts") {
+  // Each field replaced by a bad value in turn, plus shape errors: the two-step path must
+  // agree with parse_peer_update line by line, and give the same fields when both accept.
+  const std::vector<std::string> lines = {
+      "AT Clark +0.263873386 kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503 3",
+      "AT Clark -0.000000001 kiwi +34-118 1621464827 1",
+      "AT Clark 0.263873386 kiwi +34-118 1621464827 1",     // diff without a sign
+      "AT Clark +0.26387338 kiwi +34-118 1621464827 1",     // eight decimals
+      "AT Clark +0.263873386 kiwi +34 1621464827 1",        // one coordinate
+      "AT Clark +0.263873386 kiwi +91-118 1621464827 1",    // latitude out of range
+      "AT Clark +0.263873386 kiwi +34-118 nan 1",           // timestamp not a number
+      "AT Clark +0.263873386 kiwi +34-118 1621464827.5.5 1",
+      "AT Clark +0.263873386 kiwi +34-118 1621464827 0",    // hop count 0
+      "AT Clark +0.263873386 kiwi +34-118 1621464827",      // no hop count
+      "AT Clark +0.263873386 kiwi +34-118 1621464827 1 1",  // a field too many
+      "AT\tClark +0.263873386 kiwi +34-118 1621464827 1",
+      "XAT Clark +0.263873386 kiwi +34-118 1621464827 1",
+  };
+  for (const auto& line : lines) {
+    INFO(line);
+    auto whole = parse_peer_update(line);
+    auto split = split_peer_update(line);
+    bool both = split && check_peer_update_values(*split);
+    REQUIRE(both == whole.has_value());
+    if (!both) continue;
+    CHECK(split->at_line == whole->at_line);
+    CHECK(split->client == whole->client);
+    CHECK(split->hops == whole->hops);
+    CHECK(split->client_time_ns == whole->client_time_ns);
+    CHECK(split->position.lat_deg == whole->position.lat_deg);
+    CHECK(split->position.lng_deg == whole->position.lng_deg);
+  }
+  // The shape alone passes a line whose values are bad: that is the point of the split.
+  auto shape = split_peer_update("AT Clark 0.263873386 kiwi +34-118 1621464827 1");
+  REQUIRE(shape);
+  CHECK(shape->client == "kiwi");
+  CHECK_FALSE(check_peer_update_values(*shape));
+}
+
 TEST_CASE("codec: AT line echoes operands verbatim") {
   CHECK(format_at_line("Clark", 263873386, "kiwi.cs.ucla.edu", "+34.068930-118.445127",
                        "1621464827.959498503") ==

@@ -265,6 +265,31 @@ TEST_CASE("server: malformed peer lines are logged and dropped never answered") 
   CHECK(h.server.records().size() == 0);
 }
 
+TEST_CASE("server: a peer line with bad values is dropped whether or not the client is held") {
+  // A repeat of the held line is settled before its values are checked; anything else
+  // must still pass every check, known client or not.
+  Harness h(clark());
+  h.open(2);
+  h.feed(2, "HERD 1 Bona s3cret\n");
+  const std::string good = "AT Bona +0.100000000 kiwi +34-118 1621464827.5";
+  h.feed(2, "AT Bona +0.100000000 pear +91-118 1621464827.5 1\n");  // unknown client
+  CHECK(h.server.stats().bad_peer_lines == 1);
+  CHECK_FALSE(h.server.records().find("pear"));
+  h.feed(2, good + " 1\n");
+  REQUIRE(h.server.records().find("kiwi"));
+  h.feed(2, good + " 2\n");  // the held line again: a repeat, not an error
+  CHECK(h.server.stats().updates_ignored == 1);
+  CHECK(h.server.stats().bad_peer_lines == 1);
+  for (const char* bad : {"AT Bona +0.100000000 kiwi +34-118 1621464828.5.5 1",
+                          "AT Bona 0.100000000 kiwi +34-118 1621464828.5 1",
+                          "AT Bona +0.100000000 kiwi +34-181 1621464828.5 1"}) {
+    h.feed(2, std::string(bad) + "\n");
+  }
+  CHECK(h.server.stats().bad_peer_lines == 4);
+  CHECK(h.logged("dropped malformed line from peer Bona"));
+  CHECK(*h.server.records().find("kiwi")->update.at_line == good);
+}
+
 TEST_CASE("server: sends to a friend whose link is down are counted not queued") {
   Harness h(clark());
   h.server.handle_peer_up(Instant{kT0}, 1);

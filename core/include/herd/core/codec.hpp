@@ -83,6 +83,14 @@ struct PeerUpdate {
 inline constexpr std::uint32_t kMaxHops = 1'000'000;
 
 [[nodiscard]] std::optional<PeerUpdate> parse_peer_update(std::string_view line) noexcept;
+// parse_peer_update in two steps, for a server that can settle most messages from the
+// fields alone. split_peer_update checks the shape (the verb, seven fields, a valid hop
+// count) and places the field views, leaving position and client_time_ns unset;
+// check_peer_update_values then validates the time difference, coordinates and client
+// timestamp and fills those two in. A line passes both exactly when parse_peer_update
+// accepts it, and the results are then equal.
+[[nodiscard]] std::optional<PeerUpdate> split_peer_update(std::string_view line) noexcept;
+[[nodiscard]] bool check_peer_update_values(PeerUpdate& update) noexcept;
 // The same without the hop count: an AT line as a client receives it (hops is 0).
 [[nodiscard]] std::optional<PeerUpdate> parse_at_line(std::string_view line) noexcept;
 

@@ -220,7 +220,7 @@ class Server {
   void on_client_line(Instant now, ConnId conn, Connection& c, std::string_view line);
   void on_peer_line(Instant now, PeerId from, std::string_view line);
   enum class PeerUpdateKind { pushed, repaired };
-  void take_peer_update(Instant now, PeerId from, const PeerUpdate& parsed, PeerUpdateKind kind);
+  bool take_peer_update(Instant now, PeerId from, PeerUpdate& parsed, PeerUpdateKind kind);
   void on_iamat(Instant now, ConnId conn, Connection& c, const IamatCommand& cmd);
   void on_whatsat(Instant now, ConnId conn, Connection& c, std::string_view line,
                   const WhatsatCommand& cmd);
