@@ -9,8 +9,7 @@ MetricsRecorder::MetricsRecorder(std::uint32_t servers, bool keep_deliveries)
     : servers_(servers),
       keep_deliveries_(keep_deliveries),
       live_(servers, true),
-      live_count_(servers),
-      held_(servers) {}
+      live_count_(servers) {}
 
 std::uint32_t MetricsRecorder::client_index(std::string_view name) {
   const std::uint64_t key = core::update_id(name);
@@ -24,6 +23,7 @@ std::uint32_t MetricsRecorder::client_index(std::string_view name) {
   auto index = static_cast<std::uint32_t>(clients_.size());
   client_by_hash_.insert(key, index);
   client_names_.emplace_back(name);
+  held_.resize(held_.size() + servers_, 0);
   // A client with nothing accepted yet: every live server holds "everything" of it.
   clients_.push_back(ClientState{{}, std::nullopt, live_count_});
   return index;
@@ -34,9 +34,7 @@ std::optional<UpdateIndex> MetricsRecorder::find_update(std::uint64_t id) const 
 }
 
 std::uint32_t& MetricsRecorder::held(ServerIndex server, std::uint32_t client) {
-  auto& row = held_[server];
-  if (row.size() <= client) row.resize(clients_.size(), 0);
-  return row[client];
+  return held_[static_cast<std::size_t>(client) * servers_ + server];
 }
 
 void MetricsRecorder::on_accepted(Nanoseconds now, ServerIndex server,
@@ -178,23 +176,31 @@ void MetricsRecorder::on_heal(Nanoseconds now) {
 }
 
 void MetricsRecorder::sample_staleness(Nanoseconds now) {
-  for (ServerIndex server = 0; server < servers_; ++server) {
-    if (!live_[server]) continue;
-    StalenessSample sample{now, server, 0, 0, 0};
-    Nanoseconds total = 0;
-    std::uint32_t known = 0;
-    for (std::uint32_t client = 0; client < clients_.size(); ++client) {
-      const ClientState& c = clients_[client];
-      if (c.accepted.empty()) continue;
-      ++known;
-      std::uint32_t count = held(server, client);
+  // Client by client, so that the counts are read in the order they are laid out.
+  std::vector<StalenessSample> samples(servers_);
+  std::vector<Nanoseconds> totals(servers_, 0);
+  std::uint32_t known = 0;
+  for (std::uint32_t client = 0; client < clients_.size(); ++client) {
+    const ClientState& c = clients_[client];
+    if (c.accepted.empty()) continue;
+    ++known;
+    const std::uint32_t* counts = &held(0, client);
+    for (ServerIndex server = 0; server < servers_; ++server) {
+      std::uint32_t count = counts[server];
       if (count == c.accepted.size()) continue;
       Nanoseconds staleness = now - updates_[c.accepted[count]].accepted_ns;
+      StalenessSample& sample = samples[server];
       ++sample.stale_clients;
       sample.max_staleness_ns = std::max(sample.max_staleness_ns, staleness);
-      total += staleness;
+      totals[server] += staleness;
     }
-    sample.mean_staleness_ns = known ? total / known : 0;
+  }
+  for (ServerIndex server = 0; server < servers_; ++server) {
+    if (!live_[server]) continue;
+    StalenessSample& sample = samples[server];
+    sample.at_ns = now;
+    sample.server = server;
+    sample.mean_staleness_ns = known ? totals[server] / known : 0;
     staleness_.push_back(sample);
   }
 }
@@ -237,10 +243,9 @@ Summary MetricsRecorder::summarize() const {
     std::uint32_t live_holders = 0;
     auto position = static_cast<std::uint32_t>(
         std::find(c.accepted.begin(), c.accepted.end(), i) - c.accepted.begin());
+    const std::uint32_t* counts = &held_[static_cast<std::size_t>(u.client) * servers_];
     for (ServerIndex server = 0; server < servers_; ++server) {
-      if (!live_[server]) continue;
-      const auto& row = held_[server];
-      if (u.client < row.size() && row[u.client] > position) ++live_holders;
+      if (live_[server] && counts[server] > position) ++live_holders;
     }
     double reach = live_count_ ? static_cast<double>(live_holders) / live_count_ : 0.0;
     reach_total += reach;

@@ -136,7 +136,9 @@ class MetricsRecorder {
   std::vector<ClientState> clients_;
   std::vector<std::string> client_names_;
   FlatIndex client_by_hash_;  // by update_id(name); the name is checked on a hit
-  std::vector<std::vector<std::uint32_t>> held_;  // [server][client]
+  // The counts, client-major: [client * servers + server]. A flood touches one client's
+  // row on every server in a short time, so the row stays in cache while it spreads.
+  std::vector<std::uint32_t> held_;
   std::uint64_t lagging_ = 0;
   std::vector<Delivery> deliveries_;
   std::vector<Nanoseconds> delays_ns_;
