@@ -97,7 +97,20 @@ void Server::handle_conn_open(Instant now, ConnId conn) {
   schedule_idle_sweep(now);
 }
 
-void Server::prefetch_hint(std::string_view bytes) const noexcept {
+void Server::prefetch_state(ConnId conn) const noexcept {
+  // What a delivery reads before anything else: the connection cache entry, the store's
+  // index header, the output queue and the counters.
+  __builtin_prefetch(&conn_cache_[conn % conn_cache_.size()]);
+  __builtin_prefetch(&store_);
+  __builtin_prefetch(&outputs_);
+  __builtin_prefetch(&stats_);
+}
+
+void Server::prefetch_hint(ConnId conn, std::string_view bytes) const noexcept {
+  if (const auto& cached = conn_cache_[conn % conn_cache_.size()];
+      cached.second && cached.first == conn) {
+    __builtin_prefetch(cached.second);
+  }
   // "AT <origin> <diff> <client> ...": the client is the fourth field. Anything else (or
   // odd spacing) is simply not prefetched.
   if (!bytes.starts_with("AT ")) return;

@@ -202,20 +202,24 @@ void Simulation::run() {
 }
 
 // On a big herd every delivery touches state that went cold long ago in wall-clock terms:
-// the message slot, the link, the receiving server and the record its client maps to. A
-// two-stage pipeline hides most of those misses behind the event being handled: the one
-// after next gets its message and link loaded; the next one, whose message is loaded by
-// now, has its server prefetch the record the message will look up.
+// the message slot, the receiving server's fields and connection, and the record its
+// client maps to. A two-stage pipeline hides most of those misses behind the event being
+// handled: the one after next gets its message and its server's fields loaded (links and
+// the server table are small enough to stay in cache); the next one, whose message is
+// loaded by now, has its server prefetch the connection and the record it will look up.
 void Simulation::prefetch_ahead() {
   const Event& next = queue_.top();
   if (next.kind() == EventKind::deliver_peer) {
-    const SimServer& dst = servers_[links_[next.a].to];
-    if (dst.up) dst.core->prefetch_hint(in_flight_[next.payload].text());
+    const Link& link = links_[next.a];
+    const SimServer& dst = servers_[link.to];
+    if (dst.up) dst.core->prefetch_hint(link.conn, in_flight_[next.payload].text());
   }
   if (const Event* after = queue_.second(); after && after->kind() == EventKind::deliver_peer) {
     __builtin_prefetch(&in_flight_[after->payload]);
     __builtin_prefetch(reinterpret_cast<const char*>(&in_flight_[after->payload]) + 64);
-    __builtin_prefetch(&links_[after->a]);
+    const Link& link = links_[after->a];
+    const SimServer& dst = servers_[link.to];
+    if (dst.up) dst.core->prefetch_state(link.conn);
   }
 }
 

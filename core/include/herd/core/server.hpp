@@ -153,11 +153,13 @@ class Server {
   void handle_places_result(Instant now, std::uint64_t request, PlacesResult result);
   void handle_timeout(Instant now);
 
-  // A hint with no effect on behaviour: a runtime that knows which bytes a connection will
-  // deliver next may pass them ahead of time, and the server starts loading the state they
-  // will touch (the record their client maps to). The simulator does this to hide cache
-  // misses; nothing else needs to.
-  void prefetch_hint(std::string_view bytes) const noexcept;
+  // Hints with no effect on behaviour, in two stages: a runtime that knows a connection
+  // will deliver bytes soon may call prefetch_state, and once that has had time to load,
+  // prefetch_hint with the bytes; the server starts loading the state they will touch (its
+  // own fields, the connection, the record their client maps to). The simulator does this
+  // to hide cache misses on big herds; nothing else needs to.
+  void prefetch_state(ConnId conn) const noexcept;
+  void prefetch_hint(ConnId conn, std::string_view bytes) const noexcept;
 
   // --- outputs -----------------------------------------------------------------------------
   [[nodiscard]] std::optional<Output> poll_output();
