@@ -1,6 +1,7 @@
 #include "herd/core/server.hpp"
 
 #include <algorithm>
+#include <array>
 #include <utility>
 
 namespace herd::core {
@@ -382,7 +383,10 @@ void Server::handle_peer_bytes(Instant now, PeerId peer, std::string_view bytes)
 void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {
   ++stats_.peer_lines;
   if (config_.log_traffic) log_traffic("peer ", config_.friends[from], "recv", line);
-  if (!line.starts_with("AT ") && strategy_->on_peer_message(*channel_, from, line)) return;
+  if (!line.starts_with("AT ")) {
+    if (strategy_->on_peer_message(*channel_, from, line)) return;
+    if (drop_foreign_message(from, line)) return;
+  }
   auto parsed = split_peer_update(line);
   if (!parsed || !take_peer_update(now, from, *parsed, PeerUpdateKind::pushed)) {
     ++stats_.bad_peer_lines;
@@ -441,6 +445,34 @@ bool Server::take_peer_update(Instant now, PeerId from, PeerUpdate& parsed, Peer
     strategy_->on_new_update(*channel_, update, parsed.hops, from);
   } else {
     strategy_->on_repaired_update(*channel_, update, parsed.hops, from);
+  }
+  return true;
+}
+
+// A message of one of the project's strategies that this server's strategy did not claim:
+// the friend runs another [strategy] (or anti-entropy where this server has it off). That
+// is a configuration problem, not line noise, so it is said once per friend and kind, in
+// words that point at the cause, rather than once per line as a malformed message.
+bool Server::drop_foreign_message(PeerId from, std::string_view line) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kKinds{{
+      {"AE", "anti-entropy ([strategy] anti_entropy)"},
+      {"IHAVE", "plumtree"},
+      {"GRAFT", "plumtree"},
+      {"PRUNE", "plumtree"},
+      {"KNEW", "rumor with feedback"},
+  }};
+  const std::string_view word = line.substr(0, line.find(' '));
+  const auto kind = std::find_if(kKinds.begin(), kKinds.end(),
+                                 [&](const auto& k) { return k.first == word; });
+  if (kind == kKinds.end()) return false;
+  ++stats_.bad_peer_lines;
+  ++stats_.foreign_peer_lines;
+  if (foreign_kinds_logged_.emplace(from, kind->first).second) {
+    log(LogLevel::warn, "peer " + config_.friends[from] + " sends " + std::string(kind->first) +
+                            " messages, which belong to " + std::string(kind->second) +
+                            "; this server runs " + std::string(strategy_->name()) +
+                            ", so they are ignored. The herd's servers disagree on [strategy]." +
+                            " (Logged once per friend and kind.)");
   }
   return true;
 }

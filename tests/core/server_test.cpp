@@ -290,6 +290,35 @@ TEST_CASE("server: a peer line with bad values is dropped whether or not the cli
   CHECK(*h.server.records().find("kiwi")->update.at_line == good);
 }
 
+TEST_CASE("server: another strategy's messages are named once per friend and kind") {
+  // A friend configured with anti-entropy or plumtree where this server runs plain
+  // flooding: its messages are dropped, counted, and explained once, not as line noise.
+  Harness h(clark());
+  h.server.handle_peer_up(Instant{kT0}, 1);
+  h.open(2);
+  h.feed(2, "HERD 1 Bona s3cret\n");
+  const std::string push = "AE PUSH AT Bona +0.100000000 kiwi +34-118 1621464827.5 1\n";
+  h.feed(2, push + push + "AE GROUPS 0\nPRUNE\nPRUNE\n");
+  CHECK(h.server.stats().bad_peer_lines == 5);
+  CHECK(h.server.stats().foreign_peer_lines == 5);
+  CHECK_FALSE(h.server.records().find("kiwi"));
+  CHECK(h.to_peer[1].size() == 1);  // the greeting only
+  int ae = 0, prune = 0, malformed = 0;
+  for (const auto& l : h.logs) {
+    if (l.find("peer Bona sends AE messages") != std::string::npos) ++ae;
+    if (l.find("peer Bona sends PRUNE messages") != std::string::npos) ++prune;
+    if (l.find("malformed") != std::string::npos) ++malformed;
+  }
+  CHECK(ae == 1);
+  CHECK(prune == 1);
+  CHECK(malformed == 0);
+  CHECK(h.logged("this server runs flood"));
+  // A word that is no strategy's stays a malformed line.
+  h.feed(2, "PRUNES\n");
+  CHECK(h.server.stats().foreign_peer_lines == 5);
+  CHECK(h.logged("dropped malformed line from peer Bona: PRUNES"));
+}
+
 TEST_CASE("server: sends to a friend whose link is down are counted not queued") {
   Harness h(clark());
   h.server.handle_peer_up(Instant{kT0}, 1);

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -124,6 +125,9 @@ struct ServerStats {
   std::uint64_t invalid_lines = 0;
   std::uint64_t peer_lines = 0;
   std::uint64_t bad_peer_lines = 0;
+  // Of those, messages of a strategy this server does not run (a herd whose servers
+  // disagree on [strategy]); each kind is logged once per friend.
+  std::uint64_t foreign_peer_lines = 0;
   std::uint64_t updates_accepted = 0;
   std::uint64_t updates_applied = 0;
   std::uint64_t updates_ignored = 0;
@@ -243,6 +247,7 @@ class Server {
   void log_traffic(std::string_view kind, std::string_view who, std::string_view direction,
                    std::string_view line);
   void flush_send_log();
+  bool drop_foreign_message(PeerId from, std::string_view line);
 
   ServerConfig config_;
   RecordStore store_;
@@ -264,6 +269,7 @@ class Server {
   std::optional<Instant> next_idle_sweep_;
   Instant now_;  // the time of the input being handled, for the strategy's channel
   std::deque<Output> outputs_;
+  std::set<std::pair<PeerId, std::string_view>> foreign_kinds_logged_;
   struct {
     SharedText line;    // the line being sent to several friends in a row
     std::string peers;  // "peer A,B,C"
