@@ -14,6 +14,7 @@
 #include <charconv>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "herd/core/codec.hpp"
@@ -29,12 +30,11 @@ constexpr ConnId kPeerConn = 1;
 constexpr std::size_t kClients = 1000;
 constexpr std::size_t kLines = 1 << 16;
 
+// A newer client timestamp for each version of the same client.
 std::string peer_line(std::size_t client, std::size_t version, std::uint32_t hops) {
-  // A newer client timestamp for each version of the same client.
-  std::string line = "AT Bona +0.123456789 client-" + std::to_string(client) +
-                     ".example.org +34.068930-118.445127 17000000" +
-                     std::to_string(10 + version) + ".959498503 " + std::to_string(hops);
-  return line;
+  return "AT Bona +0.123456789 client-" + std::to_string(client) +
+         ".example.org +34.068930-118.445127 17000000" + std::to_string(10 + version) +
+         ".959498503 " + std::to_string(hops);
 }
 
 const std::string kRepeat = peer_line(7, 0, 2) + "\n";
@@ -96,24 +96,42 @@ void BM_Server_repeated_update(benchmark::State& state) {
 }
 BENCHMARK(BM_Server_repeated_update);
 
-// A newer update of a known client: stored, observed, flooded to the two other friends.
-// The lines are prepared ahead; a fresh server takes each pass over them (untimed), so
-// every timed message is newer than what is held.
-void BM_Server_applied_update(benchmark::State& state) {
-  std::vector<std::string> lines;
-  lines.reserve(kLines);
-  for (std::size_t i = 0; i < kLines; ++i) lines.push_back(peer_line(i % kClients, i / kClients, 1) + "\n");
-  auto server = make_server();
-  std::size_t next = 0;
-  for (auto _ : state) {
-    if (next == kLines) {
+// Lines that are each newer than what a server holds, kClients clients taking turns: one
+// pass over them per server. When a pass ends, a fresh server (built untimed) takes the next.
+class NewerLines {
+ public:
+  template <typename Make>
+  explicit NewerLines(Make make_line) {
+    lines_.reserve(kLines);
+    for (std::size_t i = 0; i < kLines; ++i) lines_.push_back(make_line(i % kClients, i / kClients));
+  }
+  // The next line, and the server it is for.
+  std::pair<Server&, const std::string&> next(benchmark::State& state) {
+    if (next_ == kLines) {
       state.PauseTiming();
-      server = make_server();
-      next = 0;
+      server_ = make_server();
+      next_ = 0;
       state.ResumeTiming();
     }
-    server->handle_conn_bytes(Instant{kNow}, kPeerConn, lines[next++]);
-    drain(*server);
+    return {*server_, lines_[next_++]};
+  }
+
+ private:
+  std::vector<std::string> lines_;
+  std::unique_ptr<Server> server_ = make_server();
+  std::size_t next_ = 0;
+};
+
+// A newer update of a known client: validated, stored, observed, flooded to the two other
+// friends.
+void BM_Server_applied_update(benchmark::State& state) {
+  NewerLines lines([](std::size_t client, std::size_t version) {
+    return peer_line(client, version, 1) + "\n";
+  });
+  for (auto _ : state) {
+    auto [server, line] = lines.next(state);
+    server.handle_conn_bytes(Instant{kNow}, kPeerConn, line);
+    drain(server);
   }
 }
 BENCHMARK(BM_Server_applied_update);
@@ -121,29 +139,19 @@ BENCHMARK(BM_Server_applied_update);
 // A grader-style client: connect, one IAMAT, half-close, reply, close. The update is new,
 // so it is also stored, observed and flooded to all three friends.
 void BM_Server_iamat_on_fresh_connection(benchmark::State& state) {
-  std::vector<std::string> lines;
-  lines.reserve(kLines);
-  for (std::size_t i = 0; i < kLines; ++i) {
-    lines.push_back("IAMAT client-" + std::to_string(i % kClients) +
-                    ".example.org +34.068930-118.445127 17000000" +
-                    std::to_string(10 + i / kClients) + ".959498503\n");
-  }
-  auto server = make_server();
-  std::size_t next = 0;
+  NewerLines lines([](std::size_t client, std::size_t version) {
+    return "IAMAT client-" + std::to_string(client) + ".example.org +34.068930-118.445127 17000000" +
+           std::to_string(10 + version) + ".959498503\n";
+  });
   ConnId conn = 100;
   for (auto _ : state) {
-    if (next == kLines) {
-      state.PauseTiming();
-      server = make_server();
-      next = 0;
-      state.ResumeTiming();
-    }
+    auto [server, line] = lines.next(state);
     const Instant now{kNow};
-    server->handle_conn_open(now, conn);
-    server->handle_conn_bytes(now, conn, lines[next++]);
-    server->handle_conn_eof(now, conn);
-    drain(*server);
-    server->handle_conn_closed(now, conn);
+    server.handle_conn_open(now, conn);
+    server.handle_conn_bytes(now, conn, line);
+    server.handle_conn_eof(now, conn);
+    drain(server);
+    server.handle_conn_closed(now, conn);
     ++conn;
   }
 }
