@@ -103,7 +103,7 @@ SharedText peer_update_line(const LocationUpdate& update, std::uint32_t hops) {
   std::string line;
   line.reserve(update.at_line->size() + 12);
   line.append(*update.at_line).append(" ").append(std::to_string(hops)).append("\n");
-  return std::make_shared<const std::string>(std::move(line));
+  return SharedText(std::move(line));
 }
 
 SharedText repair_update_line(const LocationUpdate& update, std::uint32_t hops) {
@@ -112,7 +112,7 @@ SharedText repair_update_line(const LocationUpdate& update, std::uint32_t hops) 
   line.reserve(kPrefix.size() + update.at_line->size() + 12);
   line.append(kPrefix).append(*update.at_line).append(" ").append(std::to_string(hops));
   line.append("\n");
-  return std::make_shared<const std::string>(std::move(line));
+  return SharedText(std::move(line));
 }
 
 std::unique_ptr<PropagationStrategy> make_propagation(const PropagationConfig& config) {

@@ -77,7 +77,7 @@ LocationUpdate LocationUpdate::accepted(std::string_view origin, Nanoseconds dif
                                         std::string_view client, std::string_view coords,
                                         std::string_view client_time, GeoPoint position,
                                         Nanoseconds client_time_ns) {
-  auto line = std::make_shared<const std::string>(
+  auto line = SharedText(
       format_at_line(origin, diff_ns, client, coords, client_time));
   // "AT <origin> <diff> <client> <coords> <client-time>": each field starts one past the
   // previous field's end.

@@ -10,7 +10,7 @@ namespace {
 // Builds the stored form of a peer update: its AT line in a buffer of its own, with the
 // field views moved from the received line into that buffer.
 LocationUpdate to_location_update(const PeerUpdate& parsed) {
-  auto line = std::make_shared<const std::string>(parsed.at_line);
+  auto line = SharedText(parsed.at_line);
   auto rebase = [&](std::string_view field) {
     return std::string_view(line->data() + (field.data() - parsed.at_line.data()), field.size());
   };
@@ -317,7 +317,7 @@ void Server::handle_places_result(Instant /*now*/, std::uint64_t request, Places
   auto slot = std::find_if(c.replies.begin(), c.replies.end(),
                            [&](const PendingReply& r) { return r.sequence == w.sequence; });
   if (slot == c.replies.end()) return;
-  std::string bytes = *w.at_line;
+  std::string bytes(*w.at_line);
   bytes.append("\n").append(normalize_places_json(result.json)).append("\n\n");
   slot->bytes = std::move(bytes);
   flush_replies(w.conn, c);
@@ -354,7 +354,7 @@ void Server::handle_peer_up(Instant now, PeerId peer) {
   log(LogLevel::info, "link to " + config_.friends[peer] + " up");
   std::string greeting = "HERD 1 " + config_.name;
   if (!config_.peer_secret.empty()) greeting += " " + config_.peer_secret;
-  outputs_.emplace_back(SendToPeer{peer, std::make_shared<const std::string>(greeting + "\n")});
+  outputs_.emplace_back(SendToPeer{peer, SharedText(greeting + "\n")});
   strategy_->on_peer_up(*channel_, peer);
 }
 
@@ -424,7 +424,7 @@ bool Server::take_peer_update(Instant now, PeerId from, PeerUpdate& parsed, Peer
       if (config_.emit_observations) {
         // An identical repeat is observed by id only; an older update by its own line.
         SharedText line;
-        if (order < 0) line = std::make_shared<const std::string>(parsed.at_line);
+        if (order < 0) line = SharedText(parsed.at_line);
         observe(ObservationKind::update_ignored, now, line, line_id, parsed.hops, from);
       }
       if (kind == PeerUpdateKind::pushed) {

@@ -43,13 +43,16 @@ void MetricsRecorder::on_accepted(Nanoseconds now, ServerIndex server,
     // The same line accepted twice is one update; two lines with one id would corrupt
     // every metric, so a 64-bit collision stops the run loudly.
     if (*updates_[*known].update.at_line != *at_line) {
-      throw std::logic_error("recorder: update id collision between '" + *at_line + "' and '" +
-                             *updates_[*known].update.at_line + "'");
+      throw std::logic_error("recorder: update id collision between '" + std::string(*at_line) +
+                             "' and '" + std::string(*updates_[*known].update.at_line) + "'");
     }
     return;
   }
   auto parsed = core::LocationUpdate::from_at_line(at_line);
-  if (!parsed) throw std::logic_error("recorder: server accepted an invalid AT line: " + *at_line);
+  if (!parsed) {
+    throw std::logic_error("recorder: server accepted an invalid AT line: " +
+                           std::string(*at_line));
+  }
   std::uint32_t client = client_index(parsed->client);
   auto index = static_cast<UpdateIndex>(updates_.size());
   updates_.push_back(UpdateStats{*parsed, client, server, now, 0, 0, 0, now});

@@ -158,7 +158,7 @@ class Statement {
   Statement& bind(int i, std::uint32_t v) { return bind(i, static_cast<std::int64_t>(v)); }
   Statement& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
   Statement& bind(int i, double v) { return check(sqlite3_bind_double(stmt_, i, v)); }
-  Statement& bind(int i, const std::string& v) {
+  Statement& bind(int i, std::string_view v) {
     return check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
   }
   Statement& bind_null(int i) { return check(sqlite3_bind_null(stmt_, i)); }

@@ -11,7 +11,7 @@ using namespace herd::core;
 
 namespace {
 LocationUpdate update(const std::string& at_line) {
-  auto u = LocationUpdate::from_at_line(std::make_shared<const std::string>(at_line));
+  auto u = LocationUpdate::from_at_line(herd::core::SharedText(at_line));
   REQUIRE(u);
   return *u;
 }
@@ -33,10 +33,10 @@ TEST_CASE("record store: an AT line splits into its fields") {
   CHECK(u.coords == "+34.068930-118.445127");
   CHECK(u.client_time == "1621464827.959498503");
   CHECK(u.client_time_ns == 1621464827959498503);
-  CHECK_FALSE(LocationUpdate::from_at_line(std::make_shared<const std::string>("AT Clark")));
+  CHECK_FALSE(LocationUpdate::from_at_line(herd::core::SharedText("AT Clark")));
   CHECK_FALSE(LocationUpdate::from_at_line(
-      std::make_shared<const std::string>("AT Clark +0.1 kiwi +1+1 1 5")));
-  CHECK_FALSE(LocationUpdate::from_at_line(nullptr));
+      herd::core::SharedText("AT Clark +0.1 kiwi +1+1 1 5")));
+  CHECK_FALSE(LocationUpdate::from_at_line(SharedText{}));
 }
 
 TEST_CASE("record store: newer client timestamps replace older ones never the reverse") {
@@ -71,7 +71,7 @@ TEST_CASE("record store: equal timestamps are ordered the same way in every arri
   do {
     RecordStore store;
     for (auto i : order) (void)store.offer(update(lines[i]), Instant{0}, 0);
-    std::string got = *store.find("kiwi")->update.at_line;
+    std::string got(*store.find("kiwi")->update.at_line);
     if (winner.empty()) winner = got;
     CHECK(got == winner);
     ++permutations;

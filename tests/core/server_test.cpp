@@ -25,7 +25,7 @@ struct Harness {
       } else if (auto* c = std::get_if<CloseConn>(&*out)) {
         closed[c->conn] = c->reason;
       } else if (auto* p = std::get_if<SendToPeer>(&*out)) {
-        to_peer[p->peer].push_back(*p->bytes);
+        to_peer[p->peer].emplace_back(*p->bytes);
       } else if (auto* q = std::get_if<QueryPlaces>(&*out)) {
         queries.push_back(*q);
       } else if (auto* l = std::get_if<LogRecord>(&*out)) {

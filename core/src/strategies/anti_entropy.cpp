@@ -116,7 +116,7 @@ Instant later(Instant now, Nanoseconds delay_ns) {
 }
 
 SharedText shared(std::string text) {
-  return std::make_shared<const std::string>(std::move(text));
+  return SharedText(std::move(text));
 }
 
 class AntiEntropy final : public PropagationStrategy {

@@ -34,7 +34,7 @@ constexpr std::size_t kMaxPendingAnnouncements = 4096;  // (friend, client) IHAV
 constexpr std::size_t kMaxRepaired = 4096;              // recently repaired update ids
 
 SharedText shared_line(std::string text) {
-  return std::make_shared<const std::string>(std::move(text));
+  return SharedText(std::move(text));
 }
 
 class Plumtree final : public PropagationStrategy {
@@ -224,14 +224,18 @@ class Plumtree final : public PropagationStrategy {
     return held.update.origin > origin;
   }
 
-  static SharedText prune_line() {
-    static const SharedText line = shared_line("PRUNE\n");
-    return line;
+  // Built once per server, not once per process: a SharedText's count is not atomic, and
+  // servers of two simulations may run on two threads.
+  const SharedText& prune_line() {
+    if (!prune_line_) prune_line_ = shared_line("PRUNE\n");
+    return prune_line_;
   }
-  static SharedText bare_graft_line() {
-    static const SharedText line = shared_line("GRAFT\n");
-    return line;
+  const SharedText& bare_graft_line() {
+    if (!bare_graft_line_) bare_graft_line_ = shared_line("GRAFT\n");
+    return bare_graft_line_;
   }
+  SharedText prune_line_;
+  SharedText bare_graft_line_;
 
   bool malformed(PeerChannel& ch, PeerId from, std::string_view what, std::string_view line) {
     ch.log_warn("plumtree: ignored malformed " + std::string(what) + " from " +

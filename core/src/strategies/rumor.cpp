@@ -75,7 +75,7 @@ class RumorMongering final : public PropagationStrategy {
       // round began. Learning it earlier in this round (from another push that landed
       // first) leaves the push useful, so no KNEW.
       if (sync_ && held.applied_at.ns >= round_start(ch.now())) return;
-      ch.send(from, std::make_shared<const std::string>(std::string(kKnew) + " " +
+      ch.send(from, SharedText(std::string(kKnew) + " " +
                                                         format_update_id(held.id) + "\n"));
     } else {
       // The friend pushed an update older than ours: rather than a KNEW it could not match

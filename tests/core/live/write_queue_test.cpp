@@ -8,7 +8,7 @@
 using herd::live::WriteQueue;
 
 namespace {
-herd::core::SharedText text(const std::string& s) { return std::make_shared<const std::string>(s); }
+herd::core::SharedText text(const std::string& s) { return herd::core::SharedText(s); }
 }  // namespace
 
 TEST_CASE("write queue: everything queued during a write goes out in the next single batch") {

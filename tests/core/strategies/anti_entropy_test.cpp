@@ -173,7 +173,7 @@ void check_same_records(const RecordStore& x, const RecordStore& y) {
 std::vector<std::string> leaf_lines(const RecordStore& store, std::uint32_t leaf) {
   std::vector<std::string> lines;
   for (const StoredRecord* r : store.leaf_records(leaf)) {
-    lines.push_back(*repair_update_line(r->update, r->hops + 1));
+    lines.emplace_back(*repair_update_line(r->update, r->hops + 1));
   }
   return lines;
 }

@@ -53,7 +53,7 @@ struct Hub {
     while (auto out = server.poll_output()) {
       if (auto* s = std::get_if<SendToPeer>(&*out)) {
         REQUIRE(s->bytes->ends_with("\n"));
-        sent[s->peer].push_back(s->bytes->substr(0, s->bytes->size() - 1));
+        sent[s->peer].emplace_back(s->bytes->substr(0, s->bytes->size() - 1));
       } else if (auto* l = std::get_if<LogRecord>(&*out)) {
         if (l->level == LogLevel::warn) warnings.push_back(l->text);
       }

@@ -51,7 +51,7 @@ struct Rig {
         if (p->bytes->starts_with("HERD ")) {
           greetings.push_back(p->peer);
         } else {
-          sent.push_back({p->peer, *p->bytes});
+          sent.emplace_back(p->peer, std::string(*p->bytes));
         }
       } else if (auto* l = std::get_if<LogRecord>(&*out)) {
         logs.push_back(l->text);

@@ -11,12 +11,11 @@
 #include <vector>
 
 #include "herd/core/codec.hpp"
+#include "herd/core/shared_text.hpp"
 #include "herd/core/time.hpp"
 
 namespace herd::core {
 
-// One buffer shared by every output and record that carries the same bytes.
-using SharedText = std::shared_ptr<const std::string>;
 
 // A location update. Its identity is its AT line, which names the origin server and echoes
 // the client's operands; every server stores the same line for the same update.

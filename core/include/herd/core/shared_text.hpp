@@ -1,0 +1,79 @@
+#pragma once
+// Immutable text shared by reference count: one buffer for every output and record that
+// carries the same bytes (a flood's line goes to every friend; a stored update's AT line is
+// also what observations and WHATSAT replies carry).
+//
+// The count and the bytes live in one allocation, and the count is not atomic: a
+// core::Server and everything it outputs belong to one thread (both runtimes run a server
+// on one thread), so a SharedText must not be copied or released on two threads at once.
+// Hand another thread a copy of the text, not the SharedText.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <new>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace herd::core {
+
+class SharedText {
+ public:
+  SharedText() noexcept = default;
+  // A new buffer holding a copy of `text`.
+  explicit SharedText(std::string_view text) {
+    void* memory = ::operator new(sizeof(Block) + text.size());
+    char* bytes = static_cast<char*>(memory) + sizeof(Block);
+    if (!text.empty()) std::memcpy(bytes, text.data(), text.size());
+    block_ = ::new (memory) Block{std::string_view(bytes, text.size()), 1};
+  }
+  SharedText(const SharedText& other) noexcept : block_(other.block_) {
+    if (block_) ++block_->refs;
+  }
+  SharedText(SharedText&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
+  SharedText& operator=(const SharedText& other) noexcept {
+    SharedText(other).swap(*this);
+    return *this;
+  }
+  SharedText& operator=(SharedText&& other) noexcept {
+    SharedText(std::move(other)).swap(*this);
+    return *this;
+  }
+  ~SharedText() { release(); }
+
+  void swap(SharedText& other) noexcept { std::swap(block_, other.block_); }
+  void reset() noexcept {
+    release();
+    block_ = nullptr;
+  }
+
+  [[nodiscard]] explicit operator bool() const noexcept { return block_ != nullptr; }
+  // The text. Like a pointer's, only on a SharedText that holds one.
+  [[nodiscard]] const std::string_view& operator*() const noexcept { return block_->text; }
+  [[nodiscard]] const std::string_view* operator->() const noexcept { return &block_->text; }
+  // The text, empty when there is none.
+  [[nodiscard]] std::string_view view() const noexcept {
+    return block_ ? block_->text : std::string_view{};
+  }
+  [[nodiscard]] std::size_t use_count() const noexcept { return block_ ? block_->refs : 0; }
+
+  // Identity, as for pointers: equal when both share one buffer (or both are empty).
+  // Compare *a and *b for the text.
+  friend bool operator==(const SharedText& a, const SharedText& b) noexcept {
+    return a.block_ == b.block_;
+  }
+
+ private:
+  struct Block {
+    std::string_view text;  // the bytes that follow this header
+    std::size_t refs;
+  };
+  void release() noexcept {
+    if (block_ && --block_->refs == 0) ::operator delete(block_);
+  }
+
+  Block* block_ = nullptr;
+};
+
+}  // namespace herd::core
