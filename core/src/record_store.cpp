@@ -100,19 +100,22 @@ LocationUpdate LocationUpdate::accepted(std::string_view origin, Nanoseconds dif
   return update;
 }
 
-std::uint32_t digest_leaf_of(std::string_view client) noexcept {
-  return static_cast<std::uint32_t>(update_id(client) % kDigestLeaves);
-}
-
 namespace {
 
-// The index hashes a client ID the way digests place it (update_id), so a look-up's hash
-// also names the client's digest leaf.
+// The index hashes a client ID the way digests place it, so a look-up's hash also names
+// the client's digest leaf.
 std::uint64_t client_hash(std::string_view client) noexcept { return update_id(client); }
+std::uint32_t leaf_of_hash(std::uint64_t client_hash) noexcept {
+  return static_cast<std::uint32_t>(client_hash % kDigestLeaves);
+}
 
 constexpr std::size_t kInitialSlots = 64;
 
 }  // namespace
+
+std::uint32_t digest_leaf_of(std::string_view client) noexcept {
+  return leaf_of_hash(client_hash(client));
+}
 
 RecordStore::RecordStore(bool keep_digests) : slots_(kInitialSlots) {
   if (keep_digests) {
@@ -127,7 +130,7 @@ RecordStore& RecordStore::operator=(RecordStore&&) noexcept = default;
 
 void RecordStore::fold_into_digests(std::uint64_t client_hash, std::uint64_t change) {
   if (leaf_digest_.empty()) return;
-  auto leaf = static_cast<std::uint32_t>(client_hash % kDigestLeaves);  // digest_leaf_of
+  const std::uint32_t leaf = leaf_of_hash(client_hash);
   leaf_digest_[leaf] ^= change;
   group_digest_[leaf / kLeavesPerGroup] ^= change;
 }

@@ -411,13 +411,11 @@ bool Server::take_peer_update(Instant now, PeerId from, PeerUpdate& parsed, Peer
   if (const StoredRecord* held = at.record) {
     // The timestamps settle most of the rest; only equal timestamps need the byte
     // comparison of the total order.
-    int order = 0;
-    if (repeat) {
-      order = 0;
-    } else if (parsed.client_time_ns != at.client_time_ns) {
-      order = parsed.client_time_ns < at.client_time_ns ? -1 : 1;
-    } else {
-      order = compare_updates(parsed, held->update);
+    int order = 0;  // a repeat
+    if (!repeat) {
+      order = parsed.client_time_ns != at.client_time_ns
+                  ? (parsed.client_time_ns < at.client_time_ns ? -1 : 1)
+                  : compare_updates(parsed, held->update);
     }
     if (order <= 0) {
       ++stats_.updates_ignored;

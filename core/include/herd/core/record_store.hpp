@@ -16,7 +16,6 @@
 
 namespace herd::core {
 
-
 // A location update. Its identity is its AT line, which names the origin server and echoes
 // the client's operands; every server stores the same line for the same update.
 struct LocationUpdate {
