@@ -1,6 +1,7 @@
 #include "herd/core/propagation.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "strategies/anti_entropy.hpp"
 #include "strategies/push.hpp"
@@ -99,20 +100,44 @@ std::optional<PropagationConfig::Rounds> parse_rounds(std::string_view name) noe
   return std::nullopt;
 }
 
+std::optional<MessageKind> message_kind(std::string_view line) noexcept {
+  static constexpr MessageKind kKinds[] = {
+      {"AE", "anti-entropy ([strategy] anti_entropy)"},
+      {"IHAVE", "plumtree"},
+      {"GRAFT", "plumtree"},
+      {"PRUNE", "plumtree"},
+      {"KNEW", "rumor with feedback"},
+  };
+  const std::string_view word = line.substr(0, line.find(' '));
+  for (const MessageKind& kind : kKinds) {
+    if (kind.word == word) return kind;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// " <hops>\n", the tail of a peer update line.
+struct HopsTail {
+  explicit HopsTail(std::uint32_t hops) noexcept {
+    text[0] = ' ';
+    char* end = std::to_chars(text + 1, text + sizeof text - 1, hops).ptr;
+    *end++ = '\n';
+    size = static_cast<std::size_t>(end - text);
+  }
+  [[nodiscard]] std::string_view view() const noexcept { return {text, size}; }
+  char text[13];
+  std::size_t size;
+};
+
+}  // namespace
+
 SharedText peer_update_line(const LocationUpdate& update, std::uint32_t hops) {
-  std::string line;
-  line.reserve(update.at_line->size() + 12);
-  line.append(*update.at_line).append(" ").append(std::to_string(hops)).append("\n");
-  return SharedText(std::move(line));
+  return SharedText::joined({*update.at_line, HopsTail(hops).view()});
 }
 
 SharedText repair_update_line(const LocationUpdate& update, std::uint32_t hops) {
-  static constexpr std::string_view kPrefix = "AE PUSH ";
-  std::string line;
-  line.reserve(kPrefix.size() + update.at_line->size() + 12);
-  line.append(kPrefix).append(*update.at_line).append(" ").append(std::to_string(hops));
-  line.append("\n");
-  return SharedText(std::move(line));
+  return SharedText::joined({kRepairPush, " ", *update.at_line, HopsTail(hops).view()});
 }
 
 std::unique_ptr<PropagationStrategy> make_propagation(const PropagationConfig& config) {

@@ -1,7 +1,6 @@
 #include "herd/core/server.hpp"
 
 #include <algorithm>
-#include <array>
 #include <utility>
 
 namespace herd::core {
@@ -452,22 +451,13 @@ bool Server::take_peer_update(Instant now, PeerId from, PeerUpdate& parsed, Peer
 // is a configuration problem, not line noise, so it is said once per friend and kind, in
 // words that point at the cause, rather than once per line as a malformed message.
 bool Server::drop_foreign_message(PeerId from, std::string_view line) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kKinds{{
-      {"AE", "anti-entropy ([strategy] anti_entropy)"},
-      {"IHAVE", "plumtree"},
-      {"GRAFT", "plumtree"},
-      {"PRUNE", "plumtree"},
-      {"KNEW", "rumor with feedback"},
-  }};
-  const std::string_view word = line.substr(0, line.find(' '));
-  const auto kind = std::find_if(kKinds.begin(), kKinds.end(),
-                                 [&](const auto& k) { return k.first == word; });
-  if (kind == kKinds.end()) return false;
+  const auto kind = message_kind(line);
+  if (!kind) return false;
   ++stats_.bad_peer_lines;
   ++stats_.foreign_peer_lines;
-  if (foreign_kinds_logged_.emplace(from, kind->first).second) {
-    log(LogLevel::warn, "peer " + config_.friends[from] + " sends " + std::string(kind->first) +
-                            " messages, which belong to " + std::string(kind->second) +
+  if (foreign_kinds_logged_.emplace(from, kind->word).second) {
+    log(LogLevel::warn, "peer " + config_.friends[from] + " sends " + std::string(kind->word) +
+                            " messages, which belong to " + std::string(kind->strategy) +
                             "; this server runs " + std::string(strategy_->name()) +
                             ", so they are ignored. The herd's servers disagree on [strategy]." +
                             " (Logged once per friend and kind.)");

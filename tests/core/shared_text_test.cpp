@@ -63,3 +63,12 @@ TEST_CASE("shared text: moves leave the source empty and self-assignment keeps t
   d = SharedText{};
   CHECK(c.use_count() == 1);
 }
+
+TEST_CASE("shared text: joined lays its parts end to end in one buffer") {
+  SharedText line = SharedText::joined({"AT Clark +0.1 kiwi +1+1 5", " ", "", "3\n"});
+  CHECK(*line == "AT Clark +0.1 kiwi +1+1 5 3\n");
+  CHECK(line.use_count() == 1);
+  SharedText nothing = SharedText::joined({});
+  REQUIRE(nothing);
+  CHECK(nothing->empty());
+}

@@ -254,7 +254,7 @@ void LiveServer::dispatch(core::Output& output) {
       Overloaded{
           [this](core::SendToConn& send) {
             if (const auto it = conns_.find(send.conn); it != conns_.end()) {
-              it->second->send(herd::core::SharedText(std::move(send.bytes)));
+              it->second->send(herd::core::SharedText(send.bytes));
             }
           },
           [this](core::CloseConn& close) {

@@ -34,7 +34,6 @@ namespace {
 constexpr std::string_view kGroupsWord = "GROUPS";
 constexpr std::string_view kLeavesWord = "LEAVES";
 constexpr std::string_view kPullWord = "PULL";
-constexpr std::string_view kPush = "AE PUSH";  // then " " and the AT line
 // The longest valid message is "AE LEAVES 31" and 32 digests: 556 bytes. Anything longer
 // is rejected before it is split.
 constexpr std::size_t kMaxMessageBytes = 600;
@@ -115,10 +114,6 @@ Instant later(Instant now, Nanoseconds delay_ns) {
   return Instant{now.ns > 0 && delay_ns > kMax - now.ns ? kMax : now.ns + delay_ns};
 }
 
-SharedText shared(std::string text) {
-  return SharedText(std::move(text));
-}
-
 class AntiEntropy final : public PropagationStrategy {
  public:
   explicit AntiEntropy(const PropagationConfig& config)
@@ -197,7 +192,7 @@ void AntiEntropy::start_round(PeerChannel& ch, PeerId peer) {
   if (!has_digests(ch) || !ch.peer_up(peer)) return;
   Digests groups{};
   for (std::uint32_t g = 0; g < kDigestGroups; ++g) groups[g] = ch.records().group_digest(g);
-  ch.send(peer, shared(digest_line("AE GROUPS", groups)));
+  ch.send(peer, SharedText(digest_line("AE GROUPS", groups)));
 }
 
 // The friend answers each group that differs with that group's leaf digests; equal groups
@@ -210,7 +205,7 @@ void AntiEntropy::on_groups(PeerChannel& ch, PeerId from, const Digests& theirs)
     for (std::uint32_t i = 0; i < kLeavesPerGroup; ++i) {
       leaves[i] = store.leaf_digest(g * kLeavesPerGroup + i);
     }
-    ch.send(from, shared(digest_line("AE LEAVES " + std::to_string(g), leaves)));
+    ch.send(from, SharedText(digest_line("AE LEAVES " + std::to_string(g), leaves)));
   }
 }
 
@@ -230,7 +225,7 @@ void AntiEntropy::on_leaves(PeerChannel& ch, PeerId from, std::uint32_t group,
   }
   if (differing.empty()) return;  // equal by now: something arrived since the GROUPS line
   pull.push_back('\n');
-  ch.send(from, shared(std::move(pull)));
+  ch.send(from, SharedText(pull));
   send_records(ch, from, differing);
 }
 
@@ -264,9 +259,9 @@ void AntiEntropy::reject(PeerChannel& ch, PeerId from, std::string_view why,
 
 bool AntiEntropy::on_peer_message(PeerChannel& ch, PeerId from, std::string_view line) {
   if (!line.starts_with("AE ")) return false;
-  if (line.substr(0, line.find(' ', kPush.size())) == kPush) {
+  if (line.substr(0, line.find(' ', kRepairPush.size())) == kRepairPush) {
     // As long as the AT line it carries: the server's line limit bounds it, not ours.
-    std::string_view at = line.substr(std::min(line.size(), kPush.size() + 1));
+    std::string_view at = line.substr(std::min(line.size(), kRepairPush.size() + 1));
     if (!at.starts_with("AT ") || !ch.apply_repair(from, at)) {
       reject(ch, from, "AE PUSH needs a peer update: AT <origin> <diff> <client> <coords> "
                        "<client-time> <hops>", line);

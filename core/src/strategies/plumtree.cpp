@@ -33,10 +33,6 @@ constexpr std::size_t kMaxMissing = 1024;               // clients announced to 
 constexpr std::size_t kMaxPendingAnnouncements = 4096;  // (friend, client) IHAVEs to batch
 constexpr std::size_t kMaxRepaired = 4096;              // recently repaired update ids
 
-SharedText shared_line(std::string text) {
-  return SharedText(std::move(text));
-}
-
 class Plumtree final : public PropagationStrategy {
  public:
   explicit Plumtree(const PropagationConfig& config)
@@ -227,11 +223,11 @@ class Plumtree final : public PropagationStrategy {
   // Built once per server, not once per process: a SharedText's count is not atomic, and
   // servers of two simulations may run on two threads.
   const SharedText& prune_line() {
-    if (!prune_line_) prune_line_ = shared_line("PRUNE\n");
+    if (!prune_line_) prune_line_ = SharedText("PRUNE\n");
     return prune_line_;
   }
   const SharedText& bare_graft_line() {
-    if (!bare_graft_line_) bare_graft_line_ = shared_line("GRAFT\n");
+    if (!bare_graft_line_) bare_graft_line_ = SharedText("GRAFT\n");
     return bare_graft_line_;
   }
   SharedText prune_line_;
@@ -307,7 +303,7 @@ class Plumtree final : public PropagationStrategy {
     std::size_t entries = 0;
     auto send_line = [&] {
       if (entries == 0) return;
-      ch.send(peer, shared_line(line + "\n"));
+      ch.send(peer, SharedText(line + "\n"));
       line = "IHAVE";
       entries = 0;
     };
@@ -419,7 +415,7 @@ class Plumtree final : public PropagationStrategy {
   // Sends GRAFT for one missing update and restarts its timer for the next announcer.
   void send_graft(PeerChannel& ch, PeerId peer, MissingMap::iterator it) {
     Missing& m = it->second;
-    ch.send(peer, shared_line(plumtree_wire::format_graft(m.id, it->first)));
+    ch.send(peer, SharedText(plumtree_wire::format_graft(m.id, it->first)));
     graft_timers_.erase({m.due, std::string_view(it->first)});
     m.due = ch.now() + graft_timeout_ns_;
     graft_timers_.emplace(m.due, it->first);

@@ -135,6 +135,17 @@ class PropagationStrategy {
 
 // Builds the "AT ... <hops>" line a strategy sends for an update.
 [[nodiscard]] SharedText peer_update_line(const LocationUpdate& update, std::uint32_t hops);
+// The kind of a strategy's peer message, by its first word ("AE", "IHAVE", "GRAFT",
+// "PRUNE", "KNEW"), and the strategy that sends it, for logs; nothing for any other line.
+// `word` points into a static table.
+struct MessageKind {
+  std::string_view word;
+  std::string_view strategy;
+};
+[[nodiscard]] std::optional<MessageKind> message_kind(std::string_view line) noexcept;
+
+// The word that starts a repair: "AE PUSH" then " " and a peer update.
+inline constexpr std::string_view kRepairPush = "AE PUSH";
 // Builds the "AE PUSH AT ... <hops>" line that carries an update as a repair: the receiving
 // server's anti-entropy hands it to PeerChannel::apply_repair (docs/strategies/
 // anti-entropy.md).

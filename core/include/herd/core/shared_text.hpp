@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <new>
 #include <string>
 #include <string_view>
@@ -22,11 +23,13 @@ class SharedText {
  public:
   SharedText() noexcept = default;
   // A new buffer holding a copy of `text`.
-  explicit SharedText(std::string_view text) {
-    void* memory = ::operator new(sizeof(Block) + text.size());
-    char* bytes = static_cast<char*>(memory) + sizeof(Block);
-    if (!text.empty()) std::memcpy(bytes, text.data(), text.size());
-    block_ = ::new (memory) Block{std::string_view(bytes, text.size()), 1};
+  explicit SharedText(std::string_view text) : block_(allocate({text})) {}
+  // A new buffer holding the parts one after another: a line built from pieces without a
+  // temporary string first.
+  [[nodiscard]] static SharedText joined(std::initializer_list<std::string_view> parts) {
+    SharedText text;
+    text.block_ = allocate(parts);
+    return text;
   }
   SharedText(const SharedText& other) noexcept : block_(other.block_) {
     if (block_) ++block_->refs;
@@ -69,6 +72,18 @@ class SharedText {
     std::string_view text;  // the bytes that follow this header
     std::size_t refs;
   };
+  static Block* allocate(std::initializer_list<std::string_view> parts) {
+    std::size_t size = 0;
+    for (std::string_view part : parts) size += part.size();
+    void* memory = ::operator new(sizeof(Block) + size);
+    char* bytes = static_cast<char*>(memory) + sizeof(Block);
+    std::size_t at = 0;
+    for (std::string_view part : parts) {
+      if (!part.empty()) std::memcpy(bytes + at, part.data(), part.size());
+      at += part.size();
+    }
+    return ::new (memory) Block{std::string_view(bytes, size), 1};
+  }
   void release() noexcept {
     if (block_ && --block_->refs == 0) ::operator delete(block_);
   }
