@@ -187,6 +187,7 @@ int run_command(const RunOptions& o, bool check) {
     record.peer_deliveries = first.counters.peer_deliveries;
     record.peer_dropped = first.counters.peer_dropped;
     record.client_commands = first.counters.client_commands;
+    record.drained_ns = first.counters.drained_ns;
     auto run_id = db.store_run(scenario, layout, sim->faults(), sim->metrics(), record);
     std::cout << "  stored as run " << run_id << " in " << o.db_path << "\n";
   }

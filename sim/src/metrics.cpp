@@ -5,6 +5,45 @@
 
 namespace herd::sim {
 
+const char* to_string(PeerLineKind kind) noexcept {
+  switch (kind) {
+    case PeerLineKind::greeting: return "greeting";
+    case PeerLineKind::at: return "AT";
+    case PeerLineKind::ihave: return "IHAVE";
+    case PeerLineKind::graft: return "GRAFT";
+    case PeerLineKind::prune: return "PRUNE";
+    case PeerLineKind::knew: return "KNEW";
+    case PeerLineKind::ae_groups: return "AE GROUPS";
+    case PeerLineKind::ae_leaves: return "AE LEAVES";
+    case PeerLineKind::ae_pull: return "AE PULL";
+    case PeerLineKind::ae_push: return "AE PUSH";
+    case PeerLineKind::other: return "other";
+  }
+  return "other";
+}
+
+PeerLineKind classify_peer_line(std::string_view line) noexcept {
+  auto word = [&](std::string_view w) {
+    return line.starts_with(w) && (line.size() == w.size() || line[w.size()] == ' ' ||
+                                   line[w.size()] == '\n');
+  };
+  if (word("AT")) return PeerLineKind::at;
+  if (line.starts_with("AE ")) {
+    line.remove_prefix(3);
+    if (word("PUSH")) return PeerLineKind::ae_push;
+    if (word("GROUPS")) return PeerLineKind::ae_groups;
+    if (word("LEAVES")) return PeerLineKind::ae_leaves;
+    if (word("PULL")) return PeerLineKind::ae_pull;
+    return PeerLineKind::other;
+  }
+  if (word("IHAVE")) return PeerLineKind::ihave;
+  if (word("KNEW")) return PeerLineKind::knew;
+  if (word("GRAFT")) return PeerLineKind::graft;
+  if (word("PRUNE")) return PeerLineKind::prune;
+  if (word("HERD")) return PeerLineKind::greeting;
+  return PeerLineKind::other;
+}
+
 MetricsRecorder::MetricsRecorder(std::uint32_t servers, bool keep_deliveries)
     : servers_(servers),
       keep_deliveries_(keep_deliveries),
@@ -25,7 +64,7 @@ std::uint32_t MetricsRecorder::client_index(std::string_view name) {
   client_names_.emplace_back(name);
   held_.resize(held_.size() + servers_, 0);
   // A client with nothing accepted yet: every live server holds "everything" of it.
-  clients_.push_back(ClientState{{}, std::nullopt, live_count_});
+  clients_.push_back(ClientState{{}, {}, std::nullopt, live_count_});
   return index;
 }
 
@@ -59,12 +98,37 @@ void MetricsRecorder::on_accepted(Nanoseconds now, ServerIndex server,
   update_by_id_.insert(id, index);
 
   ClientState& c = clients_[client];
-  // Everyone who held all of this client's updates now lacks one.
-  lagging_ += c.caught_up;
-  c.caught_up = 0;
-  c.accepted.push_back(index);
-  if (!c.newest || core::compare_updates(*parsed, updates_[*c.newest].update) > 0) {
+  // Where it stands in the client's total order: usually last, but an IAMAT with an older
+  // timestamp may be accepted after a newer one was accepted elsewhere.
+  auto position = static_cast<std::uint32_t>(
+      std::upper_bound(c.ordered.begin(), c.ordered.end(), index,
+                       [&](UpdateIndex a, UpdateIndex b) {
+                         return core::compare_updates(updates_[a].update,
+                                                      updates_[b].update) < 0;
+                       }) -
+      c.ordered.begin());
+  if (position == c.ordered.size()) {
+    // The newest: everyone who held all of this client's updates now lacks one.
+    lagging_ += c.caught_up;
+    c.caught_up = 0;
+    c.ordered.push_back(index);
+    c.since.push_back(now);  // accepted last, so no earlier entry's minimum changes
     c.newest = index;
+  } else {
+    // Older than one already accepted: servers holding that newer one hold this one from
+    // now on (delivered at once), so nobody who was caught up falls behind.
+    c.ordered.insert(c.ordered.begin() + position, index);
+    c.since.insert(c.since.begin() + position, now);
+    for (std::size_t i = position + 1; i-- > 0;) {
+      if (i + 1 < c.since.size()) c.since[i] = std::min(c.since[i], c.since[i + 1]);
+    }
+    std::uint32_t* counts = &held(0, client);
+    for (ServerIndex s = 0; s < servers_; ++s) {
+      if (counts[s] > position) {
+        ++counts[s];
+        first_hold(now, s, index, false, 0);
+      }
+    }
   }
   last_disturbance_ns_ = std::max(last_disturbance_ns_, now);
   converged_at_ns_.reset();
@@ -79,8 +143,6 @@ void MetricsRecorder::on_applied(Nanoseconds now, ServerIndex server, std::uint6
   UpdateStats& u = updates_[*index];
   ++u.deliveries;
   u.last_delivery_ns = now;
-  u.ldh = std::max(u.ldh, hops);
-  ++deliveries_direct_;
   hold(now, server, *index, hops);
 }
 
@@ -92,6 +154,27 @@ void MetricsRecorder::on_ignored(Nanoseconds now, ServerIndex /*server*/, std::u
   updates_[*index].last_delivery_ns = now;
 }
 
+void MetricsRecorder::first_hold(Nanoseconds now, ServerIndex server, UpdateIndex update,
+                                 bool direct, std::uint32_t hops) {
+  if (!held_before_amnesia_.empty() &&
+      held_before_amnesia_.count((static_cast<std::uint64_t>(update) << 32) | server) != 0) {
+    if (keep_deliveries_) {
+      refills_.push_back(Delivery{update, server, now, direct ? hops : 0, direct});
+    }
+    return;
+  }
+  UpdateStats& d = updates_[update];
+  ++d.holders;
+  if (direct && hops > 0) {
+    ++deliveries_direct_;
+    d.ldh = std::max(d.ldh, hops);
+  }
+  if (server != d.origin) delays_ns_.push_back(now - d.accepted_ns);
+  if (keep_deliveries_) {
+    deliveries_.push_back(Delivery{update, server, now, direct ? hops : 0, direct});
+  }
+}
+
 // Server s now holds `update`: every accepted update of the same client that is not newer
 // and that s did not hold yet is delivered now.
 void MetricsRecorder::hold(Nanoseconds now, ServerIndex server, UpdateIndex update,
@@ -100,19 +183,13 @@ void MetricsRecorder::hold(Nanoseconds now, ServerIndex server, UpdateIndex upda
   ClientState& c = clients_[held_update.client];
   std::uint32_t& count = held(server, held_update.client);
   const std::uint32_t before = count;
-  while (count < c.accepted.size() &&
-         core::compare_updates(updates_[c.accepted[count]].update, held_update.update) <= 0) {
-    UpdateIndex delivered = c.accepted[count];
-    UpdateStats& d = updates_[delivered];
-    ++d.holders;
-    bool direct = delivered == update;
-    if (server != d.origin) delays_ns_.push_back(now - d.accepted_ns);
-    if (keep_deliveries_) {
-      deliveries_.push_back(Delivery{delivered, server, now, direct ? hops : 0, direct});
-    }
+  while (count < c.ordered.size() &&
+         core::compare_updates(updates_[c.ordered[count]].update, held_update.update) <= 0) {
+    UpdateIndex delivered = c.ordered[count];
+    first_hold(now, server, delivered, delivered == update, hops);
     ++count;
   }
-  if (before < c.accepted.size() && count == c.accepted.size() && live_[server]) {
+  if (before < c.ordered.size() && count == c.ordered.size() && live_[server]) {
     ++c.caught_up;
     --lagging_;
     settle(now);
@@ -146,7 +223,7 @@ void MetricsRecorder::on_server_down(Nanoseconds now, ServerIndex server) {
   live_[server] = false;
   --live_count_;
   for (std::uint32_t client = 0; client < clients_.size(); ++client) {
-    if (held(server, client) == clients_[client].accepted.size()) {
+    if (held(server, client) == clients_[client].ordered.size()) {
       --clients_[client].caught_up;
     } else {
       --lagging_;
@@ -161,8 +238,15 @@ void MetricsRecorder::on_server_up(Nanoseconds now, ServerIndex server, bool los
   ++live_count_;
   for (std::uint32_t client = 0; client < clients_.size(); ++client) {
     std::uint32_t& count = held(server, client);
-    if (lost_state) count = 0;
-    if (count == clients_[client].accepted.size()) {
+    if (lost_state) {
+      // What it held before is not delivered to it again when a friend refills it.
+      const auto& ordered = clients_[client].ordered;
+      for (std::uint32_t i = 0; i < count; ++i) {
+        held_before_amnesia_.insert((static_cast<std::uint64_t>(ordered[i]) << 32) | server);
+      }
+      count = 0;
+    }
+    if (count == clients_[client].ordered.size()) {
       ++clients_[client].caught_up;
     } else {
       ++lagging_;
@@ -185,13 +269,13 @@ void MetricsRecorder::sample_staleness(Nanoseconds now) {
   std::uint32_t known = 0;
   for (std::uint32_t client = 0; client < clients_.size(); ++client) {
     const ClientState& c = clients_[client];
-    if (c.accepted.empty()) continue;
+    if (c.ordered.empty()) continue;
     ++known;
     const std::uint32_t* counts = &held(0, client);
     for (ServerIndex server = 0; server < servers_; ++server) {
       std::uint32_t count = counts[server];
-      if (count == c.accepted.size()) continue;
-      Nanoseconds staleness = now - updates_[c.accepted[count]].accepted_ns;
+      if (count == c.ordered.size()) continue;
+      Nanoseconds staleness = now - c.since[count];
       StalenessSample& sample = samples[server];
       ++sample.stale_clients;
       sample.max_staleness_ns = std::max(sample.max_staleness_ns, staleness);
@@ -230,44 +314,68 @@ Percentiles percentiles(std::vector<Nanoseconds> values) {
 }
 }  // namespace
 
+std::uint32_t MetricsRecorder::live_holders(UpdateIndex update) const {
+  const UpdateStats& u = updates_[update];
+  const ClientState& c = clients_[u.client];
+  auto position = static_cast<std::uint32_t>(
+      std::find(c.ordered.begin(), c.ordered.end(), update) - c.ordered.begin());
+  const std::uint32_t* counts = &held_[static_cast<std::size_t>(u.client) * servers_];
+  std::uint32_t holders = 0;
+  for (ServerIndex server = 0; server < servers_; ++server) {
+    if (live_[server] && counts[server] > position) ++holders;
+  }
+  return holders;
+}
+
+void MetricsRecorder::mark_workload_end() {
+  incomplete_at_workload_end_.assign(updates_.size(), false);
+  if (lagging_ == 0) return;
+  for (UpdateIndex i = 0; i < updates_.size(); ++i) {
+    incomplete_at_workload_end_[i] = live_holders(i) < live_count_;
+  }
+}
+
 Summary MetricsRecorder::summarize() const {
   Summary s;
   s.updates = updates_.size();
   s.deliveries_direct = deliveries_direct_;
   s.peer_messages = peer_messages_;
+  for (std::size_t k = 0; k < kPeerLineKinds; ++k) {
+    if (static_cast<PeerLineKind>(k) == PeerLineKind::greeting) continue;
+    s.peer_lines += by_kind_[k].lines;
+    s.peer_bytes += by_kind_[k].bytes;
+  }
   s.propagation = percentiles(delays_ns_);
   s.reach_min = 1;
   double reach_total = 0, ldh_total = 0, rmr_total = 0;
-  std::uint64_t rmr_count = 0;
+  std::uint64_t rmr_count = 0, spread = 0;
   for (std::uint32_t i = 0; i < updates_.size(); ++i) {
     const UpdateStats& u = updates_[i];
-    const ClientState& c = clients_[u.client];
-    // Holders among the servers live now: the count of live servers past this update.
-    std::uint32_t live_holders = 0;
-    auto position = static_cast<std::uint32_t>(
-        std::find(c.accepted.begin(), c.accepted.end(), i) - c.accepted.begin());
-    const std::uint32_t* counts = &held_[static_cast<std::size_t>(u.client) * servers_];
-    for (ServerIndex server = 0; server < servers_; ++server) {
-      if (live_[server] && counts[server] > position) ++live_holders;
-    }
-    double reach = live_count_ ? static_cast<double>(live_holders) / live_count_ : 0.0;
+    const std::uint32_t holders_now = live_holders(i);
+    double reach = live_count_ ? static_cast<double>(holders_now) / live_count_ : 0.0;
     reach_total += reach;
     s.reach_min = std::min(s.reach_min, reach);
-    if (live_holders < live_count_) ++s.lost_updates;
+    if (holders_now < live_count_) {
+      ++s.lost_updates;
+    } else if (i < incomplete_at_workload_end_.size() && incomplete_at_workload_end_[i]) {
+      ++s.in_flight_updates;
+    }
     s.ldh_max = std::max(s.ldh_max, u.ldh);
     ldh_total += u.ldh;
     if (u.holders > 1) {
       rmr_total += static_cast<double>(u.deliveries) / (u.holders - 1) - 1.0;
       ++rmr_count;
+      spread += u.holders - 1;
     }
   }
   if (!updates_.empty()) {
     s.reach_mean = reach_total / static_cast<double>(updates_.size());
     s.ldh_mean = ldh_total / static_cast<double>(updates_.size());
     s.messages_per_update =
-        static_cast<double>(peer_messages_) / static_cast<double>(updates_.size());
+        static_cast<double>(s.peer_lines) / static_cast<double>(updates_.size());
   }
   if (rmr_count) s.rmr_mean = rmr_total / static_cast<double>(rmr_count);
+  if (spread) s.rmr = static_cast<double>(s.peer_lines) / static_cast<double>(spread) - 1.0;
   s.reads = reads_.size();
   for (const auto& r : reads_) s.stale_reads += r.stale ? 1 : 0;
   s.unknown_reads = unknown_reads_;

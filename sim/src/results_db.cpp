@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS runs (
   herd_version TEXT NOT NULL,
   recorded_at TEXT NOT NULL,
   duration_ns INTEGER NOT NULL,
+  drained_ns INTEGER NOT NULL,
   wall_seconds REAL NOT NULL,
   events INTEGER NOT NULL,
   servers INTEGER NOT NULL,
@@ -95,6 +96,21 @@ CREATE TABLE IF NOT EXISTS traffic (
   counter TEXT NOT NULL,
   value INTEGER NOT NULL,
   PRIMARY KEY (run_id, counter)
+);
+CREATE TABLE IF NOT EXISTS traffic_kinds (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  lines INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  PRIMARY KEY (run_id, kind)
+);
+CREATE TABLE IF NOT EXISTS traffic_links (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  from_id INTEGER NOT NULL,
+  to_id INTEGER NOT NULL,
+  lines INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  PRIMARY KEY (run_id, from_id, to_id)
 );
 CREATE TABLE IF NOT EXISTS summary (
   run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
@@ -208,10 +224,14 @@ std::vector<std::pair<std::string, double>> summary_metrics(const Summary& s) {
       {"reach_min", s.reach_min},
       {"residue_mean", 1.0 - s.reach_mean},
       {"lost_updates", static_cast<double>(s.lost_updates)},
+      {"in_flight_updates", static_cast<double>(s.in_flight_updates)},
       {"ldh_max", static_cast<double>(s.ldh_max)},
       {"ldh_mean", s.ldh_mean},
       {"peer_messages", static_cast<double>(s.peer_messages)},
+      {"peer_lines", static_cast<double>(s.peer_lines)},
+      {"peer_bytes", static_cast<double>(s.peer_bytes)},
       {"messages_per_update", s.messages_per_update},
+      {"rmr", s.rmr},
       {"rmr_mean", s.rmr_mean},
       {"reads", static_cast<double>(s.reads)},
       {"stale_reads", static_cast<double>(s.stale_reads)},
@@ -271,8 +291,9 @@ std::int64_t ResultsDb::store_run(const Scenario& scenario, const HerdLayout& la
   try {
     Statement run(db_, path_,
                   "INSERT INTO runs(scenario, scenario_path, scenario_text, overrides, seed, backend, "
-                  "strategy, fingerprint, herd_version, recorded_at, duration_ns, wall_seconds, events, "
-                  "servers, friend_edges) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                  "strategy, fingerprint, herd_version, recorded_at, duration_ns, drained_ns, "
+                  "wall_seconds, events, servers, friend_edges) "
+                  "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     run.bind(1, scenario.name).bind(2, scenario.source_path).bind(3, scenario.source_text);
     run.bind(4, join(record.overrides, "\n")).bind(5, scenario.seed).bind(6, record.backend);
     run.bind(7, scenario.strategy);
@@ -282,8 +303,9 @@ std::int64_t ResultsDb::store_run(const Scenario& scenario, const HerdLayout& la
       run.bind_null(8);
     }
     run.bind(9, record.herd_version).bind(10, record.recorded_at).bind(11, scenario.duration_ns);
-    run.bind(12, record.wall_seconds).bind(13, record.events).bind(14, layout.size());
-    run.bind(15, layout.edge_count());
+    run.bind(12, record.drained_ns);
+    run.bind(13, record.wall_seconds).bind(14, record.events).bind(15, layout.size());
+    run.bind(16, layout.edge_count());
     run.run();
     const std::int64_t run_id = sqlite3_last_insert_rowid(db_);
 
@@ -340,6 +362,25 @@ std::int64_t ResultsDb::store_run(const Scenario& scenario, const HerdLayout& la
              {"peer_deliveries", record.peer_deliveries},
              {"peer_dropped", record.peer_dropped}}) {
       traffic.bind(1, run_id).bind(2, counter).bind(3, value).run();
+    }
+    Statement kind(db_, path_, "INSERT INTO traffic_kinds VALUES (?,?,?,?)");
+    const auto& kinds = metrics.traffic_by_kind();
+    for (std::size_t k = 0; k < kinds.size(); ++k) {
+      if (kinds[k].lines == 0) continue;
+      kind.bind(1, run_id).bind(2, std::string_view(to_string(static_cast<PeerLineKind>(k))));
+      kind.bind(3, kinds[k].lines).bind(4, kinds[k].bytes).run();
+    }
+    // Links in the runtime's order: server by server, each one's friends in order, which is
+    // the order of layout.neighbours.
+    Statement link(db_, path_, "INSERT INTO traffic_links VALUES (?,?,?,?,?)");
+    const auto& links = metrics.traffic_by_link();
+    std::size_t index = 0;
+    for (std::uint32_t from = 0; from < layout.size(); ++from) {
+      for (auto to : layout.neighbours[from]) {
+        if (index >= links.size()) break;
+        const LineCount& c = links[index++];
+        link.bind(1, run_id).bind(2, from).bind(3, to).bind(4, c.lines).bind(5, c.bytes).run();
+      }
     }
     Statement metric(db_, path_, "INSERT INTO summary VALUES (?,?,?)");
     for (const auto& [name, value] : summary_metrics(metrics.summarize())) {

@@ -1,6 +1,7 @@
 #include "herd/sim/simulation.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -47,6 +48,7 @@ Simulation::Simulation(const Scenario& scenario, HerdLayout layout, SimulationOp
   prefetch_ = layout_.size() >= 64;
   build_servers(scenario_);
   build_links(scenario_);
+  metrics_.track_links(links_.size());
   schedule_faults(scenario_);
 }
 
@@ -198,7 +200,38 @@ void Simulation::run() {
   }
   now_ns_ = end;
   counters_.simulated_ns = end;
-  metrics_.sample_staleness(end);
+  // The last sample, unless the periodic one already fell on the end.
+  if (last_sample_ns_ != end) metrics_.sample_staleness(end);
+  metrics_.mark_workload_end();
+  drain_until_settled(end);
+}
+
+// Past the duration, updates still spreading are not lost: let the network and the servers'
+// timers run on, without clients, fault changes or samples, until every live server holds
+// every update or the drain bound is reached. Faults in force at the end stay in force.
+void Simulation::drain_until_settled(Nanoseconds end) {
+  if (scenario_.drain_ns <= 0 || metrics_.lagging_pairs() == 0) return;
+  draining_ = true;
+  const Nanoseconds limit = end > std::numeric_limits<Nanoseconds>::max() - scenario_.drain_ns
+                                ? std::numeric_limits<Nanoseconds>::max()
+                                : end + scenario_.drain_ns;
+  while (!queue_.empty() && queue_.top().at_ns <= limit && metrics_.lagging_pairs() > 0) {
+    Event event = queue_.pop();
+    switch (event.kind()) {
+      case EventKind::deliver_peer:
+      case EventKind::server_timer:
+      case EventKind::link_up:
+        break;
+      default:
+        continue;  // the workload, the fault schedule and sampling ended with the duration
+    }
+    now_ns_ = event.at_ns;
+    ++counters_.events;
+    fingerprint_.add(static_cast<std::uint64_t>(event.at_ns),
+                     (static_cast<std::uint64_t>(event.kind()) << 32) | event.a);
+    dispatch(event);
+  }
+  counters_.drained_ns = now_ns_ - end;
 }
 
 // On a big herd every delivery touches state that went cold long ago in wall-clock terms:
@@ -249,6 +282,7 @@ void Simulation::dispatch(const Event& event) {
     }
     case EventKind::sample:
       metrics_.sample_staleness(now_ns_);
+      last_sample_ns_ = now_ns_;
       queue_.push(now_ns_ + scenario_.sample_every_ns, EventKind::sample);
       break;
   }
@@ -296,6 +330,21 @@ void Simulation::deliver_client(std::uint64_t slot) {
   drain(server);
 }
 
+std::string Simulation::link_peer_name(std::uint32_t server, core::ConnId conn) const {
+  for (auto index : servers_[server].in_links) {
+    if (links_[index].conn == conn) return layout_.names[links_[index].from];
+  }
+  return "an unknown server (conn " + std::to_string(conn) + ")";
+}
+
+void Simulation::violation(std::uint32_t server, const std::string& what) const {
+  char when[64];
+  std::snprintf(when, sizeof when, "t=%.9fs", static_cast<double>(now_ns_) / 1e9);
+  throw InvariantViolation(std::string("invariant violated at ") + when + " (event " +
+                           std::to_string(counters_.events) + (draining_ ? ", draining" : "") +
+                           "): server " + layout_.names[server] + " " + what);
+}
+
 Simulation::OpenRequest* Simulation::open_request(core::ConnId conn) {
   for (auto& [id, request] : open_requests_) {
     if (id == conn) return &request;
@@ -329,6 +378,7 @@ void Simulation::deliver_peer(std::uint32_t link_index, std::uint64_t slot) {
   }
   ++counters_.peer_deliveries;
   const std::string_view bytes = message.text();
+  metrics_.on_peer_line(link_index, classify_peer_line(bytes), bytes.size());
   fingerprint_.add_bytes(bytes);
   dst.core->handle_conn_bytes(local_now(link.to), link.conn, bytes);
   // The server has consumed the bytes (it copies what it keeps); drain() may send, and
@@ -369,7 +419,16 @@ void Simulation::send(std::uint32_t link_index, core::SharedText bytes) {
     return;
   }
   Nanoseconds arrival = now_ns_ + sample_delay(*link.latency, link.rng);
-  if (!scenario_.network.reorder) arrival = std::max(arrival, link.last_arrival_ns);
+  if (!scenario_.network.reorder) {
+    arrival = std::max(arrival, link.last_arrival_ns);
+  } else if (!link.greeting_sent) {
+    link.greeting_sent = true;
+    link.greeting_arrival_ns = arrival;
+  } else {
+    // Lines overtake each other, as on a pool of connections, but a connection is only
+    // used once it has greeted: nothing arrives before the link's greeting.
+    arrival = std::max(arrival, link.greeting_arrival_ns);
+  }
   arrival = std::max(arrival, link.clog_until_ns);
   link.last_arrival_ns = std::max(link.last_arrival_ns, arrival);
   std::uint64_t slot = store_in_flight(link.epoch, std::move(bytes));
@@ -394,7 +453,14 @@ void Simulation::drain(std::uint32_t server) {
             [&](core::SendToPeer& out) { send(s.out_links[out.peer], std::move(out.bytes)); },
             [&](core::SendToConn& out) {
               OpenRequest* request = open_request(out.conn);
-              if (!request) return;
+              if (!request) {
+                // Only clients are answered: a reply on a link means a friend's line was
+                // taken for a client's (a link that never greeted, a line before its
+                // greeting), and every update on that link would be lost unseen.
+                violation(server, "answered a line on its inbound link from " +
+                                      link_peer_name(server, out.conn) +
+                                      " as a client's: '" + core::log_excerpt(out.bytes) + "'");
+              }
               request->answered = true;
               if (request->kind == ClientCommand::Kind::whatsat &&
                   out.bytes.compare(0, 2, "? ") == 0) {
@@ -402,7 +468,12 @@ void Simulation::drain(std::uint32_t server) {
               }
             },
             [&](core::CloseConn& out) {
-              if (!open_request(out.conn)) return;  // a peer link: left to faults
+              if (!open_request(out.conn)) {
+                violation(server, "closed its inbound link from " +
+                                      link_peer_name(server, out.conn) + " (" +
+                                      std::string(core::to_string(out.reason)) +
+                                      "); the simulator never closes links but by faults");
+              }
               s.core->handle_conn_closed(local_now(server), out.conn);
               finish_request(out.conn);
             },
@@ -485,6 +556,7 @@ void Simulation::bring_up(std::uint32_t index) {
   ++link.epoch;
   link.conn = next_conn_++;
   link.last_arrival_ns = now_ns_;
+  link.greeting_sent = false;
   servers_[link.to].core->handle_conn_open(local_now(link.to), link.conn);
   drain(link.to);
   servers_[link.from].core->handle_peer_up(local_now(link.from), link.peer_at_from);

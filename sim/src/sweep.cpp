@@ -40,9 +40,23 @@ std::string fixed(double v, int decimals) {
   return text;
 }
 
+struct Range {
+  double sum = 0, min = 0, max = 0;
+  int n = 0;
+  void add(double v) {
+    min = n ? std::min(min, v) : v;
+    max = n ? std::max(max, v) : v;
+    sum += v;
+    ++n;
+  }
+  [[nodiscard]] double mean() const { return n ? sum / n : 0; }
+};
+
 struct Aggregate {
   std::string scenario, variant;
-  double reach = 0, rmr = 0, ldh = 0, p50 = 0, p99 = 0, messages = 0, convergence = 0;
+  double reach = 0, rmr = 0, ldh = 0, p50 = 0, payload = 0, bytes = 0, lost = 0,
+         in_flight = 0, convergence = 0;
+  Range p99, lines;
   int runs = 0, converged = 0;
 };
 
@@ -52,16 +66,26 @@ std::vector<Aggregate> aggregate(const SweepSpec& spec, const std::vector<SweepC
   for (const auto& c : cells) {
     auto key = std::make_pair(c.scenario, c.variant);
     auto [it, fresh] = index.emplace(key, rows.size());
-    if (fresh) rows.push_back(Aggregate{c.scenario, c.variant});
+    if (fresh) {
+      Aggregate a;
+      a.scenario = c.scenario;
+      a.variant = c.variant;
+      rows.push_back(std::move(a));
+    }
     Aggregate& a = rows[it->second];
     const Summary& s = c.summary;
     ++a.runs;
+    const double updates = s.updates ? static_cast<double>(s.updates) : 1.0;
     a.reach += s.reach_mean;
-    a.rmr += s.rmr_mean;
+    a.rmr += s.rmr;
     a.ldh += s.ldh_max;
     a.p50 += static_cast<double>(s.propagation.p50_ns) / 1e6;
-    a.p99 += static_cast<double>(s.propagation.p99_ns) / 1e6;
-    a.messages += s.messages_per_update;
+    a.p99.add(static_cast<double>(s.propagation.p99_ns) / 1e6);
+    a.lines.add(s.messages_per_update);
+    a.payload += static_cast<double>(s.peer_messages) / updates;
+    a.bytes += static_cast<double>(s.peer_bytes) / updates;
+    a.lost += static_cast<double>(s.lost_updates);
+    a.in_flight += static_cast<double>(s.in_flight_updates);
     if (s.convergence_ns) {
       ++a.converged;
       a.convergence += static_cast<double>(*s.convergence_ns) / 1e6;
@@ -69,7 +93,8 @@ std::vector<Aggregate> aggregate(const SweepSpec& spec, const std::vector<SweepC
   }
   for (auto& a : rows) {
     double n = a.runs;
-    a.reach /= n, a.rmr /= n, a.ldh /= n, a.p50 /= n, a.p99 /= n, a.messages /= n;
+    a.reach /= n, a.rmr /= n, a.ldh /= n, a.p50 /= n, a.payload /= n, a.bytes /= n;
+    a.lost /= n, a.in_flight /= n;
     if (a.converged) a.convergence /= a.converged;
   }
   // Sweep order: scenarios as listed, variants as listed.
@@ -181,6 +206,7 @@ std::vector<SweepCell> run_sweep(const SweepSpec& spec, const SweepOptions& opti
           record.peer_deliveries = sim.counters().peer_deliveries;
           record.peer_dropped = sim.counters().peer_dropped;
           record.client_commands = sim.counters().client_commands;
+          record.drained_ns = sim.counters().drained_ns;
           cell.run_id = db->store_run(scenario, layout, sim.faults(), sim.metrics(), record);
         }
         cells.push_back(std::move(cell));
@@ -193,8 +219,14 @@ std::vector<SweepCell> run_sweep(const SweepSpec& spec, const SweepOptions& opti
 
 std::string sweep_markdown(const SweepSpec& spec, const std::vector<SweepCell>& cells) {
   std::ostringstream md;
-  md << "| scenario | strategy | reach | RMR | LDH | p50 ms | p99 ms | msgs/update | convergence ms |\n"
-     << "|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
+  auto spread = [](const Range& r, int digits) {
+    return r.min == r.max ? fixed(r.mean(), digits)
+                          : fixed(r.mean(), digits) + " (" + fixed(r.min, digits) + "–" +
+                                fixed(r.max, digits) + ")";
+  };
+  md << "| scenario | strategy | reach | lost | RMR | LDH | p50 ms | p99 ms | lines/update | "
+        "updates carried/update | bytes/update | convergence ms |\n"
+     << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& a : aggregate(spec, cells)) {
     std::string convergence =
         a.converged == a.runs ? fixed(a.convergence, 0)
@@ -202,13 +234,18 @@ std::string sweep_markdown(const SweepSpec& spec, const std::vector<SweepCell>& 
                                                    "/" + std::to_string(a.runs) + " runs)"
                                              : "never");
     md << "| " << a.scenario << " | " << a.variant << " | " << fixed(a.reach, 4) << " | "
-       << fixed(a.rmr, 2) << " | " << fixed(a.ldh, 1) << " | " << fixed(a.p50, 1) << " | "
-       << fixed(a.p99, 1) << " | " << fixed(a.messages, 1) << " | " << convergence << " |\n";
+       << fixed(a.lost, 1) << " | " << fixed(a.rmr, 2) << " | " << fixed(a.ldh, 1) << " | "
+       << fixed(a.p50, 1) << " | " << spread(a.p99, 1) << " | " << spread(a.lines, 1) << " | "
+       << fixed(a.payload, 1) << " | " << fixed(a.bytes, 0) << " | " << convergence << " |\n";
   }
   md << "\nMeans over seeds";
   for (std::size_t i = 0; i < spec.seeds.size(); ++i) md << (i ? ", " : " ") << spec.seeds[i];
-  md << ". Reach is over servers live at the end; RMR = m/(n-1) - 1 per update; LDH is the "
-        "largest last-delivery hop count.\n";
+  md << ", with (min–max) across seeds where they differ. Reach is over servers live at the "
+        "end; lost counts updates some live server lacks after the drain. Lines/update counts "
+        "every peer line but greetings (AT, IHAVE, GRAFT, PRUNE, KNEW and every AE line); "
+        "updates carried/update only the lines that carry an update (AT, AE PUSH). "
+        "RMR = lines / Σ(holders − 1) − 1 over the run; LDH is the largest last-delivery hop "
+        "count. docs/metrics.md defines each.\n";
   return md.str();
 }
 
@@ -266,8 +303,9 @@ std::string sweep_svg(const SweepSpec& spec, const std::vector<SweepCell>& cells
           << "\" text-anchor=\"middle\">" << scenarios[sc] << "</text>\n";
     }
   };
-  panel(top, "peer messages per update", [](const Aggregate& a) { return a.messages; });
-  panel(top + panel_h + 70, "p99 propagation delay (ms)", [](const Aggregate& a) { return a.p99; });
+  panel(top, "peer lines per update, every kind", [](const Aggregate& a) { return a.lines.mean(); });
+  panel(top + panel_h + 70, "p99 propagation delay (ms)",
+        [](const Aggregate& a) { return a.p99.mean(); });
   for (std::size_t v = 0; v < variants.size(); ++v) {
     double lx = 60 + 200.0 * static_cast<double>(v % 4);
     double ly = legend_y + 20.0 * static_cast<double>(v / 4);

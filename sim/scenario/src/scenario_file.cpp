@@ -62,7 +62,8 @@ void read_scenario_table(const toml::table& root, Scenario& scenario, ReadContex
   const toml::table& table =
       as_table(require(root, "", "scenario", "the scenario's name, seed and duration"), "scenario");
   check_keys(table, "[scenario]",
-             {"name", "description", "seed", "duration", "epoch", "sample_every", "places_db"});
+             {"name", "description", "seed", "duration", "epoch", "sample_every", "drain",
+              "places_db"});
   scenario.name = as_nonempty_string(require(table, "scenario", "name", "what the run is called"),
                                      "scenario.name");
   if (const auto* description = table.get("description")) {
@@ -79,6 +80,9 @@ void read_scenario_table(const toml::table& root, Scenario& scenario, ReadContex
   }
   if (const auto* every = table.get("sample_every")) {
     scenario.sample_every_ns = as_duration(*every, "scenario.sample_every", 1);
+  }
+  if (const auto* drain = table.get("drain")) {
+    scenario.drain_ns = as_duration(*drain, "scenario.drain");
   }
   if (const auto* places = table.get("places_db")) {
     const std::string written = as_string(*places, "scenario.places_db");

@@ -97,7 +97,11 @@ CatchUp catch_up(const Simulation& sim, ServerIndex server, Nanoseconds held_sin
   };
   std::map<UpdateIndex, Nanoseconds> first;
   std::vector<bool> available(m.updates().size(), false);
-  for (const auto& d : m.deliveries()) {
+  // A server restarted without state is refilled with updates it held before: those are
+  // refills, not deliveries (an update is delivered to a server once).
+  std::vector<Delivery> held = m.deliveries();
+  held.insert(held.end(), m.refills().begin(), m.refills().end());
+  for (const auto& d : held) {
     if (d.server != server) {
       if (d.at_ns <= heal_ns && kept(d.server, d.at_ns)) available[d.update] = true;
       continue;

@@ -109,9 +109,9 @@ Figures measure(const Simulation& sim, Nanoseconds late_from_ns = kWarmUp) {
   f.rmr_first10 = first ? first_total / static_cast<double>(first) : 0;
   f.rmr_late = f.late ? late_total / static_cast<double>(f.late) : 0;
   f.reach_min = summary.reach_min;
-  f.payload_per_update = summary.messages_per_update;
-  f.lines_per_update = static_cast<double>(sim.counters().peer_deliveries) /
-                       static_cast<double>(std::max<std::size_t>(1, f.updates));
+  const double updates = static_cast<double>(std::max<std::size_t>(1, f.updates));
+  f.payload_per_update = static_cast<double>(summary.peer_messages) / updates;
+  f.lines_per_update = summary.messages_per_update;  // every line but greetings
   f.p99_ms = static_cast<double>(summary.propagation.p99_ns) / 1e6;
   return f;
 }

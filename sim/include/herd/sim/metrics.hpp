@@ -1,17 +1,21 @@
 #pragma once
-// The metric definitions of DESIGN.md §4, computed from the observations servers emit. The
-// recorder has global knowledge (every acceptance everywhere), which no server has; that is
-// what lets it say how stale a server is.
+// The metric definitions of docs/metrics.md, computed from the observations servers emit.
+// The recorder has global knowledge (every acceptance everywhere), which no server has; that
+// is what lets it say how stale a server is.
 //
-// "Server s holds update u" means s holds u or a newer update of the same client. For each
-// (server, client) the recorder keeps how many of the client's accepted updates, in
-// acceptance order, the server holds; an update is delivered to s the first time that count
-// passes it. Staleness, reach, convergence and propagation delay all follow from that count.
+// "Server s holds update u" means s holds u or a newer update of the same client, newer in
+// the herd's total order (core::compare_updates), whatever order the updates were accepted
+// in. For each (server, client) the recorder keeps how many of the client's accepted
+// updates, in that total order, the server holds; an update is delivered to s the first time
+// that count passes it (only the first time: a server refilled after losing its state is
+// not delivered to twice). Staleness, reach, convergence and propagation delay all follow.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "herd/core/record_store.hpp"
@@ -24,14 +28,37 @@ using core::Nanoseconds;
 using ServerIndex = std::uint32_t;
 using UpdateIndex = std::uint32_t;
 
+// What a peer line is, by its first word (and the second for anti-entropy's "AE ...").
+enum class PeerLineKind : std::uint8_t {
+  greeting,   // HERD 1 <sender> [<auth>]
+  at,         // AT ... <hops>: an update pushed by the strategy
+  ihave,      // Plumtree
+  graft,
+  prune,
+  knew,       // rumor mongering's feedback
+  ae_groups,  // anti-entropy digests, pulls and repairs
+  ae_leaves,
+  ae_pull,
+  ae_push,
+  other,
+};
+inline constexpr std::size_t kPeerLineKinds = 11;
+[[nodiscard]] const char* to_string(PeerLineKind kind) noexcept;
+[[nodiscard]] PeerLineKind classify_peer_line(std::string_view line) noexcept;
+
+struct LineCount {
+  std::uint64_t lines = 0;
+  std::uint64_t bytes = 0;  // each line's "\n" included
+};
+
 struct UpdateStats {
   core::LocationUpdate update;
   std::uint32_t client = 0;
   ServerIndex origin = 0;
   Nanoseconds accepted_ns = 0;
-  std::uint32_t holders = 0;       // servers that hold it (or newer), origin included
+  std::uint32_t holders = 0;       // servers that ever held it (or newer), origin included
   std::uint32_t ldh = 0;           // most hops any server needed to get it directly
-  std::uint64_t deliveries = 0;    // peer messages carrying it that reached a server
+  std::uint64_t deliveries = 0;    // peer lines carrying it (AT, AE PUSH) that reached a server
   Nanoseconds last_delivery_ns = 0;
 };
 
@@ -68,14 +95,19 @@ struct Percentiles {
 struct Summary {
   std::uint64_t updates = 0;
   std::uint64_t deliveries_direct = 0;
-  std::uint64_t peer_messages = 0;       // delivered to a server, redundant ones included
+  std::uint64_t peer_messages = 0;       // update-carrying lines delivered, redundant included
+  std::uint64_t peer_lines = 0;          // every peer line delivered except greetings
+  std::uint64_t peer_bytes = 0;          // their bytes
   Percentiles propagation;               // over (update, server ≠ origin)
   double reach_mean = 0, reach_min = 0;  // over servers live at the end
   std::uint64_t lost_updates = 0;        // not held by every server live at the end
+  std::uint64_t in_flight_updates = 0;   // not held everywhere when the workload ended, but
+                                         // held by every live server after the drain
   std::uint32_t ldh_max = 0;
   double ldh_mean = 0;
-  double messages_per_update = 0;
-  double rmr_mean = 0;
+  double messages_per_update = 0;        // peer_lines / updates
+  double rmr = 0;                        // peer_lines / Σ(holders − 1) − 1
+  double rmr_mean = 0;                   // per update, update-carrying lines only
   std::uint64_t reads = 0, stale_reads = 0, unknown_reads = 0;
   std::uint64_t requests = 0, answered = 0;
   double availability = 1;
@@ -92,6 +124,21 @@ class MetricsRecorder {
                    std::uint64_t id);
   void on_applied(Nanoseconds now, ServerIndex server, std::uint64_t id, std::uint32_t hops);
   void on_ignored(Nanoseconds now, ServerIndex server, std::uint64_t id);
+  // A peer line handed to server `to` on link `link` (from server `from`).
+  void on_peer_line(std::uint32_t link, PeerLineKind kind, std::size_t bytes) {
+    LineCount& k = by_kind_[static_cast<std::size_t>(kind)];
+    ++k.lines;
+    k.bytes += bytes;
+    if (link < by_link_.size()) {
+      ++by_link_[link].lines;
+      by_link_[link].bytes += bytes;
+    }
+  }
+  // Per-link traffic is kept for this many links (index = the runtime's link number).
+  void track_links(std::size_t links) { by_link_.assign(links, LineCount{}); }
+  // The workload ended: updates not held everywhere now and held everywhere later were in
+  // flight, not lost.
+  void mark_workload_end();
   void on_read(Nanoseconds now, ServerIndex server, const core::SharedText& at_line,
                std::uint64_t id);
   void on_request(bool answered);  // a client command and whether a reply came
@@ -105,6 +152,9 @@ class MetricsRecorder {
   [[nodiscard]] Summary summarize() const;
   [[nodiscard]] const std::vector<UpdateStats>& updates() const noexcept { return updates_; }
   [[nodiscard]] const std::vector<Delivery>& deliveries() const noexcept { return deliveries_; }
+  // A server that restarted without its state and got back an update it had held before:
+  // not a delivery (that counts once), but how fast a strategy refills a server.
+  [[nodiscard]] const std::vector<Delivery>& refills() const noexcept { return refills_; }
   [[nodiscard]] const std::vector<ReadStats>& reads() const noexcept { return reads_; }
   [[nodiscard]] const std::vector<StalenessSample>& staleness() const noexcept {
     return staleness_;
@@ -114,17 +164,33 @@ class MetricsRecorder {
   }
   // Pairs (live server, client) where the server lacks the newest accepted update.
   [[nodiscard]] std::uint64_t lagging_pairs() const noexcept { return lagging_; }
+  [[nodiscard]] const std::array<LineCount, kPeerLineKinds>& traffic_by_kind() const noexcept {
+    return by_kind_;
+  }
+  [[nodiscard]] const std::vector<LineCount>& traffic_by_link() const noexcept {
+    return by_link_;
+  }
 
  private:
   struct ClientState {
-    std::vector<UpdateIndex> accepted;  // in acceptance order
-    std::optional<UpdateIndex> newest;  // under the herd's total order
+    // Accepted updates in the herd's total order (oldest first), which is not always the
+    // order they were accepted in: a server holding ordered[i] holds everything before it.
+    std::vector<UpdateIndex> ordered;
+    // since[i]: the earliest acceptance time among ordered[i..], so a server that holds
+    // the first i has lacked something since since[i].
+    std::vector<Nanoseconds> since;
+    std::optional<UpdateIndex> newest;  // ordered.back()
     std::uint32_t caught_up = 0;        // live servers holding everything accepted
   };
   std::uint32_t client_index(std::string_view name);
   std::optional<UpdateIndex> find_update(std::uint64_t id) const;
   std::uint32_t& held(ServerIndex server, std::uint32_t client);
   void hold(Nanoseconds now, ServerIndex server, UpdateIndex update, std::uint32_t hops);
+  // Records that `server` holds `update` for the first time (or does nothing if it held it
+  // before losing its state).
+  void first_hold(Nanoseconds now, ServerIndex server, UpdateIndex update, bool direct,
+                  std::uint32_t hops);
+  [[nodiscard]] std::uint32_t live_holders(UpdateIndex update) const;
   void settle(Nanoseconds now);
 
   std::uint32_t servers_;
@@ -141,12 +207,19 @@ class MetricsRecorder {
   std::vector<std::uint32_t> held_;
   std::uint64_t lagging_ = 0;
   std::vector<Delivery> deliveries_;
+  std::vector<Delivery> refills_;
   std::vector<Nanoseconds> delays_ns_;
   std::uint64_t deliveries_direct_ = 0;
   std::uint64_t peer_messages_ = 0;
   std::vector<ReadStats> reads_;
   std::uint64_t unknown_reads_ = 0, requests_ = 0, answered_ = 0;
   std::vector<StalenessSample> staleness_;
+  std::array<LineCount, kPeerLineKinds> by_kind_{};
+  std::vector<LineCount> by_link_;
+  // (update << 32 | server) pairs a server held before it restarted without its state:
+  // holding them again is not a new delivery. Membership only; never iterated.
+  std::unordered_set<std::uint64_t> held_before_amnesia_;
+  std::vector<bool> incomplete_at_workload_end_;  // set by mark_workload_end()
   Nanoseconds last_disturbance_ns_ = 0;
   std::optional<Nanoseconds> converged_at_ns_;
 };

@@ -21,7 +21,7 @@ struct sqlite3;
 
 namespace herd::sim {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 struct ResultsError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -39,6 +39,7 @@ struct RunRecord {
   std::uint64_t peer_deliveries = 0;
   std::uint64_t peer_dropped = 0;
   std::uint64_t client_commands = 0;
+  std::int64_t drained_ns = 0;  // virtual time run past the duration to let updates settle
 };
 
 struct RunRow {

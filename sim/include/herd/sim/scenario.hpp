@@ -147,6 +147,9 @@ struct Scenario {
   Nanoseconds duration_ns = 10 * core::kNanosPerSecond;
   Nanoseconds epoch_ns = 1'700'000'000LL * core::kNanosPerSecond;  // virtual time 0
   Nanoseconds sample_every_ns = core::kNanosPerSecond;             // staleness samples
+  // After the duration the workload stops and the run goes on, peer traffic and timers
+  // only, until every live server holds every update or this much virtual time has passed.
+  Nanoseconds drain_ns = 10 * core::kNanosPerSecond;
   std::string strategy = "flood";  // a label: the push strategy, "+anti-entropy" if on
   core::PropagationConfig propagation;
   TopologySpec topology;

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -38,12 +39,19 @@ struct SimulationOptions {
   std::function<void(double)> progress;
 };
 
+// A run broke one of the simulator's invariants (docs/metrics.md lists them): the results
+// would be wrong, so the run stops with what happened, where and when.
+struct InvariantViolation : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 struct SimulationCounters {
   std::uint64_t events = 0;
   std::uint64_t peer_deliveries = 0;   // peer messages handed to a server
   std::uint64_t peer_dropped = 0;      // lost in flight to a link or server going down
   std::uint64_t client_commands = 0;
-  Nanoseconds simulated_ns = 0;
+  Nanoseconds simulated_ns = 0;  // the scenario's duration
+  Nanoseconds drained_ns = 0;    // virtual time run after it, until the herd settled
 };
 
 class Simulation {
@@ -73,6 +81,10 @@ class Simulation {
     bool up = false;
     bool reconnect_pending = false;
     Nanoseconds last_arrival_ns = 0;
+    // With reordering, lines of a link may overtake each other but never its greeting: the
+    // link's first line of an epoch sets this floor for the rest.
+    Nanoseconds greeting_arrival_ns = 0;
+    bool greeting_sent = false;
     Nanoseconds clog_until_ns = 0;
     const DelayDistribution* base_latency = nullptr;
     const DelayDistribution* latency = nullptr;
@@ -130,6 +142,9 @@ class Simulation {
   void drain(std::uint32_t server);
   void send(std::uint32_t link, core::SharedText bytes);
   void finish_request(core::ConnId conn);
+  [[noreturn]] void violation(std::uint32_t server, const std::string& what) const;
+  [[nodiscard]] std::string link_peer_name(std::uint32_t server, core::ConnId conn) const;
+  void drain_until_settled(Nanoseconds end);
 
   void start_fault(std::size_t index);
   void end_fault(std::size_t index);
@@ -174,6 +189,8 @@ class Simulation {
   OpenRequest* open_request(core::ConnId conn);
   core::ConnId next_conn_ = 1;
   Nanoseconds now_ns_ = 0;
+  Nanoseconds last_sample_ns_ = -1;
+  bool draining_ = false;  // past the duration: no workload, faults or samples
   bool ran_ = false;
   bool prefetch_ = false;  // see prefetch_ahead()
 };
