@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -287,4 +288,169 @@ TEST_CASE("sim: a crash that starts as another ends keeps the server down until 
   CHECK(summary.requests == 2);
   CHECK(summary.answered == 1);  // down at 5 s, back by 7 s
   CHECK(sim.server(1) != nullptr);
+}
+
+// --- results that were once silently wrong ---------------------------------------------------
+
+TEST_CASE("sim: with reordering and anti-entropy no line overtakes its link's greeting") {
+  // Anti-entropy sends a digest right behind the greeting; with reordering it used to
+  // arrive first, be answered as a client line, and cut the link for the whole run.
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    INFO("seed " << seed);
+    Scenario s;
+    s.name = "reorder";
+    s.seed = seed;
+    s.duration_ns = 20 * kNanosPerSecond;
+    s.network.latency.kind = DelayDistribution::Kind::uniform;
+    s.network.latency.min_ns = 1 * kNanosPerMilli;
+    s.network.latency.max_ns = 40 * kNanosPerMilli;
+    s.network.reorder = true;
+    s.propagation.anti_entropy = true;
+    s.workload.clients = 50;
+    s.workload.iamat_per_s = 40;
+    Simulation sim(s, ring(6));
+    sim.run();
+    auto summary = sim.metrics().summarize();
+    CHECK(summary.updates > 500);
+    CHECK(summary.lost_updates == 0);
+    CHECK(summary.reach_min == 1.0);
+    CHECK(summary.convergence_ns);
+  }
+}
+
+TEST_CASE("sim: a link that carries a line the receiver cannot take stops the run loudly") {
+  // An IAMAT just under the line limit becomes a peer line over it: the friend closes the
+  // link. The simulator never closes links itself, so it says so rather than lose updates.
+  Scenario s = scripted(kNanosPerMilli, "s0", 2 * kNanosPerSecond);
+  // IAMAT: 41 bytes besides the name; its AT line: 56, with "AT s0 +0.000000000 ... 1".
+  const std::string client(64 * 1024 - 50, 'c');
+  s.workload.script[0].line = "IAMAT " + client + " +34.068930-118.445127 1700000001.0";
+  Simulation sim(s, line(2));
+  try {
+    sim.run();
+    FAIL("the run ended normally");
+  } catch (const InvariantViolation& e) {
+    const std::string what = e.what();
+    INFO(what);
+    CHECK(what.find("server s1 closed its inbound link from s0 (line too long)") !=
+          std::string::npos);
+    CHECK(what.find("t=1.001000000s") != std::string::npos);
+  }
+}
+
+TEST_CASE("sim: two IAMATs of a client accepted out of order leave no phantom loss") {
+  // Three servers in a line. The newer report reaches s0 first; the older one, sent 5 ms
+  // later to s2, is accepted there before the newer one arrives, then ignored everywhere.
+  Scenario s = scripted(10 * kNanosPerMilli, "s0", 2 * kNanosPerSecond);
+  s.workload.script[0].line = "IAMAT kiwi +34.068930-118.445127 1700000001.000000002";
+  s.workload.script.push_back(ScriptedCommand{kNanosPerSecond + 5 * kNanosPerMilli, "s2",
+                                              "IAMAT kiwi +34.068930-118.445127 1700000001.000000001"});
+  Simulation sim(s, line(3));
+  sim.run();
+  auto summary = sim.metrics().summarize();
+  CHECK(summary.updates == 2);
+  CHECK(summary.lost_updates == 0);
+  CHECK(summary.reach_min == 1.0);
+  CHECK(summary.convergence_ns);
+  CHECK(sim.metrics().staleness().back().stale_clients == 0);
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    CHECK(sim.server(i)->records().find("kiwi")->update.client_time == "1700000001.000000002");
+  }
+}
+
+TEST_CASE("sim: a crash with amnesia then a refill writes one applies row per pair") {
+  Scenario s;
+  s.name = "amnesia";
+  s.seed = 3;
+  s.duration_ns = 30 * kNanosPerSecond;
+  s.network.latency = constant_delay(5 * kNanosPerMilli);
+  s.propagation.anti_entropy = true;
+  s.propagation.anti_entropy_period_ns = 500 * kNanosPerMilli;
+  s.workload.clients = 30;
+  s.workload.iamat_per_s = 20;
+  s.workload.end_ns = 12 * kNanosPerSecond;
+  FaultSpec crash;
+  crash.kind = FaultSpec::Kind::crash;
+  crash.at_ns = 15 * kNanosPerSecond;
+  crash.duration_ns = 2 * kNanosPerSecond;
+  crash.servers = {"s2"};
+  crash.amnesia = true;
+  s.faults.push_back(crash);
+  Simulation sim(s, ring(6));
+  sim.run();
+  const auto& m = sim.metrics();
+  std::set<std::pair<UpdateIndex, ServerIndex>> pairs;
+  for (const auto& d : m.deliveries()) CHECK(pairs.emplace(d.update, d.server).second);
+  for (const auto& u : m.updates()) CHECK(u.holders <= 6);
+  CHECK(m.refills().size() > 100);  // s2 was refilled, and that is recorded apart
+  CHECK(m.summarize().lost_updates == 0);
+}
+
+TEST_CASE("sim: updates still spreading when the duration ends are drained, not lost") {
+  // A 10-server line at 50 ms a hop takes 450 ms end to end; the workload runs to the end.
+  Scenario s;
+  s.name = "drain";
+  s.seed = 5;
+  s.duration_ns = 10 * kNanosPerSecond;
+  s.network.latency = constant_delay(50 * kNanosPerMilli);
+  s.workload.clients = 20;
+  s.workload.iamat_per_s = 20;
+  {
+    Scenario undrained = s;
+    undrained.drain_ns = 0;
+    Simulation sim(undrained, line(10));
+    sim.run();
+    CHECK(sim.metrics().summarize().lost_updates > 0);  // what the report used to say
+    CHECK(sim.counters().drained_ns == 0);
+  }
+  Simulation sim(s, line(10));
+  sim.run();
+  auto summary = sim.metrics().summarize();
+  CHECK(summary.lost_updates == 0);
+  CHECK(summary.in_flight_updates > 0);
+  CHECK(summary.convergence_ns);
+  CHECK(sim.counters().drained_ns > 0);
+  CHECK(sim.counters().drained_ns <= 450 * kNanosPerMilli);
+  // Nothing was sampled or accepted after the duration.
+  for (const auto& sample : sim.metrics().staleness()) CHECK(sample.at_ns <= s.duration_ns);
+  for (const auto& u : sim.metrics().updates()) CHECK(u.accepted_ns <= s.duration_ns);
+}
+
+TEST_CASE("sim: every peer line delivered is counted once, by kind and by link") {
+  Scenario s;
+  s.name = "traffic";
+  s.seed = 8;
+  s.duration_ns = 10 * kNanosPerSecond;
+  s.network.latency = constant_delay(3 * kNanosPerMilli);
+  s.propagation.push = herd::core::PropagationConfig::Push::plumtree;
+  s.propagation.anti_entropy = true;
+  s.workload.clients = 40;
+  s.workload.iamat_per_s = 30;
+  Simulation sim(s, grid(4, 4));
+  sim.run();
+  const auto& m = sim.metrics();
+  std::uint64_t by_kind = 0, by_link = 0;
+  for (const auto& k : m.traffic_by_kind()) by_kind += k.lines;
+  for (const auto& l : m.traffic_by_link()) by_link += l.lines;
+  CHECK(by_kind == sim.counters().peer_deliveries);
+  CHECK(by_link == sim.counters().peer_deliveries);
+  auto summary = m.summarize();
+  const auto greetings = m.traffic_by_kind()[static_cast<std::size_t>(PeerLineKind::greeting)];
+  CHECK(greetings.lines == 48);  // a 4x4 grid has 24 friendships: 48 one-way links
+  CHECK(summary.peer_lines + greetings.lines == sim.counters().peer_deliveries);
+  CHECK(summary.peer_lines > summary.peer_messages);  // IHAVE, GRAFT, PRUNE, AE lines
+  CHECK(m.traffic_by_kind()[static_cast<std::size_t>(PeerLineKind::ihave)].lines > 0);
+  CHECK(m.traffic_by_kind()[static_cast<std::size_t>(PeerLineKind::ae_groups)].lines > 0);
+}
+
+TEST_CASE("sim: a duration that is a multiple of sample_every samples the end once") {
+  Scenario s = scripted(kNanosPerMilli, "s0", 4 * kNanosPerSecond);
+  s.sample_every_ns = kNanosPerSecond;
+  Simulation sim(s, line(3));
+  sim.run();
+  std::set<std::pair<Nanoseconds, ServerIndex>> seen;
+  for (const auto& sample : sim.metrics().staleness()) {
+    CHECK(seen.emplace(sample.at_ns, sample.server).second);
+  }
+  CHECK(seen.size() == 5 * 3);  // 0, 1, 2, 3 and 4 s
 }
