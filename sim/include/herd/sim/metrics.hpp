@@ -1,5 +1,5 @@
 #pragma once
-// The metric definitions of DESIGN.md §4, computed from the observations servers emit. The
+// The metric definitions of docs/metrics.md, computed from the observations servers emit. The
 // recorder has global knowledge (every acceptance everywhere), which no server has; that is
 // what lets it say how stale a server is.
 //
