@@ -20,9 +20,10 @@ and on the rounds:
           the process the paper's differential equation s = e^{-(k+1)(1-s)} describes, and
           what a herd whose servers tick at random phases does.
 
-A contact with the site a rumor came from sends nothing in herd (PROTOCOL.md never sends
-an update back to its sender) but costs interest as an unnecessary contact; --herd models
-that (traffic then counts only messages sent), without it the paper's model is used.
+A contact with the site a rumor came from sends nothing in herd (a server never sends an
+update back to its sender: docs/protocol.md#rules) but costs interest as an unnecessary
+contact; --herd models that (traffic then counts only messages sent), without it the
+paper's model is used.
 
 Prints, per k: mean residue s (fraction never infected) with its standard error and the
 standard deviation of one run, and mean traffic m (messages per site). Standard library only;

@@ -1,5 +1,6 @@
-# herd_core is sans-IO (DESIGN.md §2, STYLE.md): it may not include networking, databases,
-# GUI toolkits, threads, clocks or OS entropy. Fails naming every offending line.
+# herd_core is sans-IO (docs/architecture.md#the-core-is-a-state-machine): it may not
+# include networking, databases, GUI toolkits, threads, clocks or OS entropy. Fails naming
+# every offending line.
 file(GLOB_RECURSE sources "${CORE_DIR}/include/herd/core/*" "${CORE_DIR}/src/*")
 set(forbidden
   "<boost/asio" "<boost/beast" "<asio" "<sqlite3.h>" "<Q" "<thread>" "<chrono>" "<random>"

@@ -11,7 +11,8 @@ using namespace herd::core;
 namespace {
 
 constexpr Nanoseconds kT0 = 1621464828'223372000LL;  // a plausible "now"
-// The receive time of PROTOCOL.md's example: 1621464827.959498503 + 0.263873386.
+// The receive time of the example in docs/protocol.md#iamat:
+// 1621464827.959498503 + 0.263873386.
 constexpr Nanoseconds kRecv = 1621464828'223371889LL;
 
 // Drives one Server by hand and sorts its outputs by kind, as a runtime would.

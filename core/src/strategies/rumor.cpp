@@ -136,10 +136,11 @@ class RumorMongering final : public PropagationStrategy {
     std::vector<std::uint64_t> done;
     for (auto& [seq, r] : hot_) {
       if (r.from == target) {
-        // PROTOCOL.md never sends an update back to where it came from. The friend surely
-        // knows it, so this is the paper's unnecessary contact: it costs interest as a
-        // KNEW (feedback) or a push (blind) would, without the traffic. It also lets a
-        // leaf whose only friend told it the rumor fall silent.
+        // A server never sends an update back to where it came from
+        // (docs/protocol.md#rules). The friend surely knows it, so this is the paper's
+        // unnecessary contact: it costs interest as a KNEW (feedback) or a push (blind)
+        // would, without the traffic. It also lets a leaf whose only friend told it the
+        // rumor fall silent.
         if (lost_interest(ch, r)) done.push_back(seq);
         continue;
       }

@@ -107,7 +107,8 @@ void read_workload(const toml::table& root, Scenario& scenario, const ReadContex
     const toml::table& spec = as_table(*whatsat, "workload.whatsat");
     check_keys(spec, "workload.whatsat", {"rate", "radius_km", "bound"});
     out.whatsat_per_s = read_rate(spec, "workload.whatsat", out.clients);
-    // The protocol's own limits (PROTOCOL.md): radius in (0, 50] km, bound in [1, 20].
+    // The protocol's own limits (docs/protocol.md#whatsat): radius in (0, 50] km, bound in
+    // [1, 20].
     if (const auto* radius = spec.get("radius_km")) {
       out.whatsat_radius_km = as_number(*radius, "workload.whatsat.radius_km", 0, 50);
       if (out.whatsat_radius_km <= 0) {

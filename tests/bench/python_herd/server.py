@@ -20,7 +20,7 @@ The one deviation from the original: it has no Google Places key, so every WHATS
 known client answers with an empty legacy Nearby Search response ("ZERO_RESULTS").
 Standard library only (Python 3.11 for tomllib).
 
-Server-to-server lines follow the project's recommended shape (PROTOCOL.md part 2): a
+Server-to-server lines follow herd's protocol (docs/protocol.md#server-to-server-protocol): a
 connection to a friend starts with `HERD 1 <sender> <secret>`, then carries
 `AT <origin> <diff> <client> <coords> <client-time> <hops>` lines.
 """
@@ -55,7 +55,7 @@ ZERO_RESULTS_JSON = (
 
 
 class MicrosecondFormatter(logging.Formatter):
-    """Wall-clock timestamps with microseconds, as PROTOCOL.md asks of the logs."""
+    """Wall-clock timestamps with microseconds, as herd's logs have (docs/protocol.md#logs)."""
 
     def formatTime(self, record, datefmt=None):
         return datetime.datetime.fromtimestamp(record.created).strftime(

@@ -1,6 +1,7 @@
 #pragma once
 // A blocking TCP client for tests against live servers, with a deadline on every call so a
-// broken server fails a test instead of hanging it. Two styles, as PROTOCOL.md requires:
+// broken server fails a test instead of hanging it. Two styles, as servers must serve
+// (docs/protocol.md#connection-styles):
 // grader (one command, half-close, read to EOF) and telnet (a line, its answer, the next).
 
 #include <chrono>

@@ -1,6 +1,6 @@
 #pragma once
-// The wire formats of PROTOCOL.md, with no I/O: splitting a byte stream into lines, parsing
-// client commands and peer messages, and rendering the replies byte for byte.
+// The wire formats of docs/protocol.md, with no I/O: splitting a byte stream into lines,
+// parsing client commands and peer messages, and rendering the replies byte for byte.
 //
 // Parsed commands hold string_views into the line they came from, because every operand a
 // client sends is echoed back verbatim; the caller keeps the line alive while it uses them.
@@ -16,7 +16,8 @@
 
 namespace herd::core {
 
-// PROTOCOL.md's white space: space, tab, CR, LF, form feed, vertical tab.
+// The protocol's white space (docs/protocol.md#framing): space, tab, CR, LF, form feed,
+// vertical tab.
 [[nodiscard]] constexpr bool is_protocol_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
@@ -100,7 +101,8 @@ inline constexpr std::uint32_t kMaxHops = 1'000'000;
                                          std::string_view client_time);
 
 // A places answer as WHATSAT sends it: runs of newlines collapsed to one, trailing
-// newlines removed (PROTOCOL.md). The reply is then at_line + "\n" + this + "\n\n".
+// newlines removed (docs/protocol.md#whatsat). The reply is then
+// at_line + "\n" + this + "\n\n".
 [[nodiscard]] std::string normalize_places_json(std::string_view json);
 
 // Bytes from a client or a friend as a log may show them, whatever was sent: control bytes,

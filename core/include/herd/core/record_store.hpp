@@ -1,6 +1,7 @@
 #pragma once
 // What a server knows about each client: the newest location update under the herd's
-// total order (PROTOCOL.md §2), so that every server converges to the same record.
+// total order (docs/protocol.md#the-total-order), so that every server converges to the
+// same record.
 
 #include <bit>
 #include <cstddef>

@@ -1,7 +1,7 @@
 #pragma once
-// The herd server as a pure state machine (DESIGN.md §2). A runtime — live sockets or the
-// simulator — feeds it inputs with the current time and drains its outputs; the server
-// itself does no I/O, reads no clock and draws no entropy.
+// The herd server as a pure state machine (docs/architecture.md#the-core-is-a-state-machine).
+// A runtime — live sockets or the simulator — feeds it inputs with the current time and
+// drains its outputs; the server itself does no I/O, reads no clock and draws no entropy.
 //
 // Connections: every accepted TCP connection is a ConnId. A connection whose first line is
 // a valid peer greeting becomes an inbound link from that friend; any other connection is

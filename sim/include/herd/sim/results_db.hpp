@@ -1,8 +1,8 @@
 #pragma once
-// Results in SQLite (DESIGN.md §5): one database holds many runs, sim and live alike, so
-// runs can be compared with sqlite3 or pandas. Each run is written in one transaction: a
-// failed run (full disk, crash, bad input) leaves no rows behind. docs/results-schema.md
-// documents every table; kSchemaVersion changes when a column does.
+// Results in SQLite (docs/results-schema.md): one database holds many runs, sim and live
+// alike, so runs can be compared with sqlite3 or pandas. Each run is written in one
+// transaction: a failed run (full disk, crash, bad input) leaves no rows behind.
+// docs/results-schema.md documents every table; kSchemaVersion changes when a column does.
 
 #include <cstdint>
 #include <filesystem>

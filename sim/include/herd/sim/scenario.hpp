@@ -1,5 +1,5 @@
 #pragma once
-// A scenario: the whole experiment as plain data (DESIGN.md §3). Parsed from TOML by
+// A scenario: the whole experiment as plain data (docs/scenarios.md). Parsed from TOML by
 // scenario_file.hpp, overridden field by field with --set, and replayed exactly from its
 // seed. Durations are integer nanoseconds of virtual time.
 

@@ -1,7 +1,7 @@
 #pragma once
 // The propagation strategy in a TOML document, the same way in herd configs and scenario
 // files: `strategy = "flood" | "gossip" | "rumor" | "plumtree"` in [herd], and a
-// [strategy] table with its parameters (docs/strategies.md lists them).
+// [strategy] table with its parameters (docs/strategies/README.md lists them).
 
 #include <toml++/toml.h>
 

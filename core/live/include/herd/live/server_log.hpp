@@ -1,8 +1,8 @@
 #pragma once
-// One server's log (PROTOCOL.md §3): a file at <log_dir>/<Name>.log that receives every line
-// the core reports (traffic, connections, peers) and the runtime's own events, with UTC
-// wall-clock timestamps to the microsecond; plus an optional console shared by all servers
-// of the process that only shows start, stop and warnings.
+// One server's log (docs/protocol.md#logs): a file at <log_dir>/<Name>.log that receives
+// every line the core reports (traffic, connections, peers) and the runtime's own events,
+// with UTC wall-clock timestamps to the microsecond; plus an optional console shared by all
+// servers of the process that only shows start, stop and warnings.
 
 #include <filesystem>
 #include <memory>

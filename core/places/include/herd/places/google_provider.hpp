@@ -2,7 +2,7 @@
 // A PlacesProvider that asks Google Places Nearby Search over HTTPS (Boost.Beast +
 // OpenSSL), asynchronously on the caller's io_context.
 //
-// Two APIs (DESIGN.md §8):
+// Two APIs (docs/architecture.md#places):
 //  - "new" (default): Places API (New), POST https://places.googleapis.com/v1/places:searchNearby
 //    with X-Goog-Api-Key and X-Goog-FieldMask headers and a JSON body (circle centre,
 //    radius in metres, maxResultCount = limit, rankPreference DISTANCE). Its answer

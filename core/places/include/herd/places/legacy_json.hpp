@@ -1,6 +1,6 @@
 #pragma once
 // Writing answers in the shape of the Google Places Nearby Search (legacy) response, the
-// shape every PlacesProvider answers in (PROTOCOL.md, WHATSAT), pretty-printed the way
+// shape every PlacesProvider answers in (docs/protocol.md#whatsat), pretty-printed the way
 // Google's legacy examples are.
 
 #include <string>
@@ -11,7 +11,8 @@
 
 namespace herd::places {
 
-// One result of a legacy answer: the fields PROTOCOL.md requires of each place.
+// One result of a legacy answer: the fields a WHATSAT reply requires of each place
+// (docs/protocol.md#whatsat).
 struct LegacyPlace {
   double lat_deg = 0;
   double lng_deg = 0;

@@ -1,6 +1,7 @@
 #pragma once
-// Places behind one interface (DESIGN.md §8). Every provider answers in the shape of the
-// Google Places Nearby Search (legacy) response, as a JSON text, nearest place first.
+// Places behind one interface (docs/architecture.md#places). Every provider answers in the
+// shape of the Google Places Nearby Search (legacy) response, as a JSON text, nearest place
+// first.
 
 #include <functional>
 #include <memory>
