@@ -72,7 +72,8 @@ Server::Server(ServerConfig config)
     : config_(std::move(config)),
       store_(config_.propagation.anti_entropy),
       rng_(config_.propagation.seed),
-      strategy_(make_propagation(config_.propagation)),
+      strategy_(config_.strategy_factory ? config_.strategy_factory(config_.propagation)
+                                         : make_propagation(config_.propagation)),
       channel_(std::make_unique<Channel>(*this)),
       peer_up_(config_.friends.size(), false),
       peer_framers_(config_.friends.size(), LineFramer(config_.limits.max_line_bytes)) {

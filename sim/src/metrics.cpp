@@ -314,6 +314,13 @@ Percentiles percentiles(std::vector<Nanoseconds> values) {
 }
 }  // namespace
 
+std::optional<std::uint64_t> MetricsRecorder::newest_held(ServerIndex server,
+                                                          std::uint32_t client) const {
+  const std::uint32_t count = held_[static_cast<std::size_t>(client) * servers_ + server];
+  if (count == 0) return std::nullopt;
+  return core::update_id(*updates_[clients_[client].ordered[count - 1]].update.at_line);
+}
+
 std::uint32_t MetricsRecorder::live_holders(UpdateIndex update) const {
   const UpdateStats& u = updates_[update];
   const ClientState& c = clients_[u.client];

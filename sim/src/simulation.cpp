@@ -46,6 +46,7 @@ Simulation::Simulation(const Scenario& scenario, HerdLayout layout, SimulationOp
   // Below this many servers the whole herd's state stays in cache and prefetching only
   // costs the work of computing what to prefetch.
   prefetch_ = layout_.size() >= 64;
+  if (options_.check_invariants) checker_.emplace(scenario.max_events);
   build_servers(scenario_);
   build_links(scenario_);
   metrics_.track_links(links_.size());
@@ -67,6 +68,7 @@ core::ServerConfig Simulation::server_config(std::uint32_t index) const {
   config.limits.max_connections = std::numeric_limits<std::size_t>::max();
   config.propagation = scenario_.propagation;
   config.propagation.seed = derive_seed(scenario_.seed, kServerStream + index);
+  config.strategy_factory = options_.strategy_factory;
   return config;
 }
 
@@ -188,11 +190,7 @@ void Simulation::run() {
   while (!queue_.empty() && queue_.top().at_ns <= end) {
     Event event = queue_.pop();
     if (prefetch_ && !queue_.empty()) prefetch_ahead();
-    now_ns_ = event.at_ns;
-    ++counters_.events;
-    fingerprint_.add(static_cast<std::uint64_t>(event.at_ns),
-                     (static_cast<std::uint64_t>(event.kind()) << 32) | event.a);
-    dispatch(event);
+    step(event);
     if (options_.progress && now_ns_ >= next_progress) {
       options_.progress(static_cast<double>(now_ns_) / static_cast<double>(end));
       next_progress = now_ns_ + progress_step;
@@ -204,6 +202,7 @@ void Simulation::run() {
   if (last_sample_ns_ != end) metrics_.sample_staleness(end);
   metrics_.mark_workload_end();
   drain_until_settled(end);
+  if (checker_) check_stores_at_end();
 }
 
 // Past the duration, updates still spreading are not lost: let the network and the servers'
@@ -225,13 +224,51 @@ void Simulation::drain_until_settled(Nanoseconds end) {
       default:
         continue;  // the workload, the fault schedule and sampling ended with the duration
     }
-    now_ns_ = event.at_ns;
-    ++counters_.events;
-    fingerprint_.add(static_cast<std::uint64_t>(event.at_ns),
-                     (static_cast<std::uint64_t>(event.kind()) << 32) | event.a);
-    dispatch(event);
+    step(event);
   }
   counters_.drained_ns = now_ns_ - end;
+}
+
+void Simulation::step(const Event& event) {
+  if (event.at_ns < now_ns_ ||
+      (scenario_.max_events != 0 && counters_.events >= scenario_.max_events)) {
+    InvariantChecker bounds(scenario_.max_events);
+    if (auto broken = bounds.on_event(event.at_ns, now_ns_, counters_.events + 1)) {
+      violation(std::nullopt, *broken);
+    }
+  }
+  now_ns_ = event.at_ns;
+  ++counters_.events;
+  fingerprint_.add(static_cast<std::uint64_t>(event.at_ns),
+                   (static_cast<std::uint64_t>(event.kind()) << 32) | event.a);
+  dispatch(event);
+}
+
+// The metrics say which update each live server holds for each client; the servers' own
+// records must say the same, or every figure of the run is off.
+void Simulation::check_stores_at_end() const {
+  const auto& clients = metrics_.client_names();
+  for (std::uint32_t server = 0; server < servers_.size(); ++server) {
+    const SimServer& s = servers_[server];
+    if (!s.up) continue;
+    for (std::uint32_t client = 0; client < clients.size(); ++client) {
+      const core::StoredRecord* record = s.core->records().find(clients[client]);
+      auto expected = metrics_.newest_held(server, client);
+      std::optional<std::uint64_t> held;
+      if (record) held = record->id;
+      if (held != expected) {
+        violation(server, "holds " + (record ? "'" + core::log_excerpt(*record->update.at_line) + "'"
+                                             : std::string("no record")) +
+                              " for client " + clients[client] +
+                              " but the metrics say it holds " +
+                              (expected ? core::format_update_id(*expected) : "nothing"));
+      }
+      if (checker_ && held != checker_->held(server, clients[client])) {
+        violation(server, "holds a record for client " + clients[client] +
+                              " that its stored-record reports do not account for");
+      }
+    }
+  }
 }
 
 // On a big herd every delivery touches state that went cold long ago in wall-clock terms:
@@ -337,12 +374,13 @@ std::string Simulation::link_peer_name(std::uint32_t server, core::ConnId conn) 
   return "an unknown server (conn " + std::to_string(conn) + ")";
 }
 
-void Simulation::violation(std::uint32_t server, const std::string& what) const {
+void Simulation::violation(std::optional<std::uint32_t> server, const std::string& what) const {
   char when[64];
   std::snprintf(when, sizeof when, "t=%.9fs", static_cast<double>(now_ns_) / 1e9);
   throw InvariantViolation(std::string("invariant violated at ") + when + " (event " +
                            std::to_string(counters_.events) + (draining_ ? ", draining" : "") +
-                           "): server " + layout_.names[server] + " " + what);
+                           "): " + (server ? "server " + layout_.names[*server] + " " : "") +
+                           what);
 }
 
 Simulation::OpenRequest* Simulation::open_request(core::ConnId conn) {
@@ -441,7 +479,9 @@ void Simulation::on_timer(std::uint32_t server, Nanoseconds at_ns) {
   if (s.paused) return;  // resume() drains and re-arms
   s.timer_at_ns.reset();
   s.core->handle_timeout(local_now(server));
+  timer_firing_ = server;
   drain(server);
+  timer_firing_.reset();
 }
 
 // Hands everything the server produced to the network, the clients and the recorder.
@@ -490,9 +530,19 @@ void Simulation::drain(std::uint32_t server) {
             [&](core::Observation& out) {
               switch (out.kind) {
                 case core::ObservationKind::update_accepted:
+                  if (checker_) {
+                    if (auto broken = checker_->on_accepted(server, out.update, out.update_id)) {
+                      violation(server, *broken);
+                    }
+                  }
                   metrics_.on_accepted(now_ns_, server, out.update, out.update_id);
                   break;
                 case core::ObservationKind::update_applied:
+                  if (checker_) {
+                    if (auto broken = checker_->on_stored(server, out.update, out.update_id)) {
+                      violation(server, *broken);
+                    }
+                  }
                   metrics_.on_applied(now_ns_, server, out.update_id, out.hops);
                   break;
                 case core::ObservationKind::update_ignored:
@@ -508,6 +558,9 @@ void Simulation::drain(std::uint32_t server) {
   }
   if (auto deadline = s.core->poll_timeout()) {
     Nanoseconds at = now_ns_ + std::max<Nanoseconds>(0, deadline->ns - local_now(server).ns);
+    if (checker_ && timer_firing_ == server) {
+      if (auto broken = InvariantChecker::on_timer_rearmed(now_ns_, at)) violation(server, *broken);
+    }
     if (!s.timer_at_ns || at < *s.timer_at_ns) {
       s.timer_at_ns = at;
       queue_.push(at, EventKind::server_timer, server);
@@ -698,7 +751,10 @@ void Simulation::restart(std::uint32_t server, bool amnesia) {
   SimServer& s = servers_[server];
   if (s.crashes_active > 0 && --s.crashes_active > 0) return;
   if (s.up) return;
-  if (amnesia) s.core = std::make_unique<core::Server>(server_config(server));
+  if (amnesia) {
+    s.core = std::make_unique<core::Server>(server_config(server));
+    if (checker_) checker_->on_state_lost(server);
+  }
   s.up = true;
   metrics_.on_server_up(now_ns_, server, amnesia);
   for (auto link : s.out_links) reevaluate_link(link);

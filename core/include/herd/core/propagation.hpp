@@ -8,6 +8,7 @@
 // record store, draw from the server's seeded PRNG and ask for timers. They never do I/O.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -128,6 +129,9 @@ class PropagationStrategy {
   virtual void on_timeout(PeerChannel& /*channel*/) {}
   [[nodiscard]] virtual std::optional<Instant> next_timeout() const { return std::nullopt; }
 };
+
+using StrategyFactory =
+    std::function<std::unique_ptr<PropagationStrategy>(const PropagationConfig&)>;
 
 // The push strategy of `config`, then anti-entropy if enabled, as one strategy.
 [[nodiscard]] std::unique_ptr<PropagationStrategy> make_propagation(

@@ -54,6 +54,9 @@ struct ServerConfig {
   bool log_traffic = true;           // a LogRecord for every line received and sent
   bool emit_observations = false;    // Observation outputs, for recorders
   PropagationConfig propagation;     // flooding unless configured otherwise
+  // Builds the strategy instead of make_propagation(propagation) when set: for strategies
+  // under development and for tests that plant a broken one.
+  StrategyFactory strategy_factory;
 };
 
 // --- outputs -------------------------------------------------------------------------------

@@ -162,6 +162,9 @@ class MetricsRecorder {
   [[nodiscard]] const std::vector<std::string>& client_names() const noexcept {
     return client_names_;
   }
+  // The newest update `server` holds of client number `client`, by the recorder's count.
+  [[nodiscard]] std::optional<std::uint64_t> newest_held(ServerIndex server,
+                                                         std::uint32_t client) const;
   // Pairs (live server, client) where the server lacks the newest accepted update.
   [[nodiscard]] std::uint64_t lagging_pairs() const noexcept { return lagging_; }
   [[nodiscard]] const std::array<LineCount, kPeerLineKinds>& traffic_by_kind() const noexcept {

@@ -150,6 +150,8 @@ struct Scenario {
   // After the duration the workload stops and the run goes on, peer traffic and timers
   // only, until every live server holds every update or this much virtual time has passed.
   Nanoseconds drain_ns = 10 * core::kNanosPerSecond;
+  // A run that handles more events than this stops with an error (0: no cap).
+  std::uint64_t max_events = 10'000'000'000ULL;
   std::string strategy = "flood";  // a label: the push strategy, "+anti-entropy" if on
   core::PropagationConfig propagation;
   TopologySpec topology;

@@ -20,6 +20,7 @@
 #include "herd/core/server.hpp"
 #include "herd/sim/event_queue.hpp"
 #include "herd/sim/fingerprint.hpp"
+#include "herd/sim/invariants.hpp"
 #include "herd/sim/herd_layout.hpp"
 #include "herd/sim/metrics.hpp"
 #include "herd/sim/prng.hpp"
@@ -37,6 +38,12 @@ struct SimulationOptions {
   const places::OfflineGazetteer* places = nullptr;  // null: every WHATSAT gets ZERO_RESULTS
   // Called now and then with the fraction of virtual time done (for progress on stderr).
   std::function<void(double)> progress;
+  // Check the run's invariants while it runs (herd/sim/invariants.hpp); a violation throws
+  // InvariantViolation. Costs a hash look-up per record stored.
+  bool check_invariants = true;
+  // Builds each server's strategy instead of core::make_propagation (a strategy under
+  // development, or a broken one planted by a test).
+  core::StrategyFactory strategy_factory;
 };
 
 // A run broke one of the simulator's invariants (docs/metrics.md lists them): the results
@@ -142,9 +149,11 @@ class Simulation {
   void drain(std::uint32_t server);
   void send(std::uint32_t link, core::SharedText bytes);
   void finish_request(core::ConnId conn);
-  [[noreturn]] void violation(std::uint32_t server, const std::string& what) const;
+  [[noreturn]] void violation(std::optional<std::uint32_t> server, const std::string& what) const;
   [[nodiscard]] std::string link_peer_name(std::uint32_t server, core::ConnId conn) const;
   void drain_until_settled(Nanoseconds end);
+  void step(const Event& event);
+  void check_stores_at_end() const;
 
   void start_fault(std::size_t index);
   void end_fault(std::size_t index);
@@ -169,6 +178,8 @@ class Simulation {
   EventQueue queue_;
   Fingerprint fingerprint_;
   SimulationCounters counters_;
+  std::optional<InvariantChecker> checker_;
+  std::optional<std::uint32_t> timer_firing_;  // the server whose timer is being handled
   MetricsRecorder metrics_;
   Workload workload_;
   Prng client_rng_;
