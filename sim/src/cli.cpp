@@ -453,7 +453,9 @@ int run_cli(int argc, char** argv) {
   RunOptions run_options;
   auto* run = app.add_subcommand("run", "Run a scenario, print its summary, store it");
   run->add_option("scenario", run_options.scenario_path, "Scenario file (TOML)")->required();
-  run->add_option("--set", run_options.overrides, "Override a scenario field: key=value");
+  // Each --set takes one value, so `--set k=v file.toml` leaves the file to the positional.
+  run->add_option("--set", run_options.overrides, "Override a scenario field: key=value")
+      ->allow_extra_args(false);
   run->add_option("--seed", run_options.seed, "Override the scenario's seed");
   run->add_option("--db", run_options.db_path, "Results database (SQLite)")->capture_default_str();
   run->add_flag("--no-db", run_options.no_db, "Do not store the run");
@@ -474,8 +476,10 @@ int run_cli(int argc, char** argv) {
                    "Scenario files, folders (every *.toml below them that has a [scenario] "
                    "table; herd configs and sweep files are skipped) and quoted globs")
       ->required();
-  check->add_option("--set", check_options.overrides,
-                    "Override a field in every scenario: key=value");
+  check
+      ->add_option("--set", check_options.overrides,
+                   "Override a field in every scenario: key=value (repeat for more)")
+      ->allow_extra_args(false);
   check->add_option("--seed", check_options.seed, "Override every scenario's seed");
   check->add_flag("--require-expect", check_options.require_expect,
                   "A scenario without [expect] fails (exit 1) instead of being reported only");
@@ -498,7 +502,8 @@ int run_cli(int argc, char** argv) {
   auto* topo = app.add_subcommand("topo", "Describe a friend graph (scenario or graph file)");
   topo->add_option("source", topo_source, "Scenario (.toml) or graph file (.dot .gml .txt)")
       ->required();
-  topo->add_option("--set", topo_overrides, "Override a scenario field: key=value");
+  topo->add_option("--set", topo_overrides, "Override a scenario field: key=value")
+      ->allow_extra_args(false);
   topo->add_option("--dot", dot_out, "Also write the graph as GraphViz DOT");
   topo->add_flag("--names", topo_names, "List every server's name (long lists are cut)");
 

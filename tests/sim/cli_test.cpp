@@ -89,7 +89,7 @@ TEST_CASE("cli check: a failed expectation exits 1 with a hint that reproduces t
                          "workload.clients=4", "--junit", junit.string()});
   CHECK(run.code == 1);
   CHECK_THAT(run.out, Contains("FAIL "));
-  CHECK_THAT(run.out, Contains("propagation_p99: expected <= 0.000ms, got "));
+  CHECK_THAT(run.out, Contains("propagation_p99: expected <= 0.000001ms, got "));
   // The hint names check (which checks [expect] again), the seed and the overrides.
   CHECK_THAT(run.out, Contains("reproduce with: herd-sim check " + file.string() +
                                " --seed 7 --set workload.clients=4"));
@@ -97,7 +97,7 @@ TEST_CASE("cli check: a failed expectation exits 1 with a hint that reproduces t
   REQUIRE(xml.well_formed);
   CHECK(xml.attribute("testsuite", "failures") == "1");
   CHECK(xml.count("failure") == 1);
-  CHECK_THAT(xml.attribute("failure", "message"), Contains("expected <= 0.000ms, got"));
+  CHECK_THAT(xml.attribute("failure", "message"), Contains("expected <= 0.000001ms, got"));
 }
 
 TEST_CASE("cli check: a broken file exits 2 and is a JUnit error with its position") {
@@ -154,6 +154,13 @@ TEST_CASE("cli check: folders are searched recursively for scenario files only")
   CHECK_THAT(report, Contains("\"exit_code\": 0"));
   CHECK_THAT(report, Contains("\"scenarios\": 3, \"passed\": 2"));
   CHECK_THAT(report, Contains("\"status\": \"no-expectations\""));
+
+  // --set takes one value: the next argument is a path again.
+  run = herd_sim({"check", (dir.path() / "suite" / "a.toml").string(), "--set",
+                  "workload.clients=4", (dir.path() / "suite" / "deeper" / "c.toml").string(),
+                  "-q"});
+  CHECK(run.code == 0);
+  CHECK_THAT(run.out, Contains("2 scenarios:"));
 
   // The same file named twice (folder and file) runs once.
   run = herd_sim({"check", (dir.path() / "suite").string(),
