@@ -234,6 +234,7 @@ void write_check_table(std::ostream& out, const std::vector<CheckResult>& result
   for (const auto& r : results) {
     std::string status(to_string(r.status));
     if (r.status == CheckStatus::no_expectations && settings.require_expect) status = "FAIL";
+    if (r.nondeterministic && r.status != CheckStatus::failed) status = "NONDET";
     bool ran = r.status != CheckStatus::error;
     std::string conv = ran ? (metric(r, "convergence_ms") ? metric_cell(r, "convergence_ms") : "never")
                            : "-";

@@ -116,3 +116,30 @@ TEST_CASE("check report: globs expand like folders, and match-nothing is an erro
   CHECK(targets[0].file.empty());
   CHECK(targets[0].error.ends_with("the pattern matches no .toml files"));
 }
+
+TEST_CASE("check report: the table marks nondeterministic runs and failures without [expect]") {
+  CheckResult flaky;
+  flaky.file = "f.toml";
+  flaky.name = "flaky";
+  flaky.status = CheckStatus::passed;
+  flaky.nondeterministic = true;
+  flaky.reproduce = "herd-sim check f.toml --seed 1 --verify-determinism";
+  CheckResult none;
+  none.file = "n.toml";
+  none.name = "none";
+  none.status = CheckStatus::no_expectations;
+  none.reproduce = "herd-sim check n.toml --seed 1 --require-expect";
+  CheckSettings strict;
+  strict.require_expect = true;
+  std::ostringstream out;
+  write_check_table(out, {flaky, none}, strict);
+  const std::string table = out.str();
+  INFO(table);
+  CHECK(table.find("\nNONDET ") != std::string::npos);
+  CHECK(table.find("\nFAIL       none") != std::string::npos);
+  CHECK(table.find("reproduce with: herd-sim check f.toml --seed 1 --verify-determinism") !=
+        std::string::npos);
+  CHECK(table.find("no [expect] section (--require-expect)") != std::string::npos);
+  CHECK(table.find("2 scenarios: 1 passed, 0 failed, 1 without expectations (failing: "
+                   "--require-expect), 0 errors, 1 nondeterministic") != std::string::npos);
+}
