@@ -1,22 +1,27 @@
 #include "herd/sim/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>  // isatty
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <sstream>
 
 #include "herd/places/offline_gazetteer.hpp"
+#include "herd/sim/check_report.hpp"
 #include "herd/sim/expectations.hpp"
 #include "herd/sim/graph_files.hpp"
 #include "herd/sim/herd_builder.hpp"
 #include "herd/sim/results_db.hpp"
+#include "herd/sim/run_listing.hpp"
 #include "herd/sim/scenario_file.hpp"
 #include "herd/sim/simulation.hpp"
 #include "herd/sim/sweep.hpp"
@@ -42,22 +47,27 @@ struct RunOptions {
   bool quiet = false;
 };
 
-// Progress on stderr, only for runs that last long enough for someone to wonder.
+// Progress on stderr, only for runs that last long enough for someone to wonder. On a
+// terminal one line is redrawn in place; anywhere else (a CI log, a file) a carriage return
+// would pile up as garbage, so a whole line is printed now and then instead.
 class Progress {
  public:
-  explicit Progress(bool enabled) : enabled_(enabled), start_(WallClock::now()) {}
+  Progress(bool enabled, std::string label)
+      : enabled_(enabled), tty_(::isatty(::fileno(stderr)) != 0), label_(std::move(label)),
+        start_(WallClock::now()) {}
   void operator()(double fraction) {
     if (!enabled_) return;
     double elapsed = seconds_since(start_);
-    if (elapsed < 1.0 || elapsed - last_ < 0.5) return;
+    const double first = tty_ ? 1.0 : 10.0, every = tty_ ? 0.5 : 10.0;
+    if (elapsed < first || elapsed - last_ < every) return;
     last_ = elapsed;
     shown_ = true;
-    std::fprintf(stderr, "\r[herd-sim] %5.1f%% of virtual time, %.1f s wall", fraction * 100,
-                 elapsed);
+    std::fprintf(stderr, "%s[herd-sim] %s%5.1f%% of virtual time, %.1f s wall%s",
+                 tty_ ? "\r" : "", label_.c_str(), fraction * 100, elapsed, tty_ ? "" : "\n");
     std::fflush(stderr);
   }
   void done() {
-    if (shown_) std::fprintf(stderr, "\n");
+    if (shown_ && tty_) std::fprintf(stderr, "\n");
   }
   static double seconds_since(WallClock::time_point t) {
     return std::chrono::duration<double>(WallClock::now() - t).count();
@@ -65,6 +75,8 @@ class Progress {
 
  private:
   bool enabled_;
+  bool tty_;
+  std::string label_;  // "name: " when several scenarios run
   WallClock::time_point start_;
   double last_ = 0;
   bool shown_ = false;
@@ -83,10 +95,12 @@ std::string hex64(std::uint64_t v) {
   return text;
 }
 
-// The command line that replays this run exactly.
-std::string reproduce_command(const RunOptions& o, std::uint64_t seed) {
-  std::string cmd = "herd-sim run " + o.scenario_path + " --seed " + std::to_string(seed);
-  for (const auto& s : o.overrides) cmd += " --set '" + s + "'";
+// The command line that replays this run exactly (`check` also checks [expect] again).
+std::string reproduce_command(std::string_view command, const std::string& scenario_path,
+                              const std::vector<std::string>& overrides, std::uint64_t seed) {
+  std::string cmd = "herd-sim " + std::string(command) + " " + shell_quote(scenario_path) +
+                    " --seed " + std::to_string(seed);
+  for (const auto& s : overrides) cmd += " --set " + shell_quote(s);
   return cmd;
 }
 
@@ -99,8 +113,8 @@ struct Outcome {
 
 Outcome simulate(const Scenario& scenario, const HerdLayout& layout,
                  const places::OfflineGazetteer* places, bool keep_deliveries, bool quiet,
-                 std::unique_ptr<Simulation>* keep = nullptr) {
-  Progress progress(!quiet);
+                 std::unique_ptr<Simulation>* keep = nullptr, std::string label = {}) {
+  Progress progress(!quiet, std::move(label));
   SimulationOptions options;
   options.keep_deliveries = keep_deliveries;
   options.places = places;
@@ -125,20 +139,36 @@ void print_summary(std::ostream& os, const Scenario& s, const HerdLayout& layout
   os << "herd-sim: " << s.name << " (seed " << s.seed << ") on " << layout.size()
      << " servers, " << layout.edge_count() << " friendships, strategy " << s.strategy << "\n";
   std::snprintf(line, sizeof line,
-                "  %.3f s virtual in %.3f s wall (%.0fx), %llu events, %llu peer deliveries\n",
-                simulated_s, o.wall_seconds, o.wall_seconds > 0 ? simulated_s / o.wall_seconds : 0.0,
+                "  %.3f s virtual in %.3f s wall (%s), %llu events, %llu peer deliveries\n",
+                simulated_s, o.wall_seconds, format_speedup(simulated_s, o.wall_seconds).c_str(),
                 static_cast<unsigned long long>(o.counters.events),
                 static_cast<unsigned long long>(o.counters.peer_deliveries));
   os << line << "  fingerprint " << hex64(o.fingerprint) << "\n";
   os << "  metric                          value\n";
   for (const auto& [name, value] : summary_metrics(o.summary)) {
-    std::snprintf(line, sizeof line, "  %-30s %14.4f\n", name.c_str(), value);
+    std::snprintf(line, sizeof line, "  %-30s %14s\n", name.c_str(),
+                  format_metric(name, value).c_str());
     os << line;
   }
   if (!o.summary.convergence_ns) os << "  convergence_ms                  never converged\n";
 }
 
-int run_command(const RunOptions& o, bool check) {
+RunRecord make_record(const std::vector<std::string>& overrides, const Outcome& o) {
+  RunRecord record;
+  record.herd_version = HERD_VERSION;
+  record.recorded_at = iso_now();
+  record.overrides = overrides;
+  record.fingerprint = o.fingerprint;
+  record.wall_seconds = o.wall_seconds;
+  record.events = o.counters.events;
+  record.peer_deliveries = o.counters.peer_deliveries;
+  record.peer_dropped = o.counters.peer_dropped;
+  record.client_commands = o.counters.client_commands;
+  record.drained_ns = o.counters.drained_ns;
+  return record;
+}
+
+int run_command(const RunOptions& o) {
   Scenario scenario = load_scenario(o.scenario_path, o.overrides);
   if (o.seed) scenario.seed = *o.seed;
   FriendGraph graph = build_friend_graph(scenario);
@@ -149,7 +179,7 @@ int run_command(const RunOptions& o, bool check) {
   Outcome first = simulate(scenario, layout, places.get(), !o.summary_only, o.quiet, &sim);
   print_summary(std::cout, scenario, layout, first);
 
-  int status = 0;
+  int status = kExitPassed;
   if (o.verify) {
     Outcome second = simulate(scenario, layout, places.get(), false, o.quiet);
     bool same = first.fingerprint == second.fingerprint &&
@@ -158,44 +188,150 @@ int run_command(const RunOptions& o, bool check) {
               << (same ? " (identical)\n" : " (DIFFERENT)\n");
     if (!same) {
       std::cerr << "herd-sim: the two runs differ; reproduce with: "
-                << reproduce_command(o, scenario.seed) << " --verify-determinism\n";
-      status = 3;
-    }
-  }
-  if (check) {
-    auto results = check_expectations(scenario.expect, first.summary);
-    if (results.empty()) std::cout << "  expectations: none in [expect]\n";
-    for (const auto& r : results) {
-      std::cout << "  expect " << r.name << ' ' << r.expected << ": " << r.actual
-                << (r.passed ? "  ok\n" : "  FAILED\n");
-      if (!r.passed) status = status ? status : 1;
-    }
-    if (status == 1) {
-      std::cerr << "herd-sim: " << scenario.name << " failed its expectations; reproduce with: "
-                << reproduce_command(o, scenario.seed) << "\n";
+                << reproduce_command("run", o.scenario_path, o.overrides, scenario.seed)
+                << " --verify-determinism\n";
+      status = kExitNondeterminism;
     }
   }
   if (!o.no_db) {
     ResultsDb db(o.db_path);
-    RunRecord record;
-    record.herd_version = HERD_VERSION;
-    record.recorded_at = iso_now();
-    record.overrides = o.overrides;
-    record.fingerprint = first.fingerprint;
-    record.wall_seconds = first.wall_seconds;
-    record.events = first.counters.events;
-    record.peer_deliveries = first.counters.peer_deliveries;
-    record.peer_dropped = first.counters.peer_dropped;
-    record.client_commands = first.counters.client_commands;
-    record.drained_ns = first.counters.drained_ns;
-    auto run_id = db.store_run(scenario, layout, sim->faults(), sim->metrics(), record);
+    auto run_id = db.store_run(scenario, layout, sim->faults(), sim->metrics(),
+                               make_record(o.overrides, first));
     std::cout << "  stored as run " << run_id << " in " << o.db_path << "\n";
   }
   return status;
 }
 
+struct CheckOptions {
+  std::vector<std::string> paths;
+  std::vector<std::string> overrides;
+  std::optional<std::uint64_t> seed;
+  std::string db_path;  // empty: store nothing
+  bool verify = false;
+  bool summary_only = false;
+  bool quiet = false;
+  bool require_expect = false;
+  std::string junit, json;
+};
+
+// Runs one scenario and checks its [expect]; every failure to do so becomes an error
+// result, so one broken file does not hide the others' results.
+CheckResult check_one(const std::filesystem::path& file, const CheckOptions& o, bool labelled) {
+  CheckResult r;
+  r.file = file.string();
+  r.name = file.stem().string();
+  try {
+    Scenario scenario = load_scenario(file, o.overrides);
+    if (o.seed) scenario.seed = *o.seed;
+    r.name = scenario.name;
+    r.seed = scenario.seed;
+    r.strategy = scenario.strategy;
+    r.reproduce = reproduce_command("check", r.file, o.overrides, scenario.seed);
+    if (o.verify) r.reproduce += " --verify-determinism";
+    if (o.require_expect) r.reproduce += " --require-expect";
+    FriendGraph graph = build_friend_graph(scenario);
+    HerdLayout layout = layout_of(graph);
+    auto places = open_scenario_places(scenario);
+    const bool store = !o.db_path.empty();
+    std::unique_ptr<Simulation> sim;
+    const std::string label = labelled ? scenario.name + ": " : std::string();
+    Outcome first = simulate(scenario, layout, places.get(), store && !o.summary_only, o.quiet,
+                             store ? &sim : nullptr, label);
+    r.wall_seconds = first.wall_seconds;
+    r.fingerprint = hex64(first.fingerprint);
+    r.metrics = summary_metrics(first.summary);
+    if (o.verify) {
+      Outcome second = simulate(scenario, layout, places.get(), false, o.quiet, nullptr, label);
+      r.nondeterministic = first.fingerprint != second.fingerprint ||
+                           first.counters.events != second.counters.events;
+    }
+    r.expectations = check_expectations(scenario.expect, first.summary);
+    const bool all_passed = std::all_of(r.expectations.begin(), r.expectations.end(),
+                                        [](const ExpectationResult& e) { return e.passed; });
+    r.status = r.expectations.empty() ? CheckStatus::no_expectations
+               : all_passed           ? CheckStatus::passed
+                                      : CheckStatus::failed;
+    if (store) {
+      ResultsDb db(o.db_path);
+      (void)db.store_run(scenario, layout, sim->faults(), sim->metrics(),
+                         make_record(o.overrides, first));
+    }
+  } catch (const InvariantViolation& e) {
+    // The run broke one of the simulator's invariants: a failed check, like an expectation.
+    r.status = CheckStatus::failed;
+    r.expectations.push_back({"invariants", "hold throughout the run", e.what(), false});
+  } catch (const std::exception& e) {
+    r.status = CheckStatus::error;
+    r.error = e.what();
+    // Scenario errors carry their own file:line:col; others get at least the file.
+    if (!r.error.starts_with(r.file) && !r.error.starts_with("--set ")) {
+      r.error = r.file + ": " + r.error;
+    }
+  }
+  return r;
+}
+
+void write_report_file(const std::string& path, const std::string& what,
+                       const std::function<void(std::ostream&)>& write) {
+  std::ofstream out(path, std::ios::binary);
+  if (out) write(out);
+  if (!out) throw std::runtime_error(path + ": cannot write the " + what + " report");
+}
+
+int check_command(const CheckOptions& o) {
+  CheckSettings settings;
+  settings.require_expect = o.require_expect;
+  std::vector<CheckResult> results;
+  const auto targets = find_check_targets(o.paths);
+  for (const auto& target : targets) {
+    if (!target.error.empty()) {
+      CheckResult r;
+      r.file = target.argument;
+      r.name = target.argument;
+      r.error = target.error;
+      results.push_back(std::move(r));
+      continue;
+    }
+    results.push_back(check_one(target.file, o, targets.size() > 1));
+  }
+  write_check_table(std::cout, results, settings);
+  int code = check_exit_code(results, settings);
+  try {
+    if (!o.junit.empty()) {
+      write_report_file(o.junit, "JUnit",
+                        [&](std::ostream& out) { write_junit(out, results, settings); });
+    }
+    if (!o.json.empty()) {
+      write_report_file(o.json, "JSON",
+                        [&](std::ostream& out) { write_check_json(out, results, settings); });
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "herd-sim: " << e.what() << "\n";
+    code = std::max(code, kExitError);
+  }
+  return code;
+}
+
+// The names faults, links and scripts use. Generated herds name servers s0, s1, ... padded
+// to the width of the largest index, which nobody guesses; long lists show their ends.
+std::string format_server_names(const std::vector<std::string>& names, bool all) {
+  constexpr std::size_t kHead = 24, kTail = 4;
+  std::string out = "servers (" + std::to_string(names.size()) + "):";
+  const bool cut = !all && names.size() > kHead + kTail + 1;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (cut && i == kHead) {
+      out += " ...";
+      i = names.size() - kTail;
+    }
+    out += " " + names[i];
+  }
+  out += "\n";
+  if (cut) out += "  (--names lists all " + std::to_string(names.size()) + ")\n";
+  return out;
+}
+
 int topo_command(const std::string& source, const std::vector<std::string>& overrides,
-                 const std::string& dot_out) {
+                 const std::string& dot_out, bool all_names) {
   FriendGraph graph;
   auto format = graph_format_for(source);
   if (format && !source.ends_with(".toml")) {
@@ -204,6 +340,7 @@ int topo_command(const std::string& source, const std::vector<std::string>& over
     graph = build_friend_graph(load_scenario(source, overrides));
   }
   std::cout << format_topology_report(graph, topology_stats(graph));
+  std::cout << format_server_names(graph.names(), all_names);
   if (!dot_out.empty()) {
     save_dot_file(dot_out, graph);
     std::cout << "wrote " << dot_out << "\n";
@@ -214,12 +351,16 @@ int topo_command(const std::string& source, const std::vector<std::string>& over
 int report_command(const std::string& db_path) {
   if (!std::filesystem::exists(db_path)) {
     std::cerr << "herd-sim: " << db_path << ": no such results database\n";
-    return 2;
+    return kExitError;
   }
   ResultsDb db(db_path);
   auto runs = db.runs();
-  std::printf("%5s  %-32s %8s %5s %16s %9s %9s %7s %9s\n", "run", "scenario", "seed", "kind",
-              "fingerprint", "p50 ms", "p99 ms", "reach", "conv ms");
+  auto labels = run_labels(db_path);
+  char line[1024];
+  std::snprintf(line, sizeof line, "%5s  %-32s %8s %5s %-24s %16s %9s %9s %7s %9s  %s\n", "run", "scenario", "seed",
+              "kind", "strategy", "fingerprint", "p50 ms", "p99 ms", "reach", "conv ms",
+              "overrides");
+  std::cout << line;
   for (const auto& r : runs) {
     auto metric = [&](const char* name) -> std::optional<double> {
       for (const auto& [k, v] : r.summary) {
@@ -237,11 +378,19 @@ int report_command(const std::string& db_path) {
       }
       return std::string(text);
     };
-    std::printf("%5lld  %-32s %8llu %5s %16s %9s %9s %7s %9s\n",
+    const RunLabels& label = labels[r.run_id];
+    std::string overrides;
+    for (const auto& o : label.overrides) {
+      overrides += (overrides.empty() ? "" : " ") + ("--set " + shell_quote(o));
+    }
+    if (overrides.empty()) overrides = "-";
+    std::snprintf(line, sizeof line, "%5lld  %-32s %8llu %5s %-24s %16s %9s %9s %7s %9s  ",
                 static_cast<long long>(r.run_id), r.scenario.substr(0, 32).c_str(),
-                static_cast<unsigned long long>(r.seed), r.backend.c_str(), r.fingerprint.c_str(),
+                static_cast<unsigned long long>(r.seed), r.backend.c_str(),
+                label.strategy.substr(0, 24).c_str(), r.fingerprint.c_str(),
                 show("propagation_p50_ms", "%.3f").c_str(), show("propagation_p99_ms", "%.3f").c_str(),
                 show("reach_mean", "%.4f").c_str(), show("convergence_ms", "%.1f").c_str());
+    std::cout << line << overrides << "\n";  // last and uncut: overrides can be long
   }
   return 0;
 }
@@ -290,38 +439,79 @@ int sweep_command(const SweepArgs& args) {
   return 0;
 }
 
+constexpr const char* kExitCodes =
+    "Exit codes: 0 all passed (scenarios without [expect] too, unless --require-expect); "
+    "1 an expectation failed or the run broke an invariant (or a scenario had no [expect] "
+    "under --require-expect); "
+    "2 usage error or a file that cannot be used (missing, not a scenario, parse or "
+    "scenario error, report not writable); 3 --verify-determinism found two different runs. "
+    "When several apply, the highest wins.";
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
   CLI::App app{"herd-sim: deterministic virtual-time simulation of server herds"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", HERD_VERSION);
+  // CLI11 prints the version string as given; the newline is ours to add.
+  app.set_version_flag("--version", std::string("herd-sim ") + HERD_VERSION);
+  app.footer(kExitCodes);
 
   RunOptions run_options;
-  auto add_run_flags = [&](CLI::App* cmd) {
-    cmd->add_option("scenario", run_options.scenario_path, "Scenario file (TOML)")->required();
-    cmd->add_option("--set", run_options.overrides, "Override a scenario field: key=value");
-    cmd->add_option("--seed", run_options.seed, "Override the scenario's seed");
-    cmd->add_option("--db", run_options.db_path, "Results database (SQLite)")->capture_default_str();
-    cmd->add_flag("--no-db", run_options.no_db, "Do not store the run");
-    cmd->add_flag("--verify-determinism", run_options.verify,
-                  "Run twice and compare fingerprints (exit 3 if they differ)");
-    cmd->add_flag("--summary-only", run_options.summary_only,
-                  "Store summaries, not per-(update, server) rows (large herds)");
-    cmd->add_flag("-q,--quiet", run_options.quiet, "No progress on stderr");
-  };
   auto* run = app.add_subcommand("run", "Run a scenario, print its summary, store it");
-  add_run_flags(run);
-  auto* check = app.add_subcommand("check", "Run a scenario and check its [expect] section");
-  add_run_flags(check);
+  run->add_option("scenario", run_options.scenario_path, "Scenario file (TOML)")->required();
+  // Each --set takes one value, so `--set k=v file.toml` leaves the file to the positional.
+  run->add_option("--set", run_options.overrides, "Override a scenario field: key=value")
+      ->allow_extra_args(false);
+  run->add_option("--seed", run_options.seed, "Override the scenario's seed");
+  run->add_option("--db", run_options.db_path, "Results database (SQLite)")->capture_default_str();
+  run->add_flag("--no-db", run_options.no_db, "Do not store the run");
+  run->add_flag("--verify-determinism", run_options.verify,
+                "Run twice and compare fingerprints (exit 3 if they differ)");
+  run->add_flag("--summary-only", run_options.summary_only,
+                "Store summaries, not per-(update, server) rows (large herds)");
+  run->add_flag("-q,--quiet", run_options.quiet, "No progress on stderr");
+
+  CheckOptions check_options;
+  bool check_no_db = false;
+  auto* check = app.add_subcommand(
+      "check",
+      "Run scenarios and check their [expect] sections: one table row per scenario "
+      "(pass, FAIL, no-expect, error), a reproducing command for each failure");
+  check
+      ->add_option("paths", check_options.paths,
+                   "Scenario files, folders (every *.toml below them that has a [scenario] "
+                   "table; herd configs and sweep files are skipped) and quoted globs")
+      ->required();
+  check
+      ->add_option("--set", check_options.overrides,
+                   "Override a field in every scenario: key=value (repeat for more)")
+      ->allow_extra_args(false);
+  check->add_option("--seed", check_options.seed, "Override every scenario's seed");
+  check->add_flag("--require-expect", check_options.require_expect,
+                  "A scenario without [expect] fails (exit 1) instead of being reported only");
+  check->add_option("--junit", check_options.junit,
+                    "Write a JUnit XML report here (a testcase per scenario)");
+  check->add_option("--json", check_options.json, "Write a JSON report here");
+  check->add_option("--db", check_options.db_path,
+                    "Also store the runs in this results database (default: store nothing)");
+  check->add_flag("--no-db", check_no_db, "Store nothing (the default; kept for old scripts)");
+  check->add_flag("--verify-determinism", check_options.verify,
+                  "Run each scenario twice and compare fingerprints (exit 3 if they differ)");
+  check->add_flag("--summary-only", check_options.summary_only,
+                  "With --db: store summaries, not per-(update, server) rows");
+  check->add_flag("-q,--quiet", check_options.quiet, "No progress on stderr");
+  check->footer(kExitCodes);
 
   std::string topo_source, dot_out;
   std::vector<std::string> topo_overrides;
+  bool topo_names = false;
   auto* topo = app.add_subcommand("topo", "Describe a friend graph (scenario or graph file)");
   topo->add_option("source", topo_source, "Scenario (.toml) or graph file (.dot .gml .txt)")
       ->required();
-  topo->add_option("--set", topo_overrides, "Override a scenario field: key=value");
+  topo->add_option("--set", topo_overrides, "Override a scenario field: key=value")
+      ->allow_extra_args(false);
   topo->add_option("--dot", dot_out, "Also write the graph as GraphViz DOT");
+  topo->add_flag("--names", topo_names, "List every server's name (long lists are cut)");
 
   std::string report_db = "results.db";
   auto* report = app.add_subcommand("report", "List the runs in a results database");
@@ -340,17 +530,20 @@ int run_cli(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    const int code = app.exit(e);
+    // Help and --version succeed; every usage error is exit 2, whatever CLI11's own code.
+    return code == 0 ? 0 : kExitError;
   }
   try {
-    if (*run) return run_command(run_options, false);
-    if (*check) return run_command(run_options, true);
-    if (*topo) return topo_command(topo_source, topo_overrides, dot_out);
+    if (*run) return run_command(run_options);
+    if (*check) return check_command(check_options);
+    if (*topo) return topo_command(topo_source, topo_overrides, dot_out, topo_names);
     if (*report) return report_command(report_db);
     if (*sweep) return sweep_command(sweep_args);
   } catch (const std::exception& e) {
+    std::cout.flush();
     std::cerr << "herd-sim: " << e.what() << "\n";
-    return 2;
+    return kExitError;
   }
   return 0;
 }

@@ -5,10 +5,19 @@
 namespace herd::sim {
 namespace {
 
+// Milliseconds with at least 3 decimals and as many more (up to 6) as the value needs, so a
+// limit of "1ns" reads 0.000001ms rather than a misleading 0.000ms.
 std::string ms(Nanoseconds ns) {
+  const bool negative = ns < 0;
+  const auto magnitude = negative ? -static_cast<unsigned long long>(ns)
+                                  : static_cast<unsigned long long>(ns);
   char text[48];
-  std::snprintf(text, sizeof text, "%.3fms", static_cast<double>(ns) / 1e6);
-  return text;
+  std::snprintf(text, sizeof text, "%s%llu.%06llu", negative ? "-" : "", magnitude / 1'000'000,
+                magnitude % 1'000'000);
+  std::string out(text);
+  const std::size_t keep = out.find('.') + 4;  // the point and 3 decimals
+  while (out.size() > keep && out.back() == '0') out.pop_back();
+  return out + "ms";
 }
 
 std::string number(double v) {

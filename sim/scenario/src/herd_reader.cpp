@@ -11,6 +11,8 @@
 #include <string>
 #include <utility>
 
+#include "herd/sim/friend_graph.hpp"
+#include "herd/sim/graph_files.hpp"
 #include "readers.hpp"
 
 namespace herd::sim::detail {
@@ -274,9 +276,26 @@ void read_herd(const toml::table& root, Scenario& scenario, ReadContext& context
     }
   } else if (chosen->str() == "generate") {
     read_generated(node, topology);
+    // Generators name servers s0, s1, ... zero-padded to the width of n-1 (s00..s99 for
+    // 100), so later sections can check names against them with a position.
+    std::vector<std::string> names;
+    names.reserve(static_cast<std::size_t>(topology.n));
+    for (std::int64_t i = 0; i < topology.n; ++i) {
+      names.push_back(numbered_server_name(kDefaultServerPrefix, static_cast<std::size_t>(i),
+                                           static_cast<std::size_t>(topology.n)));
+    }
+    context.servers = ServerNames(std::move(names));
   } else if (chosen->str() == "file") {
     topology.kind = TopologySpec::Kind::file;
     topology.path = existing_file(node, "herd.file", context).generic_string();
+    // The file's names, when it reads; a file that does not is reported with its own
+    // positions when the simulator builds the graph, as before.
+    try {
+      const FriendGraph graph = load_graph_file(
+          topology.path, graph_format_for(topology.path).value_or(GraphFileFormat::edge_list));
+      context.servers = ServerNames(graph.names());
+    } catch (const std::exception&) {
+    }
   } else {
     read_config_herd(node, topology, context);
   }

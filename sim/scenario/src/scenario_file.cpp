@@ -128,6 +128,47 @@ void read_expect(const toml::table& root, Expectations& out) {
     out.min_reach = as_number(*reach, "expect.min_reach", 0, 1);
 }
 
+// [strategy] keys belong to one push strategy each (anti-entropy's to any): a key for
+// another strategy than the herd's would be ignored, so a sweep would silently measure
+// something else than it says.
+void check_strategy_keys(const toml::table& root, const core::PropagationConfig& propagation) {
+  const auto* table = root.get_as<toml::table>("strategy");
+  if (table == nullptr) return;
+  using Push = core::PropagationConfig::Push;
+  struct Owner {
+    std::string_view key;
+    Push push;
+  };
+  static constexpr Owner kOwners[] = {
+      {"fanout", Push::gossip},         {"hop_limit", Push::gossip},
+      {"feedback", Push::rumor},        {"loss", Push::rumor},
+      {"k", Push::rumor},               {"period", Push::rumor},
+      {"rounds", Push::rumor},          {"counter_reset", Push::rumor},
+      {"ihave_delay", Push::plumtree},  {"graft_timeout", Push::plumtree},
+      {"prune_after", Push::plumtree},
+  };
+  for (const auto& [key, value] : *table) {
+    for (const Owner& owner : kOwners) {
+      if (key.str() != owner.key || owner.push == propagation.push) continue;
+      std::string where = "herd.strategy";
+      if (const auto* herd = root.get_as<toml::table>("herd")) {
+        if (const toml::key* chosen = find_key(*herd, "strategy")) {
+          where += " (" + (chosen->source().path ? *chosen->source().path + ":" : std::string()) +
+                   std::to_string(chosen->source().begin.line) + ")";
+        } else {
+          where += " (not set: flood is the default)";
+        }
+      }
+      fail_at(key.source(), "strategy." + std::string(key.str()) + " is a " +
+                                std::string(core::to_string(owner.push)) +
+                                " parameter, but the herd's strategy is " +
+                                std::string(core::to_string(propagation.push)) + " from " + where +
+                                "; remove the key or set herd.strategy = " +
+                                in_quotes(core::to_string(owner.push)));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace detail
 
@@ -156,6 +197,7 @@ Scenario parse_scenario(std::string_view toml_text, std::string_view source_name
                            [](const toml::source_region& where, const std::string& message) {
                              detail::fail_at(where, message);
                            });
+  detail::check_strategy_keys(document, scenario.propagation);
   scenario.strategy = config::propagation_label(scenario.propagation);
   detail::read_network(document, scenario, context);
   detail::read_faults(document, scenario, context);

@@ -59,9 +59,9 @@ void check_keys(const toml::table& table, std::string_view path,
 // A speed string or a number (metres per second).
 [[nodiscard]] double as_speed_mps(const toml::node& node, std::string_view path);
 
-// The servers a scenario may name. Known only for explicit and config herds; for generated
-// and file herds every name is accepted here and the simulator checks them once it has
-// built the graph.
+// The servers a scenario may name: known for explicit, config and generated herds (s0, s1,
+// ... zero-padded), and for file herds whose file reads; otherwise every name is accepted
+// here and the simulator checks them once it has built the graph.
 class ServerNames {
  public:
   ServerNames() = default;

@@ -19,14 +19,17 @@ const std::string kGenerated =
     "[scenario]\nname = \"g\"\nduration = \"30s\"\n"
     "[herd]\ngenerate = { kind = \"watts_strogatz\", n = 20, k = 4, p = 0.1 }\n"
     "[network]\nlatency = { dist = \"lognormal\", median = \"20ms\", sigma = 0.6 }\n"
-    "[[faults]]\nat = \"10s\"\npartition = [[\"s0\"], [\"s1\"]]\nfor = \"5s\"\n"
+    "[[faults]]\nat = \"10s\"\npartition = [[\"s00\"], [\"s01\"]]\nfor = \"5s\"\n"
     "[workload]\nclients = 100\niamat = { rate = \"200/s\" }\n";
 }  // namespace
 
 TEST_CASE("overrides: the documented examples change their fields") {
   const Scenario s = parse_scenario(kGenerated, "g.toml",
                                     {"workload.iamat.rate=500/s", "scenario.seed=9",
-                                     "herd.generate.n=200", "network.latency.median=30ms"});
+                                     "herd.generate.n=200", "network.latency.median=30ms",
+                                     // 200 servers are s000..s199: names are checked
+                                     // against the herd the overrides make.
+                                     "faults.0.partition=[[\"s000\"], [\"s001\"]]"});
   CHECK(s.workload.iamat_per_s == 500.0);
   CHECK(s.seed == 9);
   CHECK(s.topology.n == 200);
