@@ -141,7 +141,11 @@ SharedText repair_update_line(const LocationUpdate& update, std::uint32_t hops) 
 }
 
 std::unique_ptr<PropagationStrategy> make_propagation(const PropagationConfig& config) {
-  std::unique_ptr<PropagationStrategy> push = make_push_strategy(config);
+  return make_propagation(config, make_push_strategy(config));
+}
+
+std::unique_ptr<PropagationStrategy> make_propagation(const PropagationConfig& config,
+                                                      std::unique_ptr<PropagationStrategy> push) {
   if (!config.anti_entropy) return push;
   std::vector<std::unique_ptr<PropagationStrategy>> parts;
   parts.push_back(std::move(push));

@@ -23,6 +23,7 @@
 #include "herd/sim/results_db.hpp"
 #include "herd/sim/run_listing.hpp"
 #include "herd/sim/scenario_file.hpp"
+#include "herd/sim/shrink.hpp"
 #include "herd/sim/simulation.hpp"
 #include "herd/sim/sweep.hpp"
 #include "herd/sim/topology_stats.hpp"
@@ -439,6 +440,52 @@ int sweep_command(const SweepArgs& args) {
   return 0;
 }
 
+struct ShrinkArgs {
+  std::string file;
+  std::optional<std::uint64_t> seed;
+  std::vector<std::string> overrides;
+  std::string output;
+  std::size_t max_runs = 5000;
+  bool quiet = false;
+};
+
+int shrink_command(const ShrinkArgs& args) {
+  ShrinkOptions options;
+  options.overrides = args.overrides;
+  options.seed = args.seed;
+  options.max_runs = args.max_runs;
+  if (!args.quiet) {
+    options.progress = [](const std::string& what) {
+      std::cerr << "[herd-sim shrink] " << what << "\n";
+    };
+  }
+  ShrinkResult result = shrink_scenario(args.file, options);
+  if (!result.failed) {
+    std::cout << args.file << ": passes (no expectation failed, no invariant broken); "
+              << "nothing to shrink\n";
+    return 0;
+  }
+  std::filesystem::path out = args.output;
+  if (out.empty()) {
+    std::filesystem::path in(args.file);
+    out = in.parent_path() / (in.stem().string() + ".shrunk.toml");
+  }
+  {
+    std::ofstream file(out, std::ios::binary);
+    file << result.toml;
+    if (!file) throw std::runtime_error(out.string() + ": cannot write the shrunk scenario");
+  }
+  std::cout << args.file << " fails: " << result.failure << "\n"
+            << "shrunk from " << result.events_before << " to " << result.events_after
+            << " events (" << result.faults_after << " faults, " << result.commands_after
+            << " client commands) in " << result.runs << " runs"
+            << (result.exhausted ? " (run budget spent: a smaller one may exist)" : "") << "\n"
+            << "still fails: " << result.final_failure << "\n"
+            << "wrote " << out.string() << "; rerun it with: herd-sim check " << out.string()
+            << "\n";
+  return 0;
+}
+
 constexpr const char* kExitCodes =
     "Exit codes: 0 all passed (scenarios without [expect] too, unless --require-expect); "
     "1 an expectation failed or the run broke an invariant (or a scenario had no [expect] "
@@ -513,6 +560,22 @@ int run_cli(int argc, char** argv) {
   topo->add_option("--dot", dot_out, "Also write the graph as GraphViz DOT");
   topo->add_flag("--names", topo_names, "List every server's name (long lists are cut)");
 
+  ShrinkArgs shrink_args;
+  auto* shrink = app.add_subcommand(
+      "shrink", "Reduce a failing scenario to the few client commands and faults that fail it");
+  shrink->add_option("scenario", shrink_args.file, "Scenario file (TOML) that fails")->required();
+  shrink->add_option("--seed", shrink_args.seed, "Use this seed instead of the scenario's");
+  shrink->add_option("--set", shrink_args.overrides, "Override a scenario field: key=value")
+      ->allow_extra_args(false);
+  shrink->add_option("-o,--output", shrink_args.output,
+                     "Where to write the shrunk scenario (default: NAME.shrunk.toml beside it)");
+  shrink->add_option("--max-runs", shrink_args.max_runs, "Simulations to spend at most")
+      ->capture_default_str();
+  shrink->add_flag("-q,--quiet", shrink_args.quiet, "No progress on stderr");
+  shrink->footer(
+      "Exit codes: 0 the scenario failed and a shrunk scenario was written, or it passed and "
+      "there was nothing to shrink (the output says which); 2 usage or scenario error.");
+
   std::string report_db = "results.db";
   auto* report = app.add_subcommand("report", "List the runs in a results database");
   report->add_option("--db", report_db, "Results database")->capture_default_str();
@@ -539,6 +602,7 @@ int run_cli(int argc, char** argv) {
     if (*check) return check_command(check_options);
     if (*topo) return topo_command(topo_source, topo_overrides, dot_out, topo_names);
     if (*report) return report_command(report_db);
+    if (*shrink) return shrink_command(shrink_args);
     if (*sweep) return sweep_command(sweep_args);
   } catch (const std::exception& e) {
     std::cout.flush();

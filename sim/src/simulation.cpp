@@ -330,6 +330,7 @@ void Simulation::dispatch(const Event& event) {
 void Simulation::submit(ClientCommand command) {
   ++counters_.client_commands;
   fingerprint_.add_bytes(command.line);
+  if (options_.on_client_command) options_.on_client_command(now_ns_, command.server, command.line);
   Nanoseconds delay = sample_delay(scenario_.network.client_latency, client_rng_);
   std::uint64_t slot;
   if (!free_commands_.empty()) {

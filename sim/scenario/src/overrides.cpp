@@ -1,4 +1,5 @@
 #include "overrides.hpp"
+#include "herd/sim/scenario_toml.hpp"
 
 #include <cstdio>
 #include <string_view>
@@ -185,3 +186,11 @@ void apply_overrides(toml::table& document, const std::vector<std::string>& over
 }
 
 }  // namespace herd::sim::detail
+
+namespace herd::sim {
+
+void apply_scenario_overrides(toml::table& document, const std::vector<std::string>& overrides) {
+  detail::apply_overrides(document, overrides);
+}
+
+}  // namespace herd::sim

@@ -136,6 +136,10 @@ using StrategyFactory =
 // The push strategy of `config`, then anti-entropy if enabled, as one strategy.
 [[nodiscard]] std::unique_ptr<PropagationStrategy> make_propagation(
     const PropagationConfig& config);
+// `push` (a strategy of one's own) in place of the configured push strategy, then
+// anti-entropy if `config` enables it.
+[[nodiscard]] std::unique_ptr<PropagationStrategy> make_propagation(
+    const PropagationConfig& config, std::unique_ptr<PropagationStrategy> push);
 
 // Builds the "AT ... <hops>" line a strategy sends for an update.
 [[nodiscard]] SharedText peer_update_line(const LocationUpdate& update, std::uint32_t hops);

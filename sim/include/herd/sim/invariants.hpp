@@ -1,6 +1,6 @@
 #pragma once
 // Invariants every simulated run must keep, checked while it runs rather than only at the
-// end (docs/metrics.md#invariants). The checker keeps its own books, apart from the metrics
+// end (docs/ci.md#invariants). The checker keeps its own books, apart from the metrics
 // recorder and the servers it watches: it hears what servers report and compares that with
 // what clients sent, so a bug in a strategy, the core or the recorder shows up here as a
 // violation with the event where it happened, not as a quietly wrong number.

@@ -44,9 +44,12 @@ struct SimulationOptions {
   // Builds each server's strategy instead of core::make_propagation (a strategy under
   // development, or a broken one planted by a test).
   core::StrategyFactory strategy_factory;
+  // Called with every client command as it is sent (virtual time, server, line): how a
+  // shrinker turns a drawn workload into an explicit script.
+  std::function<void(Nanoseconds, std::uint32_t, const std::string&)> on_client_command;
 };
 
-// A run broke one of the simulator's invariants (docs/metrics.md lists them): the results
+// A run broke one of the simulator's invariants (docs/ci.md#invariants lists them): the results
 // would be wrong, so the run stops with what happened, where and when.
 struct InvariantViolation : std::runtime_error {
   using std::runtime_error::runtime_error;
