@@ -3,12 +3,20 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
+#include <exception>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
+#include <tuple>
 
 #include "herd/places/offline_gazetteer.hpp"
 #include "herd/sim/herd_builder.hpp"
@@ -119,6 +127,113 @@ std::vector<Aggregate> aggregate(const SweepSpec& spec, const std::vector<SweepC
   return rows;
 }
 
+
+std::string read_bytes(const std::filesystem::path& file, const char* what) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error(file.string() + ": cannot read " + what);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// FNV-1a, 64 bits: a content hash that is the same on every machine and every build.
+void fnv1a(std::uint64_t& h, std::string_view bytes) {
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+}
+
+// One cell of the grid, with the scenario it runs (variant overrides applied, seed set).
+struct PlannedCell {
+  std::size_t index = 0;  // in the whole grid
+  const Scenario* base = nullptr;
+  const SweepVariant* variant = nullptr;
+  std::filesystem::path path;
+  std::uint64_t seed = 0;
+};
+
+// Loads every (scenario, variant) once, up front: a broken scenario fails the sweep before
+// anything runs.
+std::vector<Scenario> load_bases(const SweepSpec& spec) {
+  std::vector<Scenario> bases;
+  bases.reserve(spec.scenarios.size() * spec.variants.size());
+  for (const auto& path : spec.scenarios) {
+    for (const auto& variant : spec.variants) bases.push_back(load_scenario(path, variant.overrides));
+    // Cells are stored and grouped by scenario name: two files of one name would mix.
+    for (std::size_t i = 0; i + spec.variants.size() < bases.size(); i += spec.variants.size()) {
+      if (bases[i].name == bases.back().name) {
+        throw std::runtime_error(spec.source.string() + ": sweep.scenarios: " + bases[i].source_path +
+                                 " and " + path.string() + " are both named `" + bases.back().name +
+                                 "`; a sweep needs scenarios of different names");
+      }
+    }
+  }
+  return bases;
+}
+
+std::vector<PlannedCell> plan(const SweepSpec& spec, const std::vector<Scenario>& bases) {
+  std::vector<PlannedCell> cells;
+  std::size_t index = 0;
+  for (std::size_t sc = 0; sc < spec.scenarios.size(); ++sc) {
+    for (std::size_t v = 0; v < spec.variants.size(); ++v) {
+      for (std::uint64_t seed : spec.seeds) {
+        cells.push_back({index++, &bases[sc * spec.variants.size() + v], &spec.variants[v],
+                         spec.scenarios[sc], seed});
+      }
+    }
+  }
+  return cells;
+}
+
+SweepCell cell_of(const PlannedCell& p) {
+  SweepCell cell;
+  cell.scenario = p.base->name;
+  cell.variant = p.variant->label;
+  cell.seed = p.seed;
+  cell.scenario_path = p.path;
+  cell.overrides = p.variant->overrides;
+  return cell;
+}
+
+using CellKey = std::tuple<std::string, std::string, std::uint64_t>;  // variant, scenario, seed
+
+// The newest stored run of each cell of a sweep.
+std::map<CellKey, StoredSweepCell> stored_cells(const ResultsDb& db, const std::string& sweep_id) {
+  std::map<CellKey, StoredSweepCell> by_key;
+  for (auto& c : db.sweep_cells(sweep_id)) {
+    CellKey key{c.variant, c.scenario, c.seed};
+    by_key[key] = std::move(c);
+  }
+  return by_key;
+}
+
+void reuse(SweepCell& cell, const StoredSweepCell& stored) {
+  cell.summary = stored.summary;
+  cell.fingerprint = std::stoull(stored.fingerprint.empty() ? "0" : stored.fingerprint, nullptr, 16);
+  cell.run_id = stored.run_id;
+  cell.reused = true;
+}
+
+// One simulated cell, kept until the main thread has stored it.
+struct Work {
+  Scenario scenario;
+  std::unique_ptr<places::OfflineGazetteer> places;
+  std::unique_ptr<Simulation> sim;
+  std::exception_ptr error;
+  bool ready = false;
+};
+
+void simulate(const PlannedCell& p, Work& w) {
+  w.scenario = *p.base;
+  w.scenario.seed = p.seed;
+  HerdLayout layout = layout_of(build_friend_graph(w.scenario));
+  w.places = open_scenario_places(w.scenario);
+  SimulationOptions sim_options;
+  sim_options.keep_deliveries = false;
+  sim_options.places = w.places.get();
+  w.sim = std::make_unique<Simulation>(w.scenario, std::move(layout), sim_options);
+  w.sim->run();
+}
+
 }  // namespace
 
 SweepSpec load_sweep(const std::filesystem::path& file) {
@@ -168,8 +283,23 @@ SweepSpec load_sweep(const std::filesystem::path& file) {
       }
     }
     if (v.label.empty()) fail(file, node.source(), "sweep.variants: every variant needs a label");
+    for (const auto& other : spec.variants) {
+      if (other.label == v.label) {
+        fail(file, node.source(), "sweep.variants: two variants are labelled `" + v.label +
+                                      "`; labels name a variant's rows and must differ");
+      }
+    }
     spec.variants.push_back(std::move(v));
   }
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  fnv1a(hash, read_bytes(file, "sweep file"));
+  for (const auto& path : spec.scenarios) {
+    fnv1a(hash, std::string_view("\0", 1));
+    fnv1a(hash, read_bytes(path, "scenario file (listed in sweep.scenarios)"));
+  }
+  char hex[24];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+  spec.id = spec.name + "@" + hex;
   return spec;
 }
 
@@ -177,44 +307,158 @@ std::vector<SweepCell> run_sweep(const SweepSpec& spec, const SweepOptions& opti
   if (options.shards == 0 || options.shard >= options.shards) {
     throw std::invalid_argument("sweep: shard must be i/N with 0 <= i < N");
   }
+  const std::vector<Scenario> bases = load_bases(spec);
+  std::vector<PlannedCell> mine;
+  for (const auto& p : plan(spec, bases)) {
+    if (p.index % options.shards == options.shard) mine.push_back(p);
+  }
   std::unique_ptr<ResultsDb> db;
-  if (!options.db.empty()) db = std::make_unique<ResultsDb>(options.db);
-  const std::size_t total = spec.scenarios.size() * spec.variants.size() * spec.seeds.size();
+  std::map<CellKey, StoredSweepCell> stored;
+  if (!options.db.empty()) {
+    db = std::make_unique<ResultsDb>(options.db);
+    if (!options.append) stored = stored_cells(*db, spec.id);
+  }
   std::vector<SweepCell> cells;
-  std::size_t index = 0, done = 0;
-  for (const auto& path : spec.scenarios) {
-    for (const auto& variant : spec.variants) {
-      for (std::uint64_t seed : spec.seeds) {
-        if (index++ % options.shards != options.shard) continue;
-        Scenario scenario = load_scenario(path, variant.overrides);
-        scenario.seed = seed;
-        HerdLayout layout = layout_of(build_friend_graph(scenario));
-        auto places = open_scenario_places(scenario);
-        SimulationOptions sim_options;
-        sim_options.keep_deliveries = false;
-        sim_options.places = places.get();
-        Simulation sim(scenario, layout, sim_options);
-        sim.run();
-        SweepCell cell{scenario.name, variant.label, seed, sim.metrics().summarize(),
-                       sim.fingerprint(), 0};
-        if (db) {
-          RunRecord record;
-          record.herd_version = "sweep:" + spec.name + ":" + variant.label;
-          record.overrides = variant.overrides;
-          record.fingerprint = cell.fingerprint;
-          record.events = sim.counters().events;
-          record.peer_deliveries = sim.counters().peer_deliveries;
-          record.peer_dropped = sim.counters().peer_dropped;
-          record.client_commands = sim.counters().client_commands;
-          record.drained_ns = sim.counters().drained_ns;
-          cell.run_id = db->store_run(scenario, layout, sim.faults(), sim.metrics(), record);
-        }
-        cells.push_back(std::move(cell));
-        if (options.on_cell) options.on_cell(cells.back(), ++done, total / options.shards);
-      }
+  std::vector<std::size_t> to_run;  // positions in `mine`
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    cells.push_back(cell_of(mine[i]));
+    auto it = stored.find(CellKey{cells.back().variant, cells.back().scenario, cells.back().seed});
+    if (it != stored.end()) {
+      reuse(cells.back(), it->second);
+    } else {
+      to_run.push_back(i);
     }
   }
+
+  // Workers simulate cells in any order; this thread stores them in cell order, so the
+  // database (one connection, one thread) and everything computed from it do not depend on
+  // the number of jobs. A worker runs at most 2 x jobs cells ahead of the one stored next.
+  const std::size_t wanted = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t jobs = std::max<std::size_t>(1, std::min(wanted, to_run.size()));
+  std::vector<Work> work(to_run.size());
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::size_t next = 0, stored_upto = 0;
+  bool stop = false;
+  auto worker = [&] {
+    for (;;) {
+      std::size_t k;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return stop || next >= to_run.size() || next < stored_upto + 2 * jobs; });
+        if (stop || next >= to_run.size()) return;
+        k = next++;
+      }
+      Work w;
+      try {
+        simulate(mine[to_run[k]], w);
+      } catch (...) {
+        w.error = std::current_exception();
+      }
+      {
+        std::lock_guard lock(mutex);
+        w.ready = true;
+        work[k] = std::move(w);
+      }
+      changed.notify_all();
+    }
+  };
+  std::vector<std::thread> threads;
+  struct Joiner {
+    std::vector<std::thread>& threads;
+    std::mutex& mutex;
+    std::condition_variable& changed;
+    bool& stop;
+    ~Joiner() {
+      {
+        std::lock_guard lock(mutex);
+        stop = true;
+      }
+      changed.notify_all();
+      for (auto& t : threads) t.join();
+    }
+  } joiner{threads, mutex, changed, stop};
+  if (jobs > 1) {
+    for (std::size_t t = 0; t < jobs; ++t) threads.emplace_back(worker);
+  }
+
+  std::size_t k = 0;  // next cell to run, in to_run
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    SweepCell& cell = cells[i];
+    if (!cell.reused) {
+      Work w;
+      if (threads.empty()) {
+        try {
+          simulate(mine[i], w);
+        } catch (...) {
+          w.error = std::current_exception();
+        }
+      } else {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return work[k].ready; });
+        w = std::move(work[k]);
+      }
+      if (w.error) std::rethrow_exception(w.error);
+      const Simulation& sim = *w.sim;
+      cell.summary = sim.metrics().summarize();
+      cell.fingerprint = sim.fingerprint();
+      if (db) {
+        RunRecord record;
+        record.herd_version = "sweep:" + spec.name + ":" + cell.variant;
+        record.sweep_id = spec.id;
+        record.variant = cell.variant;
+        record.overrides = cell.overrides;
+        record.fingerprint = cell.fingerprint;
+        record.events = sim.counters().events;
+        record.peer_deliveries = sim.counters().peer_deliveries;
+        record.peer_dropped = sim.counters().peer_dropped;
+        record.client_commands = sim.counters().client_commands;
+        record.drained_ns = sim.counters().drained_ns;
+        cell.run_id = db->store_run(w.scenario, sim.layout(), sim.faults(), sim.metrics(), record);
+      }
+      {
+        std::lock_guard lock(mutex);
+        stored_upto = ++k;
+      }
+      changed.notify_all();
+    }
+    cell.expectations = check_expectations(mine[i].base->expect, cell.summary);
+    if (options.on_cell) options.on_cell(cell, i + 1, mine.size());
+  }
   return cells;
+}
+
+std::vector<SweepCell> load_sweep_cells(const SweepSpec& spec, const std::filesystem::path& db_path,
+                                        std::size_t& missing) {
+  const std::vector<Scenario> bases = load_bases(spec);
+  ResultsDb db(db_path);
+  auto stored = stored_cells(db, spec.id);
+  std::vector<SweepCell> cells;
+  missing = 0;
+  for (const auto& p : plan(spec, bases)) {
+    SweepCell cell = cell_of(p);
+    auto it = stored.find(CellKey{cell.variant, cell.scenario, cell.seed});
+    if (it == stored.end()) {
+      ++missing;
+      continue;
+    }
+    reuse(cell, it->second);
+    cell.expectations = check_expectations(p.base->expect, cell.summary);
+    cells.push_back(std::move(cell));
+  }
+  return cells;
+}
+
+std::vector<std::string> sweep_failures(const std::vector<SweepCell>& cells) {
+  std::vector<std::string> lines;
+  for (const auto& c : cells) {
+    for (const auto& e : c.expectations) {
+      if (e.passed) continue;
+      lines.push_back(c.scenario + " / " + c.variant + " / seed " + std::to_string(c.seed) +
+                      ": expect " + e.name + " " + e.expected + ", got " + e.actual);
+    }
+  }
+  return lines;
 }
 
 std::string sweep_markdown(const SweepSpec& spec, const std::vector<SweepCell>& cells) {
