@@ -502,11 +502,35 @@ std::string sweep_svg(const SweepSpec& spec, const std::vector<SweepCell>& cells
   }
   static const char* kColours[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
                                    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
-  const double group_w = 24.0 * static_cast<double>(variants.size()) + 40;
-  const double panel_w = 70 + group_w * static_cast<double>(scenarios.size());
-  const double panel_h = 220, top = 40, width = panel_w + 20;
+  // Widths from the text they hold (about 0.6 em a character in sans-serif), so one
+  // scenario with one variant and seven scenarios with seven variants both fit: every group
+  // is wide enough for its bars and its label, the chart for its title and one legend entry,
+  // and the legend wraps to as many columns as the width holds.
+  auto text_w = [](const std::string& text, double font_px) {
+    double chars = 0;
+    for (unsigned char c : text) chars += (c & 0xC0) != 0x80 ? 1 : 0;  // UTF-8 code points
+    return chars * font_px * 0.6;
+  };
+  const double bar_step = 24, bars_w = bar_step * static_cast<double>(variants.size()) - 4;
+  double label_w = 0, legend_label_w = 0;
+  for (const auto& s : scenarios) label_w = std::max(label_w, text_w(s, 11));
+  for (const auto& v : variants) legend_label_w = std::max(legend_label_w, text_w(v, 11));
+  const double n_groups = static_cast<double>(std::max<std::size_t>(1, scenarios.size()));
+  const double plot_x = 60, min_group_w = std::max(bars_w + 28, label_w + 12);
+  const double legend_item_w = 18 + legend_label_w + 24;
+  const double title_w = text_w("peer lines per update, every kind (log scale)", 13);
+  const double width = std::ceil(std::max({plot_x + min_group_w * n_groups + 20, title_w + 40,
+                                           plot_x + legend_item_w + 20, 320.0}));
+  // Groups share the width the title or the legend may have added, so the plot spans the
+  // chart whatever the number of scenarios.
+  const double group_w = (width - 20 - plot_x) / n_groups;
+  const double panel_w = width - 20;
+  const std::size_t legend_cols = std::max<std::size_t>(
+      1, std::min(variants.size(), static_cast<std::size_t>((width - plot_x - 10) / legend_item_w)));
+  const double panel_h = 220, top = 40;
   const double legend_y = top + 2 * panel_h + 110;
-  const double height = legend_y + 20.0 * static_cast<double>((variants.size() + 3) / 4) + 10;
+  const double legend_rows = static_cast<double>((variants.size() + legend_cols - 1) / legend_cols);
+  const double height = legend_y + 20.0 * legend_rows + 10;
   std::ostringstream svg;
   svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
       << "\" font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
@@ -523,7 +547,7 @@ std::string sweep_svg(const SweepSpec& spec, const std::vector<SweepCell>& cells
       double l = v > 0 ? std::clamp(std::log10(v), lo, hi) : lo;
       return y0 + panel_h - (l - lo) / (hi - lo) * panel_h;
     };
-    svg << "<text x=\"" << panel_w / 2 << "\" y=\"" << y0 - 14 << "\" text-anchor=\"middle\" "
+    svg << "<text x=\"" << width / 2 << "\" y=\"" << y0 - 14 << "\" text-anchor=\"middle\" "
         << "font-size=\"13\" font-weight=\"bold\">" << title << " (log scale)</text>\n";
     for (double e = lo; e <= hi; e += 1) {
       double y = y_of(std::pow(10.0, e));
@@ -532,18 +556,19 @@ std::string sweep_svg(const SweepSpec& spec, const std::vector<SweepCell>& cells
           << fixed(std::pow(10.0, e), e < 0 ? static_cast<int>(-e) : 0) << "</text>\n";
     }
     for (std::size_t sc = 0; sc < scenarios.size(); ++sc) {
-      double gx = 60 + group_w * static_cast<double>(sc);
+      double group_x = plot_x + group_w * static_cast<double>(sc);
+      double gx = group_x + (group_w - bars_w) / 2;
       for (std::size_t v = 0; v < variants.size(); ++v) {
         for (const auto& a : rows) {
           if (a.scenario != scenarios[sc] || a.variant != variants[v]) continue;
           double top_y = y_of(value_of(a));
-          svg << "<rect x=\"" << gx + 24.0 * static_cast<double>(v) << "\" y=\"" << top_y
+          svg << "<rect x=\"" << gx + bar_step * static_cast<double>(v) << "\" y=\"" << top_y
               << "\" width=\"20\" height=\"" << y0 + panel_h - top_y << "\" fill=\""
               << kColours[v % 10] << "\"><title>" << a.scenario << " / " << a.variant << ": "
               << fixed(value_of(a), 2) << "</title></rect>\n";
         }
       }
-      svg << "<text x=\"" << gx + group_w / 2 - 10 << "\" y=\"" << y0 + panel_h + 16
+      svg << "<text x=\"" << group_x + group_w / 2 << "\" y=\"" << y0 + panel_h + 16
           << "\" text-anchor=\"middle\">" << scenarios[sc] << "</text>\n";
     }
   };
@@ -551,8 +576,8 @@ std::string sweep_svg(const SweepSpec& spec, const std::vector<SweepCell>& cells
   panel(top + panel_h + 70, "p99 propagation delay (ms)",
         [](const Aggregate& a) { return a.p99.mean(); });
   for (std::size_t v = 0; v < variants.size(); ++v) {
-    double lx = 60 + 200.0 * static_cast<double>(v % 4);
-    double ly = legend_y + 20.0 * static_cast<double>(v / 4);
+    double lx = plot_x + legend_item_w * static_cast<double>(v % legend_cols);
+    double ly = legend_y + 20.0 * static_cast<double>(v / legend_cols);
     svg << "<rect x=\"" << lx << "\" y=\"" << ly - 10 << "\" width=\"12\" height=\"12\" fill=\""
         << kColours[v % 10] << "\"/><text x=\"" << lx + 18 << "\" y=\"" << ly << "\">" << variants[v] << "</text>\n";
   }
