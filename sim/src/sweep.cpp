@@ -246,15 +246,19 @@ SweepSpec load_sweep(const std::filesystem::path& file) {
   const toml::table* sweep = doc["sweep"].as_table();
   if (!sweep) throw std::runtime_error(file.string() + ": a sweep file needs a [sweep] table");
   for (const auto& [key, node] : *sweep) {
-    if (key != "name" && key != "scenarios" && key != "seeds" && key != "variants") {
+    if (key != "name" && key != "scenarios" && key != "seeds" && key != "variants" && key != "expect") {
       fail(file, node.source(), "unknown key `" + std::string(key.str()) +
-                                    "` in [sweep]; expected name, scenarios, seeds, variants");
+                                    "` in [sweep]; expected name, scenarios, seeds, variants, expect");
     }
   }
   SweepSpec spec;
   spec.source = file;
   spec.name = sweep->get_as<std::string>("name") ? sweep->get_as<std::string>("name")->get()
                                                  : file.stem().string();
+  if (const toml::node* expect = sweep->get("expect")) {
+    if (!expect->as_boolean()) fail(file, expect->source(), "sweep.expect: expected true or false");
+    spec.expect = expect->as_boolean()->get();
+  }
   for (const auto& node : array_at(file, *sweep, "scenarios")) {
     const auto* path = node.as_string();
     if (!path) fail(file, node.source(), "sweep.scenarios: expected file names");
@@ -272,6 +276,8 @@ SweepSpec load_sweep(const std::filesystem::path& file) {
     for (const auto& [key, value] : *t) {
       if (key == "label" && value.as_string()) {
         v.label = value.as_string()->get();
+      } else if (key == "expect" && value.as_boolean()) {
+        v.expect = value.as_boolean()->get();
       } else if (key == "set" && value.as_array()) {
         for (const auto& s : *value.as_array()) {
           if (!s.as_string()) fail(file, s.source(), "sweep.variants.set: expected key=value strings");
@@ -279,7 +285,7 @@ SweepSpec load_sweep(const std::filesystem::path& file) {
         }
       } else {
         fail(file, value.source(), "sweep.variants: unknown or mistyped key `" + std::string(key.str()) +
-                                       "`; expected label (string) and set (array of key=value)");
+                                       "`; expected label (string), set (array of key=value) and expect (boolean)");
       }
     }
     if (v.label.empty()) fail(file, node.source(), "sweep.variants: every variant needs a label");
@@ -422,7 +428,9 @@ std::vector<SweepCell> run_sweep(const SweepSpec& spec, const SweepOptions& opti
       }
       changed.notify_all();
     }
-    cell.expectations = check_expectations(mine[i].base->expect, cell.summary);
+    if (mine[i].variant->expect.value_or(spec.expect)) {
+      cell.expectations = check_expectations(mine[i].base->expect, cell.summary);
+    }
     if (options.on_cell) options.on_cell(cell, i + 1, mine.size());
   }
   return cells;
@@ -443,7 +451,9 @@ std::vector<SweepCell> load_sweep_cells(const SweepSpec& spec, const std::filesy
       continue;
     }
     reuse(cell, it->second);
-    cell.expectations = check_expectations(p.base->expect, cell.summary);
+    if (p.variant->expect.value_or(spec.expect)) {
+      cell.expectations = check_expectations(p.base->expect, cell.summary);
+    }
     cells.push_back(std::move(cell));
   }
   return cells;

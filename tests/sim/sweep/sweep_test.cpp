@@ -127,6 +127,22 @@ TEST_CASE("a failed expectation names its cell", "[sweep]") {
   CHECK_THAT(failures[0], Catch::StartsWith("tiny-line / flood ldh<=1 / seed 3: expect max_ldh <= 1, got "));
 }
 
+TEST_CASE("expect = false turns the check off, for the sweep or one variant", "[sweep]") {
+  TempDir dir("herd-sweep");
+  std::filesystem::copy_file(std::filesystem::path(HERD_SWEEP_TEST_DIR) / "line.toml", dir.path() / "line.toml");
+  const std::string head = "[sweep]\nscenarios = [\"line.toml\"]\nseeds = [3]\n";
+  const std::string strict = "[[sweep.variants]]\nlabel = \"strict\"\nset = [\"expect.max_ldh=1\"]\n";
+  auto failures = [&](const std::string& text) {
+    return sweep_failures(run_sweep(load_sweep(dir.write("s.toml", text)), {})).size();
+  };
+  CHECK(failures(head + strict) == 1);
+  CHECK(failures(head + "expect = false\n" + strict) == 0);
+  CHECK(failures(head + strict + "expect = false\n") == 0);
+  CHECK(failures(head + "expect = false\n" + strict + "expect = true\n") == 1);
+  CHECK_THROWS_WITH(load_sweep(dir.write("s.toml", head + "expect = 1\n" + strict)),
+                    Catch::Contains("sweep.expect: expected true or false"));
+}
+
 TEST_CASE("a sweep naming a missing scenario fails before running anything", "[sweep]") {
   CHECK_THROWS_WITH(load_sweep(std::filesystem::path(HERD_SWEEP_TEST_DIR) / "broken.toml"),
                     Catch::Contains("no-such-scenario.toml"));
@@ -139,7 +155,9 @@ TEST_CASE("the sweep chart fits one scenario and seven", "[sweep][svg]") {
     spec.seeds = {1};
     std::vector<SweepCell> cells;
     for (std::size_t v = 0; v < variants; ++v) {
-      spec.variants.push_back({"variant number " + std::to_string(v) + (v % 2 ? "+AE" : ""), {}});
+      SweepVariant variant;
+      variant.label = "variant number " + std::to_string(v) + (v % 2 ? "+AE" : "");
+      spec.variants.push_back(variant);
     }
     for (std::size_t s = 0; s < scenarios; ++s) {
       for (std::size_t v = 0; v < variants; ++v) {

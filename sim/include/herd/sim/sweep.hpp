@@ -9,13 +9,16 @@
 //   name = "strategies"
 //   scenarios = ["../maelstrom/broadcast-grid.toml", ...]   # relative to the sweep file
 //   seeds = [1, 2, 3]
+//   expect = true          # check each scenario's [expect] for every cell (the default)
 //   [[sweep.variants]]
 //   label = "gossip f=3"
 //   set = ["herd.strategy=gossip", "strategy.fanout=3"]
+//   expect = false         # optional: this variant's cells are not checked
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +30,7 @@ namespace herd::sim {
 struct SweepVariant {
   std::string label;
   std::vector<std::string> overrides;
+  std::optional<bool> expect;  // unset: the sweep's `expect`
 };
 
 struct SweepSpec {
@@ -39,6 +43,7 @@ struct SweepSpec {
   std::vector<std::filesystem::path> scenarios;
   std::vector<std::uint64_t> seeds;
   std::vector<SweepVariant> variants;
+  bool expect = true;  // check each scenario's [expect] section for every cell
 };
 
 // Throws std::runtime_error "file:line:column: what" for a malformed sweep file, or naming
@@ -55,7 +60,7 @@ struct SweepCell {
   bool reused = false;      // read back from the database instead of run again
   std::filesystem::path scenario_path;
   std::vector<std::string> overrides;  // the variant's
-  std::vector<ExpectationResult> expectations;  // the scenario's [expect], checked
+  std::vector<ExpectationResult> expectations;  // the scenario's [expect], checked (unless off)
 };
 
 struct SweepOptions {
