@@ -24,6 +24,10 @@
 #include "herd/sim/scenario_file.hpp"
 #include "herd/sim/simulation.hpp"
 
+#ifndef HERD_VERSION
+#define HERD_VERSION "unknown"
+#endif
+
 namespace herd::sim {
 namespace {
 
@@ -410,7 +414,7 @@ std::vector<SweepCell> run_sweep(const SweepSpec& spec, const SweepOptions& opti
       cell.fingerprint = sim.fingerprint();
       if (db) {
         RunRecord record;
-        record.herd_version = "sweep:" + spec.name + ":" + cell.variant;
+        record.herd_version = HERD_VERSION;  // was "sweep:name:variant" before sweep_id existed
         record.sweep_id = spec.id;
         record.variant = cell.variant;
         record.overrides = cell.overrides;
