@@ -12,7 +12,7 @@ packages=(
   libspdlog-dev libsqlite3-dev sqlite3 libtomlplusplus-dev libcli11-dev libssl-dev openssl
   catch2 libbenchmark-dev
   qt6-base-dev qt6-charts-dev libgl-dev
-  xvfb xauth netcat-openbsd
+  xvfb xauth netcat-openbsd parallel
 )
 
 sudo=""

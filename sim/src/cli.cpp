@@ -401,31 +401,57 @@ struct SweepArgs {
   std::string db = "sweep.db";
   std::string shard = "0/1";
   std::string markdown, svg;
+  unsigned jobs = 0;  // 0: every core
+  bool append = false;
+  bool report_only = false;
   bool quiet = false;
 };
 
+// Exit codes: 0 every cell met its [expect] section, 1 one did not, 2 a broken sweep or
+// scenario file, a bad option, a database error (thrown, reported by run_cli) or, with
+// --report-only, a database lacking some of the sweep's cells.
 int sweep_command(const SweepArgs& args) {
   SweepSpec spec = load_sweep(args.file);
-  SweepOptions options;
-  auto slash = args.shard.find('/');
-  try {
-    if (slash == std::string::npos) throw std::invalid_argument("no slash");
-    options.shard = static_cast<std::uint32_t>(std::stoul(args.shard.substr(0, slash)));
-    options.shards = static_cast<std::uint32_t>(std::stoul(args.shard.substr(slash + 1)));
-  } catch (const std::exception&) {
-    throw std::invalid_argument("--shard: expected i/N, got '" + args.shard + "'");
+  std::vector<SweepCell> cells;
+  std::size_t incomplete = 0;
+  if (args.report_only) {
+    if (!std::filesystem::exists(args.db)) {
+      std::cerr << "herd-sim: " << args.db << ": no such results database\n";
+      return 2;
+    }
+    std::size_t missing = 0;
+    cells = load_sweep_cells(spec, args.db, missing);
+    incomplete = missing;
+    if (missing) {
+      std::cerr << "herd-sim sweep: " << args.db << " lacks " << missing << " of "
+                << missing + cells.size() << " cells of sweep " << spec.id
+                << " (a shard not run or not merged?); the table covers the cells it holds\n";
+    }
+  } else {
+    SweepOptions options;
+    auto slash = args.shard.find('/');
+    try {
+      if (slash == std::string::npos) throw std::invalid_argument("no slash");
+      options.shard = static_cast<std::uint32_t>(std::stoul(args.shard.substr(0, slash)));
+      options.shards = static_cast<std::uint32_t>(std::stoul(args.shard.substr(slash + 1)));
+    } catch (const std::exception&) {
+      throw std::invalid_argument("--shard: expected i/N, got '" + args.shard + "'");
+    }
+    options.db = args.db;
+    options.jobs = args.jobs;
+    options.append = args.append;
+    auto start = WallClock::now();
+    options.on_cell = [&](const SweepCell& c, std::size_t done, std::size_t total) {
+      if (args.quiet) return;
+      std::fprintf(stderr, "[herd-sim sweep] %zu/%zu %s / %s / seed %llu: p99 %.1f ms, %.1f msgs/update (%s%.1f s)\n",
+                   done, total, c.scenario.c_str(), c.variant.c_str(),
+                   static_cast<unsigned long long>(c.seed),
+                   static_cast<double>(c.summary.propagation.p99_ns) / 1e6,
+                   c.summary.messages_per_update, c.reused ? "already stored, " : "",
+                   Progress::seconds_since(start));
+    };
+    cells = run_sweep(spec, options);
   }
-  options.db = args.db;
-  auto start = WallClock::now();
-  options.on_cell = [&](const SweepCell& c, std::size_t done, std::size_t total) {
-    if (args.quiet) return;
-    std::fprintf(stderr, "[herd-sim sweep] %zu/%zu %s / %s / seed %llu: p99 %.1f ms, %.1f msgs/update (%.1f s)\n",
-                 done, total, c.scenario.c_str(), c.variant.c_str(),
-                 static_cast<unsigned long long>(c.seed),
-                 static_cast<double>(c.summary.propagation.p99_ns) / 1e6,
-                 c.summary.messages_per_update, Progress::seconds_since(start));
-  };
-  auto cells = run_sweep(spec, options);
   std::string table = sweep_markdown(spec, cells);
   std::cout << table;
   if (!args.markdown.empty()) {
@@ -436,7 +462,48 @@ int sweep_command(const SweepArgs& args) {
     std::ofstream(args.svg) << sweep_svg(spec, cells);
     std::cout << "wrote " << args.svg << "\n";
   }
-  std::cout << "stored " << cells.size() << " runs in " << args.db << "\n";
+  if (!args.report_only) {
+    std::size_t reused = 0;
+    for (const auto& c : cells) reused += c.reused ? 1 : 0;
+    std::cout << "sweep " << spec.id << ": stored " << cells.size() - reused << " runs in "
+              << args.db;
+    if (reused) std::cout << ", skipped " << reused << " cells already stored (--append runs them again)";
+    std::cout << "\n";
+  }
+  auto failures = sweep_failures(cells);
+  for (const auto& f : failures) std::cerr << "herd-sim sweep: FAILED " << f << "\n";
+  if (!failures.empty()) {
+    for (const auto& c : cells) {
+      for (const auto& e : c.expectations) {
+        if (e.passed) continue;
+        std::string cmd = "herd-sim check " + c.scenario_path.string() + " --seed " + std::to_string(c.seed);
+        for (const auto& o : c.overrides) cmd += " --set '" + o + "'";
+        std::cerr << "  reproduce " << c.scenario << " / " << c.variant << " / seed " << c.seed
+                  << " with: " << cmd << "\n";
+        break;
+      }
+    }
+    std::cout << "expectations: " << failures.size() << " failed\n";
+  }
+  if (incomplete) return 2;
+  return failures.empty() ? 0 : 1;
+}
+
+int merge_command(const std::string& out, const std::vector<std::string>& inputs) {
+  std::error_code ec;
+  for (const auto& in : inputs) {
+    if (std::filesystem::exists(out) && std::filesystem::equivalent(out, in, ec)) {
+      std::cerr << "herd-sim merge: " << in << " is the output database; name another OUT\n";
+      return 2;
+    }
+  }
+  ResultsDb db(out);
+  for (const auto& in : inputs) {
+    MergeCounts counts = db.merge_from(in);
+    std::cout << "merged " << in << ": " << counts.copied << " runs";
+    if (counts.skipped) std::cout << ", skipped " << counts.skipped << " sweep cells " << out << " already holds";
+    std::cout << "\n";
+  }
   return 0;
 }
 
@@ -588,7 +655,19 @@ int run_cli(int argc, char** argv) {
       ->capture_default_str();
   sweep->add_option("--markdown", sweep_args.markdown, "Write the summary table here");
   sweep->add_option("--svg", sweep_args.svg, "Write the chart here");
+  sweep->add_option("-j,--jobs", sweep_args.jobs,
+                    "Worker threads (default: every core); results do not depend on it");
+  sweep->add_flag("--append", sweep_args.append,
+                  "Run and store cells the database already holds for this sweep again");
+  sweep->add_flag("--report-only", sweep_args.report_only,
+                  "Run nothing: table, chart and expectations from the cells in --db");
   sweep->add_flag("-q,--quiet", sweep_args.quiet, "No progress on stderr");
+
+  std::string merge_out;
+  std::vector<std::string> merge_inputs;
+  auto* merge = app.add_subcommand("merge", "Join results databases (e.g. sweep shards) into one");
+  merge->add_option("out", merge_out, "Output database (created if missing)")->required();
+  merge->add_option("inputs", merge_inputs, "Databases to copy in, in order")->required();
 
   try {
     app.parse(argc, argv);
@@ -604,6 +683,7 @@ int run_cli(int argc, char** argv) {
     if (*report) return report_command(report_db);
     if (*shrink) return shrink_command(shrink_args);
     if (*sweep) return sweep_command(sweep_args);
+    if (*merge) return merge_command(merge_out, merge_inputs);
   } catch (const std::exception& e) {
     std::cout.flush();
     std::cerr << "herd-sim: " << e.what() << "\n";

@@ -2,14 +2,18 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 
 namespace herd::sim {
 namespace {
 
+constexpr const char* kMeta =
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
+
 constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
   run_id INTEGER PRIMARY KEY,
   scenario TEXT NOT NULL,
@@ -27,8 +31,11 @@ CREATE TABLE IF NOT EXISTS runs (
   wall_seconds REAL NOT NULL,
   events INTEGER NOT NULL,
   servers INTEGER NOT NULL,
-  friend_edges INTEGER NOT NULL
+  friend_edges INTEGER NOT NULL,
+  sweep_id TEXT,
+  variant TEXT
 );
+CREATE INDEX IF NOT EXISTS runs_by_sweep_cell ON runs (sweep_id, variant, scenario, seed);
 CREATE TABLE IF NOT EXISTS servers (
   run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
   server_id INTEGER NOT NULL,
@@ -244,6 +251,40 @@ std::vector<std::pair<std::string, double>> summary_metrics(const Summary& s) {
   return m;
 }
 
+Summary summary_from_metrics(const std::vector<std::pair<std::string, double>>& m) {
+  Summary s;
+  auto ns = [](double ms) { return static_cast<Nanoseconds>(std::llround(ms * 1e6)); };
+  auto count = [](double v) { return static_cast<std::uint64_t>(std::llround(v)); };
+  for (const auto& [name, v] : m) {
+    if (name == "updates") s.updates = count(v);
+    else if (name == "propagation_p50_ms") s.propagation.p50_ns = ns(v);
+    else if (name == "propagation_p95_ms") s.propagation.p95_ns = ns(v);
+    else if (name == "propagation_p99_ms") s.propagation.p99_ns = ns(v);
+    else if (name == "propagation_max_ms") s.propagation.max_ns = ns(v);
+    else if (name == "propagation_mean_ms") s.propagation.mean_ns = v * 1e6;
+    else if (name == "reach_mean") s.reach_mean = v;
+    else if (name == "reach_min") s.reach_min = v;
+    else if (name == "lost_updates") s.lost_updates = count(v);
+    else if (name == "in_flight_updates") s.in_flight_updates = count(v);
+    else if (name == "ldh_max") s.ldh_max = static_cast<std::uint32_t>(count(v));
+    else if (name == "ldh_mean") s.ldh_mean = v;
+    else if (name == "peer_messages") s.peer_messages = count(v);
+    else if (name == "peer_lines") s.peer_lines = count(v);
+    else if (name == "peer_bytes") s.peer_bytes = count(v);
+    else if (name == "messages_per_update") s.messages_per_update = v;
+    else if (name == "rmr") s.rmr = v;
+    else if (name == "rmr_mean") s.rmr_mean = v;
+    else if (name == "reads") s.reads = count(v);
+    else if (name == "stale_reads") s.stale_reads = count(v);
+    else if (name == "unknown_reads") s.unknown_reads = count(v);
+    else if (name == "requests") s.requests = count(v);
+    else if (name == "availability") s.availability = v;
+    else if (name == "max_staleness_ms") s.max_staleness_ns = ns(v);
+    else if (name == "convergence_ms") s.convergence_ns = ns(v);
+  }
+  return s;
+}
+
 ResultsDb::ResultsDb(const std::filesystem::path& path) : path_(path) {
   if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
       SQLITE_OK) {
@@ -255,6 +296,17 @@ ResultsDb::ResultsDb(const std::filesystem::path& path) : path_(path) {
   sqlite3_busy_timeout(db_, 5000);
   try {
     exec("PRAGMA foreign_keys = ON");
+    exec(kMeta);
+    // Check the version before creating anything else: an older database's tables lack
+    // columns this build's indexes name.
+    {
+      Statement version(db_, path_, "SELECT value FROM meta WHERE key = 'schema_version'");
+      if (version.next_row() && column_text(version.get(), 0) != std::to_string(kSchemaVersion)) {
+        throw ResultsError(path.string() + ": results schema version " +
+                           column_text(version.get(), 0) + ", this build writes " +
+                           std::to_string(kSchemaVersion) + "; use a new database file");
+      }
+    }
     exec(kSchema);
     exec(("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '" +
           std::to_string(kSchemaVersion) + "')").c_str());
@@ -262,14 +314,6 @@ ResultsDb::ResultsDb(const std::filesystem::path& path) : path_(path) {
     sqlite3_close(db_);
     db_ = nullptr;
     throw;
-  }
-  Statement version(db_, path_, "SELECT value FROM meta WHERE key = 'schema_version'");
-  if (version.next_row() && column_text(version.get(), 0) != std::to_string(kSchemaVersion)) {
-    std::string found = column_text(version.get(), 0);
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw ResultsError(path.string() + ": results schema version " + found + ", this build writes " +
-                       std::to_string(kSchemaVersion) + "; use a new database file");
   }
 }
 
@@ -292,8 +336,8 @@ std::int64_t ResultsDb::store_run(const Scenario& scenario, const HerdLayout& la
     Statement run(db_, path_,
                   "INSERT INTO runs(scenario, scenario_path, scenario_text, overrides, seed, backend, "
                   "strategy, fingerprint, herd_version, recorded_at, duration_ns, drained_ns, "
-                  "wall_seconds, events, servers, friend_edges) "
-                  "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                  "wall_seconds, events, servers, friend_edges, sweep_id, variant) "
+                  "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     run.bind(1, scenario.name).bind(2, scenario.source_path).bind(3, scenario.source_text);
     run.bind(4, join(record.overrides, "\n")).bind(5, scenario.seed).bind(6, record.backend);
     run.bind(7, scenario.strategy);
@@ -306,6 +350,11 @@ std::int64_t ResultsDb::store_run(const Scenario& scenario, const HerdLayout& la
     run.bind(12, record.drained_ns);
     run.bind(13, record.wall_seconds).bind(14, record.events).bind(15, layout.size());
     run.bind(16, layout.edge_count());
+    if (record.sweep_id.empty()) {
+      run.bind_null(17).bind_null(18);
+    } else {
+      run.bind(17, record.sweep_id).bind(18, record.variant);
+    }
     run.run();
     const std::int64_t run_id = sqlite3_last_insert_rowid(db_);
 
@@ -418,6 +467,148 @@ std::vector<RunRow> ResultsDb::runs() const {
     sqlite3_reset(s.get());
   }
   return rows;
+}
+
+std::vector<StoredSweepCell> ResultsDb::sweep_cells(const std::string& sweep_id) const {
+  std::vector<StoredSweepCell> cells;
+  Statement q(db_, path_,
+              "SELECT run_id, variant, scenario, seed, COALESCE(fingerprint, '') FROM runs "
+              "WHERE sweep_id = ? ORDER BY run_id");
+  q.bind(1, sweep_id);
+  while (q.next_row()) {
+    StoredSweepCell c;
+    c.run_id = sqlite3_column_int64(q.get(), 0);
+    c.variant = column_text(q.get(), 1);
+    c.scenario = column_text(q.get(), 2);
+    c.seed = static_cast<std::uint64_t>(sqlite3_column_int64(q.get(), 3));
+    c.fingerprint = column_text(q.get(), 4);
+    cells.push_back(std::move(c));
+  }
+  Statement s(db_, path_, "SELECT metric, value FROM summary WHERE run_id = ? ORDER BY metric");
+  for (auto& c : cells) {
+    s.bind(1, c.run_id);
+    std::vector<std::pair<std::string, double>> metrics;
+    while (s.next_row()) {
+      metrics.emplace_back(column_text(s.get(), 0), sqlite3_column_double(s.get(), 1));
+    }
+    sqlite3_reset(s.get());
+    c.summary = summary_from_metrics(metrics);
+  }
+  return cells;
+}
+
+namespace {
+
+// The schema version an input database was written with; throws if it is not one.
+std::string input_schema_version(const std::filesystem::path& input) {
+  if (!std::filesystem::exists(input)) {
+    throw ResultsError(input.string() + ": no such results database");
+  }
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(input.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    std::string reason = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    throw ResultsError(input.string() + ": cannot open: " + reason);
+  }
+  std::string version;
+  sqlite3_stmt* q = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &q,
+                         nullptr) == SQLITE_OK &&
+      sqlite3_step(q) == SQLITE_ROW) {
+    version = column_text(q, 0);
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  if (version.empty()) {
+    throw ResultsError(input.string() + ": not a herd results database (no schema_version in meta)");
+  }
+  return version;
+}
+
+std::string quoted(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::vector<std::string> columns_of(sqlite3* db, const std::filesystem::path& path,
+                                    const std::string& schema, const std::string& table) {
+  std::vector<std::string> columns;
+  Statement q(db, path, ("PRAGMA " + schema + ".table_info(" + quoted(table) + ")").c_str());
+  while (q.next_row()) columns.push_back(column_text(q.get(), 1));
+  return columns;
+}
+
+}  // namespace
+
+MergeCounts ResultsDb::merge_from(const std::filesystem::path& input) {
+  const std::string version = input_schema_version(input);
+  if (version != std::to_string(kSchemaVersion)) {
+    throw ResultsError(input.string() + ": results schema version " + version + ", but " +
+                       path_.string() + " holds version " + std::to_string(kSchemaVersion) +
+                       "; merge only databases written by the same schema version");
+  }
+  {
+    Statement attach(db_, path_, "ATTACH DATABASE ? AS merge_src");
+    attach.bind(1, input.string());
+    attach.run();
+  }
+  MergeCounts counts;
+  try {
+    exec("BEGIN IMMEDIATE");
+    exec("DROP TABLE IF EXISTS temp.merge_map");
+    exec("CREATE TEMP TABLE merge_map (old INTEGER PRIMARY KEY, new INTEGER NOT NULL)");
+    // New run_ids continue after this database's last, in the input's order.
+    exec("INSERT INTO temp.merge_map (old, new) "
+         "SELECT run_id, (SELECT COALESCE(MAX(run_id), 0) FROM main.runs) + "
+         "ROW_NUMBER() OVER (ORDER BY run_id) FROM merge_src.runs r "
+         "WHERE r.sweep_id IS NULL OR NOT EXISTS (SELECT 1 FROM main.runs m "
+         "WHERE m.sweep_id = r.sweep_id AND m.variant IS r.variant AND m.scenario = r.scenario "
+         "AND m.seed = r.seed)");
+    {
+      Statement n(db_, path_, "SELECT (SELECT COUNT(*) FROM temp.merge_map), (SELECT COUNT(*) FROM merge_src.runs)");
+      n.next_row();
+      counts.copied = static_cast<std::size_t>(sqlite3_column_int64(n.get(), 0));
+      counts.skipped = static_cast<std::size_t>(sqlite3_column_int64(n.get(), 1)) - counts.copied;
+    }
+    // Every table but meta, runs first (the others reference it).
+    std::vector<std::string> tables;
+    {
+      Statement q(db_, path_,
+                  "SELECT name FROM merge_src.sqlite_master WHERE type = 'table' AND name <> 'meta' "
+                  "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name <> 'runs', name");
+      while (q.next_row()) tables.push_back(column_text(q.get(), 0));
+    }
+    for (const auto& table : tables) {
+      auto columns = columns_of(db_, path_, "merge_src", table);
+      if (columns != columns_of(db_, path_, "main", table)) {
+        throw ResultsError(input.string() + ": table " + table + " differs from " + path_.string() +
+                           "'s; both claim schema version " + version);
+      }
+      if (std::find(columns.begin(), columns.end(), "run_id") == columns.end()) {
+        throw ResultsError(input.string() + ": table " + table + " has no run_id; cannot merge it");
+      }
+      std::string names, values;
+      for (const auto& c : columns) {
+        names += (names.empty() ? "" : ", ") + quoted(c);
+        values += (values.empty() ? "" : ", ") + (c == "run_id" ? std::string("m.new") : "s." + quoted(c));
+      }
+      exec(("INSERT INTO main." + quoted(table) + " (" + names + ") SELECT " + values +
+            " FROM merge_src." + quoted(table) + " s JOIN temp.merge_map m ON m.old = s.run_id " +
+            "ORDER BY s.rowid").c_str());
+    }
+    exec("DROP TABLE temp.merge_map");
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_exec(db_, "DETACH DATABASE merge_src", nullptr, nullptr, nullptr);
+    throw;
+  }
+  exec("DETACH DATABASE merge_src");
+  return counts;
 }
 
 }  // namespace herd::sim

@@ -3,18 +3,30 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
+#include <exception>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
+#include <tuple>
 
 #include "herd/places/offline_gazetteer.hpp"
 #include "herd/sim/herd_builder.hpp"
 #include "herd/sim/results_db.hpp"
 #include "herd/sim/scenario_file.hpp"
 #include "herd/sim/simulation.hpp"
+
+#ifndef HERD_VERSION
+#define HERD_VERSION "unknown"
+#endif
 
 namespace herd::sim {
 namespace {
@@ -119,6 +131,113 @@ std::vector<Aggregate> aggregate(const SweepSpec& spec, const std::vector<SweepC
   return rows;
 }
 
+
+std::string read_bytes(const std::filesystem::path& file, const char* what) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error(file.string() + ": cannot read " + what);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// FNV-1a, 64 bits: a content hash that is the same on every machine and every build.
+void fnv1a(std::uint64_t& h, std::string_view bytes) {
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+}
+
+// One cell of the grid, with the scenario it runs (variant overrides applied, seed set).
+struct PlannedCell {
+  std::size_t index = 0;  // in the whole grid
+  const Scenario* base = nullptr;
+  const SweepVariant* variant = nullptr;
+  std::filesystem::path path;
+  std::uint64_t seed = 0;
+};
+
+// Loads every (scenario, variant) once, up front: a broken scenario fails the sweep before
+// anything runs.
+std::vector<Scenario> load_bases(const SweepSpec& spec) {
+  std::vector<Scenario> bases;
+  bases.reserve(spec.scenarios.size() * spec.variants.size());
+  for (const auto& path : spec.scenarios) {
+    for (const auto& variant : spec.variants) bases.push_back(load_scenario(path, variant.overrides));
+    // Cells are stored and grouped by scenario name: two files of one name would mix.
+    for (std::size_t i = 0; i + spec.variants.size() < bases.size(); i += spec.variants.size()) {
+      if (bases[i].name == bases.back().name) {
+        throw std::runtime_error(spec.source.string() + ": sweep.scenarios: " + bases[i].source_path +
+                                 " and " + path.string() + " are both named `" + bases.back().name +
+                                 "`; a sweep needs scenarios of different names");
+      }
+    }
+  }
+  return bases;
+}
+
+std::vector<PlannedCell> plan(const SweepSpec& spec, const std::vector<Scenario>& bases) {
+  std::vector<PlannedCell> cells;
+  std::size_t index = 0;
+  for (std::size_t sc = 0; sc < spec.scenarios.size(); ++sc) {
+    for (std::size_t v = 0; v < spec.variants.size(); ++v) {
+      for (std::uint64_t seed : spec.seeds) {
+        cells.push_back({index++, &bases[sc * spec.variants.size() + v], &spec.variants[v],
+                         spec.scenarios[sc], seed});
+      }
+    }
+  }
+  return cells;
+}
+
+SweepCell cell_of(const PlannedCell& p) {
+  SweepCell cell;
+  cell.scenario = p.base->name;
+  cell.variant = p.variant->label;
+  cell.seed = p.seed;
+  cell.scenario_path = p.path;
+  cell.overrides = p.variant->overrides;
+  return cell;
+}
+
+using CellKey = std::tuple<std::string, std::string, std::uint64_t>;  // variant, scenario, seed
+
+// The newest stored run of each cell of a sweep.
+std::map<CellKey, StoredSweepCell> stored_cells(const ResultsDb& db, const std::string& sweep_id) {
+  std::map<CellKey, StoredSweepCell> by_key;
+  for (auto& c : db.sweep_cells(sweep_id)) {
+    CellKey key{c.variant, c.scenario, c.seed};
+    by_key[key] = std::move(c);
+  }
+  return by_key;
+}
+
+void reuse(SweepCell& cell, const StoredSweepCell& stored) {
+  cell.summary = stored.summary;
+  cell.fingerprint = std::stoull(stored.fingerprint.empty() ? "0" : stored.fingerprint, nullptr, 16);
+  cell.run_id = stored.run_id;
+  cell.reused = true;
+}
+
+// One simulated cell, kept until the main thread has stored it.
+struct Work {
+  Scenario scenario;
+  std::unique_ptr<places::OfflineGazetteer> places;
+  std::unique_ptr<Simulation> sim;
+  std::exception_ptr error;
+  bool ready = false;
+};
+
+void simulate(const PlannedCell& p, Work& w) {
+  w.scenario = *p.base;
+  w.scenario.seed = p.seed;
+  HerdLayout layout = layout_of(build_friend_graph(w.scenario));
+  w.places = open_scenario_places(w.scenario);
+  SimulationOptions sim_options;
+  sim_options.keep_deliveries = false;
+  sim_options.places = w.places.get();
+  w.sim = std::make_unique<Simulation>(w.scenario, std::move(layout), sim_options);
+  w.sim->run();
+}
+
 }  // namespace
 
 SweepSpec load_sweep(const std::filesystem::path& file) {
@@ -131,15 +250,19 @@ SweepSpec load_sweep(const std::filesystem::path& file) {
   const toml::table* sweep = doc["sweep"].as_table();
   if (!sweep) throw std::runtime_error(file.string() + ": a sweep file needs a [sweep] table");
   for (const auto& [key, node] : *sweep) {
-    if (key != "name" && key != "scenarios" && key != "seeds" && key != "variants") {
+    if (key != "name" && key != "scenarios" && key != "seeds" && key != "variants" && key != "expect") {
       fail(file, node.source(), "unknown key `" + std::string(key.str()) +
-                                    "` in [sweep]; expected name, scenarios, seeds, variants");
+                                    "` in [sweep]; expected name, scenarios, seeds, variants, expect");
     }
   }
   SweepSpec spec;
   spec.source = file;
   spec.name = sweep->get_as<std::string>("name") ? sweep->get_as<std::string>("name")->get()
                                                  : file.stem().string();
+  if (const toml::node* expect = sweep->get("expect")) {
+    if (!expect->as_boolean()) fail(file, expect->source(), "sweep.expect: expected true or false");
+    spec.expect = expect->as_boolean()->get();
+  }
   for (const auto& node : array_at(file, *sweep, "scenarios")) {
     const auto* path = node.as_string();
     if (!path) fail(file, node.source(), "sweep.scenarios: expected file names");
@@ -157,6 +280,8 @@ SweepSpec load_sweep(const std::filesystem::path& file) {
     for (const auto& [key, value] : *t) {
       if (key == "label" && value.as_string()) {
         v.label = value.as_string()->get();
+      } else if (key == "expect" && value.as_boolean()) {
+        v.expect = value.as_boolean()->get();
       } else if (key == "set" && value.as_array()) {
         for (const auto& s : *value.as_array()) {
           if (!s.as_string()) fail(file, s.source(), "sweep.variants.set: expected key=value strings");
@@ -164,12 +289,27 @@ SweepSpec load_sweep(const std::filesystem::path& file) {
         }
       } else {
         fail(file, value.source(), "sweep.variants: unknown or mistyped key `" + std::string(key.str()) +
-                                       "`; expected label (string) and set (array of key=value)");
+                                       "`; expected label (string), set (array of key=value) and expect (boolean)");
       }
     }
     if (v.label.empty()) fail(file, node.source(), "sweep.variants: every variant needs a label");
+    for (const auto& other : spec.variants) {
+      if (other.label == v.label) {
+        fail(file, node.source(), "sweep.variants: two variants are labelled `" + v.label +
+                                      "`; labels name a variant's rows and must differ");
+      }
+    }
     spec.variants.push_back(std::move(v));
   }
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  fnv1a(hash, read_bytes(file, "sweep file"));
+  for (const auto& path : spec.scenarios) {
+    fnv1a(hash, std::string_view("\0", 1));
+    fnv1a(hash, read_bytes(path, "scenario file (listed in sweep.scenarios)"));
+  }
+  char hex[24];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+  spec.id = spec.name + "@" + hex;
   return spec;
 }
 
@@ -177,44 +317,162 @@ std::vector<SweepCell> run_sweep(const SweepSpec& spec, const SweepOptions& opti
   if (options.shards == 0 || options.shard >= options.shards) {
     throw std::invalid_argument("sweep: shard must be i/N with 0 <= i < N");
   }
+  const std::vector<Scenario> bases = load_bases(spec);
+  std::vector<PlannedCell> mine;
+  for (const auto& p : plan(spec, bases)) {
+    if (p.index % options.shards == options.shard) mine.push_back(p);
+  }
   std::unique_ptr<ResultsDb> db;
-  if (!options.db.empty()) db = std::make_unique<ResultsDb>(options.db);
-  const std::size_t total = spec.scenarios.size() * spec.variants.size() * spec.seeds.size();
+  std::map<CellKey, StoredSweepCell> stored;
+  if (!options.db.empty()) {
+    db = std::make_unique<ResultsDb>(options.db);
+    if (!options.append) stored = stored_cells(*db, spec.id);
+  }
   std::vector<SweepCell> cells;
-  std::size_t index = 0, done = 0;
-  for (const auto& path : spec.scenarios) {
-    for (const auto& variant : spec.variants) {
-      for (std::uint64_t seed : spec.seeds) {
-        if (index++ % options.shards != options.shard) continue;
-        Scenario scenario = load_scenario(path, variant.overrides);
-        scenario.seed = seed;
-        HerdLayout layout = layout_of(build_friend_graph(scenario));
-        auto places = open_scenario_places(scenario);
-        SimulationOptions sim_options;
-        sim_options.keep_deliveries = false;
-        sim_options.places = places.get();
-        Simulation sim(scenario, layout, sim_options);
-        sim.run();
-        SweepCell cell{scenario.name, variant.label, seed, sim.metrics().summarize(),
-                       sim.fingerprint(), 0};
-        if (db) {
-          RunRecord record;
-          record.herd_version = "sweep:" + spec.name + ":" + variant.label;
-          record.overrides = variant.overrides;
-          record.fingerprint = cell.fingerprint;
-          record.events = sim.counters().events;
-          record.peer_deliveries = sim.counters().peer_deliveries;
-          record.peer_dropped = sim.counters().peer_dropped;
-          record.client_commands = sim.counters().client_commands;
-          record.drained_ns = sim.counters().drained_ns;
-          cell.run_id = db->store_run(scenario, layout, sim.faults(), sim.metrics(), record);
-        }
-        cells.push_back(std::move(cell));
-        if (options.on_cell) options.on_cell(cells.back(), ++done, total / options.shards);
-      }
+  std::vector<std::size_t> to_run;  // positions in `mine`
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    cells.push_back(cell_of(mine[i]));
+    auto it = stored.find(CellKey{cells.back().variant, cells.back().scenario, cells.back().seed});
+    if (it != stored.end()) {
+      reuse(cells.back(), it->second);
+    } else {
+      to_run.push_back(i);
     }
   }
+
+  // Workers simulate cells in any order; this thread stores them in cell order, so the
+  // database (one connection, one thread) and everything computed from it do not depend on
+  // the number of jobs. A worker runs at most 2 x jobs cells ahead of the one stored next.
+  const std::size_t wanted = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t jobs = std::max<std::size_t>(1, std::min(wanted, to_run.size()));
+  std::vector<Work> work(to_run.size());
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::size_t next = 0, stored_upto = 0;
+  bool stop = false;
+  auto worker = [&] {
+    for (;;) {
+      std::size_t k;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return stop || next >= to_run.size() || next < stored_upto + 2 * jobs; });
+        if (stop || next >= to_run.size()) return;
+        k = next++;
+      }
+      Work w;
+      try {
+        simulate(mine[to_run[k]], w);
+      } catch (...) {
+        w.error = std::current_exception();
+      }
+      {
+        std::lock_guard lock(mutex);
+        w.ready = true;
+        work[k] = std::move(w);
+      }
+      changed.notify_all();
+    }
+  };
+  std::vector<std::thread> threads;
+  struct Joiner {
+    std::vector<std::thread>& threads;
+    std::mutex& mutex;
+    std::condition_variable& changed;
+    bool& stop;
+    ~Joiner() {
+      {
+        std::lock_guard lock(mutex);
+        stop = true;
+      }
+      changed.notify_all();
+      for (auto& t : threads) t.join();
+    }
+  } joiner{threads, mutex, changed, stop};
+  if (jobs > 1) {
+    for (std::size_t t = 0; t < jobs; ++t) threads.emplace_back(worker);
+  }
+
+  std::size_t k = 0;  // next cell to run, in to_run
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    SweepCell& cell = cells[i];
+    if (!cell.reused) {
+      Work w;
+      if (threads.empty()) {
+        try {
+          simulate(mine[i], w);
+        } catch (...) {
+          w.error = std::current_exception();
+        }
+      } else {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return work[k].ready; });
+        w = std::move(work[k]);
+      }
+      if (w.error) std::rethrow_exception(w.error);
+      const Simulation& sim = *w.sim;
+      cell.summary = sim.metrics().summarize();
+      cell.fingerprint = sim.fingerprint();
+      if (db) {
+        RunRecord record;
+        record.herd_version = HERD_VERSION;  // was "sweep:name:variant" before sweep_id existed
+        record.sweep_id = spec.id;
+        record.variant = cell.variant;
+        record.overrides = cell.overrides;
+        record.fingerprint = cell.fingerprint;
+        record.events = sim.counters().events;
+        record.peer_deliveries = sim.counters().peer_deliveries;
+        record.peer_dropped = sim.counters().peer_dropped;
+        record.client_commands = sim.counters().client_commands;
+        record.drained_ns = sim.counters().drained_ns;
+        cell.run_id = db->store_run(w.scenario, sim.layout(), sim.faults(), sim.metrics(), record);
+      }
+      {
+        std::lock_guard lock(mutex);
+        stored_upto = ++k;
+      }
+      changed.notify_all();
+    }
+    if (mine[i].variant->expect.value_or(spec.expect)) {
+      cell.expectations = check_expectations(mine[i].base->expect, cell.summary);
+    }
+    if (options.on_cell) options.on_cell(cell, i + 1, mine.size());
+  }
   return cells;
+}
+
+std::vector<SweepCell> load_sweep_cells(const SweepSpec& spec, const std::filesystem::path& db_path,
+                                        std::size_t& missing) {
+  const std::vector<Scenario> bases = load_bases(spec);
+  ResultsDb db(db_path);
+  auto stored = stored_cells(db, spec.id);
+  std::vector<SweepCell> cells;
+  missing = 0;
+  for (const auto& p : plan(spec, bases)) {
+    SweepCell cell = cell_of(p);
+    auto it = stored.find(CellKey{cell.variant, cell.scenario, cell.seed});
+    if (it == stored.end()) {
+      ++missing;
+      continue;
+    }
+    reuse(cell, it->second);
+    if (p.variant->expect.value_or(spec.expect)) {
+      cell.expectations = check_expectations(p.base->expect, cell.summary);
+    }
+    cells.push_back(std::move(cell));
+  }
+  return cells;
+}
+
+std::vector<std::string> sweep_failures(const std::vector<SweepCell>& cells) {
+  std::vector<std::string> lines;
+  for (const auto& c : cells) {
+    for (const auto& e : c.expectations) {
+      if (e.passed) continue;
+      lines.push_back(c.scenario + " / " + c.variant + " / seed " + std::to_string(c.seed) +
+                      ": expect " + e.name + " " + e.expected + ", got " + e.actual);
+    }
+  }
+  return lines;
 }
 
 std::string sweep_markdown(const SweepSpec& spec, const std::vector<SweepCell>& cells) {
@@ -258,11 +516,35 @@ std::string sweep_svg(const SweepSpec& spec, const std::vector<SweepCell>& cells
   }
   static const char* kColours[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
                                    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
-  const double group_w = 24.0 * static_cast<double>(variants.size()) + 40;
-  const double panel_w = 70 + group_w * static_cast<double>(scenarios.size());
-  const double panel_h = 220, top = 40, width = panel_w + 20;
+  // Widths from the text they hold (about 0.6 em a character in sans-serif), so one
+  // scenario with one variant and seven scenarios with seven variants both fit: every group
+  // is wide enough for its bars and its label, the chart for its title and one legend entry,
+  // and the legend wraps to as many columns as the width holds.
+  auto text_w = [](const std::string& text, double font_px) {
+    double chars = 0;
+    for (unsigned char c : text) chars += (c & 0xC0) != 0x80 ? 1 : 0;  // UTF-8 code points
+    return chars * font_px * 0.6;
+  };
+  const double bar_step = 24, bars_w = bar_step * static_cast<double>(variants.size()) - 4;
+  double label_w = 0, legend_label_w = 0;
+  for (const auto& s : scenarios) label_w = std::max(label_w, text_w(s, 11));
+  for (const auto& v : variants) legend_label_w = std::max(legend_label_w, text_w(v, 11));
+  const double n_groups = static_cast<double>(std::max<std::size_t>(1, scenarios.size()));
+  const double plot_x = 60, min_group_w = std::max(bars_w + 28, label_w + 12);
+  const double legend_item_w = 18 + legend_label_w + 24;
+  const double title_w = text_w("peer lines per update, every kind (log scale)", 13);
+  const double width = std::ceil(std::max({plot_x + min_group_w * n_groups + 20, title_w + 40,
+                                           plot_x + legend_item_w + 20, 320.0}));
+  // Groups share the width the title or the legend may have added, so the plot spans the
+  // chart whatever the number of scenarios.
+  const double group_w = (width - 20 - plot_x) / n_groups;
+  const double panel_w = width - 20;
+  const std::size_t legend_cols = std::max<std::size_t>(
+      1, std::min(variants.size(), static_cast<std::size_t>((width - plot_x - 10) / legend_item_w)));
+  const double panel_h = 220, top = 40;
   const double legend_y = top + 2 * panel_h + 110;
-  const double height = legend_y + 20.0 * static_cast<double>((variants.size() + 3) / 4) + 10;
+  const double legend_rows = static_cast<double>((variants.size() + legend_cols - 1) / legend_cols);
+  const double height = legend_y + 20.0 * legend_rows + 10;
   std::ostringstream svg;
   svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
       << "\" font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
@@ -279,7 +561,7 @@ std::string sweep_svg(const SweepSpec& spec, const std::vector<SweepCell>& cells
       double l = v > 0 ? std::clamp(std::log10(v), lo, hi) : lo;
       return y0 + panel_h - (l - lo) / (hi - lo) * panel_h;
     };
-    svg << "<text x=\"" << panel_w / 2 << "\" y=\"" << y0 - 14 << "\" text-anchor=\"middle\" "
+    svg << "<text x=\"" << width / 2 << "\" y=\"" << y0 - 14 << "\" text-anchor=\"middle\" "
         << "font-size=\"13\" font-weight=\"bold\">" << title << " (log scale)</text>\n";
     for (double e = lo; e <= hi; e += 1) {
       double y = y_of(std::pow(10.0, e));
@@ -288,18 +570,19 @@ std::string sweep_svg(const SweepSpec& spec, const std::vector<SweepCell>& cells
           << fixed(std::pow(10.0, e), e < 0 ? static_cast<int>(-e) : 0) << "</text>\n";
     }
     for (std::size_t sc = 0; sc < scenarios.size(); ++sc) {
-      double gx = 60 + group_w * static_cast<double>(sc);
+      double group_x = plot_x + group_w * static_cast<double>(sc);
+      double gx = group_x + (group_w - bars_w) / 2;
       for (std::size_t v = 0; v < variants.size(); ++v) {
         for (const auto& a : rows) {
           if (a.scenario != scenarios[sc] || a.variant != variants[v]) continue;
           double top_y = y_of(value_of(a));
-          svg << "<rect x=\"" << gx + 24.0 * static_cast<double>(v) << "\" y=\"" << top_y
+          svg << "<rect x=\"" << gx + bar_step * static_cast<double>(v) << "\" y=\"" << top_y
               << "\" width=\"20\" height=\"" << y0 + panel_h - top_y << "\" fill=\""
               << kColours[v % 10] << "\"><title>" << a.scenario << " / " << a.variant << ": "
               << fixed(value_of(a), 2) << "</title></rect>\n";
         }
       }
-      svg << "<text x=\"" << gx + group_w / 2 - 10 << "\" y=\"" << y0 + panel_h + 16
+      svg << "<text x=\"" << group_x + group_w / 2 << "\" y=\"" << y0 + panel_h + 16
           << "\" text-anchor=\"middle\">" << scenarios[sc] << "</text>\n";
     }
   };
@@ -307,8 +590,8 @@ std::string sweep_svg(const SweepSpec& spec, const std::vector<SweepCell>& cells
   panel(top + panel_h + 70, "p99 propagation delay (ms)",
         [](const Aggregate& a) { return a.p99.mean(); });
   for (std::size_t v = 0; v < variants.size(); ++v) {
-    double lx = 60 + 200.0 * static_cast<double>(v % 4);
-    double ly = legend_y + 20.0 * static_cast<double>(v / 4);
+    double lx = plot_x + legend_item_w * static_cast<double>(v % legend_cols);
+    double ly = legend_y + 20.0 * static_cast<double>(v / legend_cols);
     svg << "<rect x=\"" << lx << "\" y=\"" << ly - 10 << "\" width=\"12\" height=\"12\" fill=\""
         << kColours[v % 10] << "\"/><text x=\"" << lx + 18 << "\" y=\"" << ly << "\">" << variants[v] << "</text>\n";
   }

@@ -21,7 +21,7 @@ struct sqlite3;
 
 namespace herd::sim {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct ResultsError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -40,6 +40,8 @@ struct RunRecord {
   std::uint64_t peer_dropped = 0;
   std::uint64_t client_commands = 0;
   std::int64_t drained_ns = 0;  // virtual time run past the duration to let updates settle
+  std::string sweep_id;         // "name@hash" for a sweep's cells, empty (NULL) otherwise
+  std::string variant;          // the sweep variant's label, empty (NULL) outside sweeps
 };
 
 struct RunRow {
@@ -54,6 +56,25 @@ struct RunRow {
 
 // The summary table's (metric, value) pairs for a run, in a fixed order.
 [[nodiscard]] std::vector<std::pair<std::string, double>> summary_metrics(const Summary& s);
+// The inverse, for the fields summary_metrics stores (deliveries_direct and answered are not
+// stored and stay 0). Integral fields come back exactly: times are stored in ms as doubles
+// and rounded back to whole nanoseconds.
+[[nodiscard]] Summary summary_from_metrics(const std::vector<std::pair<std::string, double>>& m);
+
+// One stored cell of a sweep (runs.sweep_id set).
+struct StoredSweepCell {
+  std::int64_t run_id = 0;
+  std::string variant, scenario;
+  std::uint64_t seed = 0;
+  std::string fingerprint;
+  Summary summary;
+};
+
+// What merge_from did with one input database.
+struct MergeCounts {
+  std::size_t copied = 0;   // runs copied, renumbered after the runs already present
+  std::size_t skipped = 0;  // sweep cells already present (same sweep_id, variant, scenario, seed)
+};
 
 class ResultsDb {
  public:
@@ -70,6 +91,14 @@ class ResultsDb {
                          const RunRecord& record);
 
   [[nodiscard]] std::vector<RunRow> runs() const;
+  // The cells stored for a sweep, oldest run first (a cell stored twice appears twice).
+  [[nodiscard]] std::vector<StoredSweepCell> sweep_cells(const std::string& sweep_id) const;
+
+  // Copies every run of another results database (every table, run_ids renumbered after
+  // this database's last) in one transaction, except sweep cells this database already
+  // holds. Throws ResultsError if `input` is missing, not a results database, or written
+  // with another schema version.
+  MergeCounts merge_from(const std::filesystem::path& input);
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
 
  private:
