@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <limits>
 #include <stdexcept>
 #include <utility>
@@ -35,6 +37,20 @@ Overloaded(Fs...) -> Overloaded<Fs...>;
 
 }  // namespace
 
+bool invariants_by_default() {
+  // Read once: the environment is configuration, like the command line.
+  static const bool on = [] {
+    const char* env = std::getenv("HERD_CHECK_INVARIANTS");
+    if (env != nullptr && *env != '\0') return std::string_view(env) != "0";
+#ifdef NDEBUG
+    return false;
+#else
+    return true;
+#endif
+  }();
+  return on;
+}
+
 Simulation::Simulation(const Scenario& scenario, HerdLayout layout, SimulationOptions options)
     : scenario_(scenario),
       layout_(std::move(layout)),
@@ -46,7 +62,9 @@ Simulation::Simulation(const Scenario& scenario, HerdLayout layout, SimulationOp
   // Below this many servers the whole herd's state stays in cache and prefetching only
   // costs the work of computing what to prefetch.
   prefetch_ = layout_.size() >= 64;
-  if (options_.check_invariants) checker_.emplace(scenario.max_events);
+  if (options_.check_invariants.value_or(invariants_by_default())) {
+    checker_.emplace(scenario.max_events);
+  }
   build_servers(scenario_);
   build_links(scenario_);
   metrics_.track_links(links_.size());

@@ -75,6 +75,7 @@ herd::core::StrategyFactory plant() {
 }
 
 std::string violation_of(const Scenario& s, SimulationOptions options) {
+  if (!options.check_invariants) options.check_invariants = true;
   Simulation sim(s, pair_herd(), std::move(options));
   try {
     sim.run();

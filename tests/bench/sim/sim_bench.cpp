@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <ctime>
 #include <string>
 #include <vector>
@@ -24,6 +25,10 @@
 using namespace herd::sim;
 using herd::core::kNanosPerMilli;
 using herd::core::kNanosPerSecond;
+
+// --invariants / --no-invariants: measure the simulator with or without its invariant
+// checker (by default as herd-sim runs: see herd::sim::invariants_by_default).
+std::optional<bool> g_invariants;
 
 namespace {
 
@@ -43,6 +48,7 @@ struct Measured {
 Measured measure(const Scenario& scenario, const HerdLayout& layout) {
   SimulationOptions options;
   options.keep_deliveries = false;
+  options.check_invariants = g_invariants;
   Simulation sim(scenario, layout, options);
   auto start = std::chrono::steady_clock::now();
   double cpu_start = cpu_seconds();
@@ -96,6 +102,7 @@ void measure_memory(bool quick) {
     s.workload.end_ns = kNanosPerSecond;
     SimulationOptions options;
     options.keep_deliveries = false;
+    options.check_invariants = g_invariants;
     Simulation sim(s, layout, options);
     sim.run();
     std::uint64_t records = 0;
@@ -111,6 +118,10 @@ void measure_memory(bool quick) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--no-invariants") == 0) g_invariants = false;
+    if (std::strcmp(argv[i], "--invariants") == 0) g_invariants = true;
+  }
   bool quick = false;
   int only = 0;  // --only N runs measurement N alone
   for (int i = 1; i < argc; ++i) {

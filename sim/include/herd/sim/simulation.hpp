@@ -39,8 +39,10 @@ struct SimulationOptions {
   // Called now and then with the fraction of virtual time done (for progress on stderr).
   std::function<void(double)> progress;
   // Check the run's invariants while it runs (herd/sim/invariants.hpp); a violation throws
-  // InvariantViolation. Costs a hash look-up per record stored.
-  bool check_invariants = true;
+  // InvariantViolation. Unset: on when the environment has HERD_CHECK_INVARIANTS=1 (every
+  // ctest preset sets it) or in a build with assertions on, off otherwise: the checker's
+  // books cost about half again the run's time on big herds.
+  std::optional<bool> check_invariants;
   // Builds each server's strategy instead of core::make_propagation (a strategy under
   // development, or a broken one planted by a test).
   core::StrategyFactory strategy_factory;
@@ -49,11 +51,14 @@ struct SimulationOptions {
   std::function<void(Nanoseconds, std::uint32_t, const std::string&)> on_client_command;
 };
 
-// A run broke one of the simulator's invariants (docs/ci.md#invariants lists them): the results
-// would be wrong, so the run stops with what happened, where and when.
+// A run broke one of the simulator's invariants (docs/ci.md#invariants lists them): the
+// results would be wrong, so the run stops with what happened, where and when.
 struct InvariantViolation : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// Whether runs check invariants when SimulationOptions does not say.
+[[nodiscard]] bool invariants_by_default();
 
 struct SimulationCounters {
   std::uint64_t events = 0;
