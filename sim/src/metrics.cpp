@@ -136,14 +136,14 @@ void MetricsRecorder::on_accepted(Nanoseconds now, ServerIndex server,
 }
 
 void MetricsRecorder::on_applied(Nanoseconds now, ServerIndex server, std::uint64_t id,
-                                 std::uint32_t hops) {
+                                 std::uint32_t hops, ServerIndex from) {
   auto index = find_update(id);
   if (!index) return;  // injected by a script, never accepted by a server
   ++peer_messages_;
   UpdateStats& u = updates_[*index];
   ++u.deliveries;
   u.last_delivery_ns = now;
-  hold(now, server, *index, hops);
+  hold(now, server, *index, hops, from);
 }
 
 void MetricsRecorder::on_ignored(Nanoseconds now, ServerIndex /*server*/, std::uint64_t id) {
@@ -155,11 +155,12 @@ void MetricsRecorder::on_ignored(Nanoseconds now, ServerIndex /*server*/, std::u
 }
 
 void MetricsRecorder::first_hold(Nanoseconds now, ServerIndex server, UpdateIndex update,
-                                 bool direct, std::uint32_t hops) {
+                                 bool direct, std::uint32_t hops, ServerIndex from) {
   if (!held_before_amnesia_.empty() &&
       held_before_amnesia_.count((static_cast<std::uint64_t>(update) << 32) | server) != 0) {
     if (keep_deliveries_) {
-      refills_.push_back(Delivery{update, server, now, direct ? hops : 0, direct});
+      refills_.push_back(
+          Delivery{update, server, now, direct ? hops : 0, direct, direct ? from : kNoServer});
     }
     return;
   }
@@ -171,14 +172,15 @@ void MetricsRecorder::first_hold(Nanoseconds now, ServerIndex server, UpdateInde
   }
   if (server != d.origin) delays_ns_.push_back(now - d.accepted_ns);
   if (keep_deliveries_) {
-    deliveries_.push_back(Delivery{update, server, now, direct ? hops : 0, direct});
+    deliveries_.push_back(
+        Delivery{update, server, now, direct ? hops : 0, direct, direct ? from : kNoServer});
   }
 }
 
 // Server s now holds `update`: every accepted update of the same client that is not newer
 // and that s did not hold yet is delivered now.
 void MetricsRecorder::hold(Nanoseconds now, ServerIndex server, UpdateIndex update,
-                           std::uint32_t hops) {
+                           std::uint32_t hops, ServerIndex from) {
   const UpdateStats& held_update = updates_[update];
   ClientState& c = clients_[held_update.client];
   std::uint32_t& count = held(server, held_update.client);
@@ -186,7 +188,7 @@ void MetricsRecorder::hold(Nanoseconds now, ServerIndex server, UpdateIndex upda
   while (count < c.ordered.size() &&
          core::compare_updates(updates_[c.ordered[count]].update, held_update.update) <= 0) {
     UpdateIndex delivered = c.ordered[count];
-    first_hold(now, server, delivered, delivered == update, hops);
+    first_hold(now, server, delivered, delivered == update, hops, from);
     ++count;
   }
   if (before < c.ordered.size() && count == c.ordered.size() && live_[server]) {

@@ -78,7 +78,8 @@ CREATE TABLE IF NOT EXISTS applies (
   at_ns INTEGER NOT NULL,
   delay_ns INTEGER NOT NULL,
   hops INTEGER NOT NULL,
-  direct INTEGER NOT NULL
+  direct INTEGER NOT NULL,
+  from_id INTEGER
 );
 CREATE INDEX IF NOT EXISTS applies_by_update ON applies (run_id, update_id);
 CREATE TABLE IF NOT EXISTS reads (
@@ -383,11 +384,17 @@ std::int64_t ResultsDb::store_run(const Scenario& scenario, const HerdLayout& la
       update.bind(5, u.accepted_ns).bind(6, *u.update.at_line).bind(7, u.holders);
       update.bind(8, u.ldh).bind(9, u.deliveries).run();
     }
-    Statement apply(db_, path_, "INSERT INTO applies VALUES (?,?,?,?,?,?,?)");
+    Statement apply(db_, path_, "INSERT INTO applies VALUES (?,?,?,?,?,?,?,?)");
     for (const Delivery& d : metrics.deliveries()) {
       apply.bind(1, run_id).bind(2, d.update).bind(3, d.server).bind(4, d.at_ns);
       apply.bind(5, d.at_ns - updates[d.update].accepted_ns).bind(6, d.hops);
-      apply.bind(7, d.direct ? 1 : 0).run();
+      apply.bind(7, d.direct ? 1 : 0);
+      if (d.from == kNoServer) {
+        apply.bind_null(8);
+      } else {
+        apply.bind(8, d.from);
+      }
+      apply.run();
     }
     Statement read(db_, path_, "INSERT INTO reads VALUES (?,?,?,?,?,?)");
     for (const ReadStats& r : metrics.reads()) {

@@ -562,7 +562,9 @@ void Simulation::drain(std::uint32_t server) {
                       violation(server, *broken);
                     }
                   }
-                  metrics_.on_applied(now_ns_, server, out.update_id, out.hops);
+                  metrics_.on_applied(now_ns_, server, out.update_id, out.hops,
+                                      out.from ? layout_.neighbours[server][*out.from]
+                                               : kNoServer);
                   break;
                 case core::ObservationKind::update_ignored:
                   metrics_.on_ignored(now_ns_, server, out.update_id);

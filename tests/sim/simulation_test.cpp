@@ -454,3 +454,21 @@ TEST_CASE("sim: a duration that is a multiple of sample_every samples the end on
   }
   CHECK(seen.size() == 5 * 3);  // 0, 1, 2, 3 and 4 s
 }
+
+TEST_CASE("sim: each direct delivery names the friend it came from") {
+  // On a line every server but the origin hears from its neighbour towards the origin.
+  Scenario s = scripted(kNanosPerMilli, "s0", 2 * kNanosPerSecond);
+  Simulation sim(s, line(5));
+  sim.run();
+  int checked = 0;
+  for (const auto& d : sim.metrics().deliveries()) {
+    if (d.server == 0) {
+      CHECK(d.from == kNoServer);  // the origin
+    } else {
+      CHECK(d.direct);
+      CHECK(d.from == d.server - 1);
+      ++checked;
+    }
+  }
+  CHECK(checked == 4);
+}

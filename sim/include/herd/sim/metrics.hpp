@@ -27,6 +27,7 @@ namespace herd::sim {
 using core::Nanoseconds;
 using ServerIndex = std::uint32_t;
 using UpdateIndex = std::uint32_t;
+inline constexpr ServerIndex kNoServer = 0xffffffffu;
 
 // What a peer line is, by its first word (and the second for anti-entropy's "AE ...").
 enum class PeerLineKind : std::uint8_t {
@@ -68,6 +69,9 @@ struct Delivery {
   Nanoseconds at_ns = 0;
   std::uint32_t hops = 0;  // 0 when superseded by a newer update rather than received
   bool direct = false;
+  // The friend whose line delivered it (direct deliveries from a peer); kNoServer for the
+  // origin and indirect deliveries. The edges of a flood's spanning tree.
+  ServerIndex from = kNoServer;
 };
 
 struct ReadStats {
@@ -122,7 +126,9 @@ class MetricsRecorder {
   // `id` is core::update_id(*at_line), which the server already computed.
   void on_accepted(Nanoseconds now, ServerIndex server, const core::SharedText& at_line,
                    std::uint64_t id);
-  void on_applied(Nanoseconds now, ServerIndex server, std::uint64_t id, std::uint32_t hops);
+  // `from`: the friend whose line carried it (kNoServer if not known).
+  void on_applied(Nanoseconds now, ServerIndex server, std::uint64_t id, std::uint32_t hops,
+                  ServerIndex from = kNoServer);
   void on_ignored(Nanoseconds now, ServerIndex server, std::uint64_t id);
   // A peer line handed to server `to` on link `link` (from server `from`).
   void on_peer_line(std::uint32_t link, PeerLineKind kind, std::size_t bytes) {
@@ -188,11 +194,12 @@ class MetricsRecorder {
   std::uint32_t client_index(std::string_view name);
   std::optional<UpdateIndex> find_update(std::uint64_t id) const;
   std::uint32_t& held(ServerIndex server, std::uint32_t client);
-  void hold(Nanoseconds now, ServerIndex server, UpdateIndex update, std::uint32_t hops);
+  void hold(Nanoseconds now, ServerIndex server, UpdateIndex update, std::uint32_t hops,
+            ServerIndex from = kNoServer);
   // Records that `server` holds `update` for the first time (or does nothing if it held it
   // before losing its state).
   void first_hold(Nanoseconds now, ServerIndex server, UpdateIndex update, bool direct,
-                  std::uint32_t hops);
+                  std::uint32_t hops, ServerIndex from = kNoServer);
   [[nodiscard]] std::uint32_t live_holders(UpdateIndex update) const;
   void settle(Nanoseconds now);
 
