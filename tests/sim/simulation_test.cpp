@@ -78,6 +78,17 @@ Scenario scripted(Nanoseconds latency_ns, const std::string& origin, Nanoseconds
   return s;
 }
 
+FaultSpec crash_fault(const std::string& server, Nanoseconds at_ns, Nanoseconds for_ns,
+                      bool amnesia = true) {
+  FaultSpec f;
+  f.kind = FaultSpec::Kind::crash;
+  f.at_ns = at_ns;
+  f.duration_ns = for_ns;
+  f.servers = {server};
+  f.amnesia = amnesia;
+  return f;
+}
+
 }  // namespace
 
 TEST_CASE("sim: with constant latency every server learns at L times its hop distance") {
@@ -141,12 +152,8 @@ Scenario busy(std::uint64_t seed) {
   s.workload.iamat_per_s = 40;
   s.workload.whatsat_per_s = 10;
   s.workload.end_ns = 15 * kNanosPerSecond;
-  FaultSpec crash;
-  crash.kind = FaultSpec::Kind::crash;
-  crash.at_ns = 3 * kNanosPerSecond;
-  crash.duration_ns = 2 * kNanosPerSecond;
-  crash.servers = {"s3"};
-  s.faults.push_back(crash);
+  s.faults.push_back(crash_fault("s3", 3 * kNanosPerSecond, 2 * kNanosPerSecond,
+                                 FaultSpec{}.amnesia));
   s.random_faults.enabled = true;
   s.random_faults.partitions = 2;
   s.random_faults.pauses = 1;
@@ -369,13 +376,7 @@ TEST_CASE("sim: a crash with amnesia then a refill writes one applies row per pa
   s.workload.clients = 30;
   s.workload.iamat_per_s = 20;
   s.workload.end_ns = 12 * kNanosPerSecond;
-  FaultSpec crash;
-  crash.kind = FaultSpec::Kind::crash;
-  crash.at_ns = 15 * kNanosPerSecond;
-  crash.duration_ns = 2 * kNanosPerSecond;
-  crash.servers = {"s2"};
-  crash.amnesia = true;
-  s.faults.push_back(crash);
+  s.faults.push_back(crash_fault("s2", 15 * kNanosPerSecond, 2 * kNanosPerSecond));
   Simulation sim(s, ring(6));
   sim.run();
   const auto& m = sim.metrics();
