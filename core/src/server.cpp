@@ -414,7 +414,7 @@ void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {
 // applied here may make the strategy queue more, which this loop applies too.
 void Server::apply_queued_repairs(Instant now) {
   while (!queued_repairs_.empty()) {
-    std::vector<QueuedRepair> batch;
+    std::vector<PendingRepair> batch;
     batch.swap(queued_repairs_);
     for (auto& repair : batch) {
       auto parsed = split_peer_update(repair.line);

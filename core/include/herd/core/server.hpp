@@ -275,11 +275,11 @@ class Server {
   std::deque<Output> outputs_;
   std::set<std::pair<PeerId, std::string_view>> foreign_kinds_logged_;
   // Repairs a strategy handed over during its current hook, applied when the hook returns.
-  struct QueuedRepair {
+  struct PendingRepair {
     PeerId from = 0;
     std::string line;  // "AT ... <hops>", validated
   };
-  std::vector<QueuedRepair> queued_repairs_;
+  std::vector<PendingRepair> queued_repairs_;
   struct {
     SharedText line;    // the line being sent to several friends in a row
     std::string peers;  // "peer A,B,C"
