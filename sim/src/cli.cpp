@@ -607,7 +607,8 @@ int run_cli(int argc, char** argv) {
                   "fingerprint per seed (no comparison this time)");
   check->add_flag("--golden", check_options.golden,
                   "A scenario without a golden file fails (exit 1); with one, every check "
-                  "compares against it anyway and fails on any drift")
+                  "compares against it anyway and fails on any drift (values and fingerprints compared "
+                  "exactly: runs are deterministic)")
       ->excludes(update_golden);
   check->add_flag("--require-expect", check_options.require_expect,
                   "A scenario without [expect] fails (exit 1) instead of being reported only");
