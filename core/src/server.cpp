@@ -56,12 +56,19 @@ class Server::Channel final : public PeerChannel {
   Prng& rng() override { return server_.rng_; }
   void log_warn(std::string text) override { server_.log(LogLevel::warn, std::move(text)); }
 
-  // The same storing, counting and observing as a peer's AT line in on_peer_line, but a new
-  // update goes to on_repaired_update and a redundant one to no hook at all: a repair is
-  // neither a push from that friend nor a duplicate path.
+  // Validates the line now, so the strategy can reject a bad one while it still has the
+  // message in hand, and queues it: the strategy is in the middle of one of its hooks, and
+  // storing the update would call its on_repaired_update from inside that hook. The server
+  // applies the queue as soon as the hook returns (apply_queued_repairs), at the same
+  // instant and in the same order, with the same storing, counting and observing as a
+  // peer's AT line in on_peer_line — but a new update goes to on_repaired_update and a
+  // redundant one to no hook at all: a repair is neither a push from that friend nor a
+  // duplicate path.
   bool apply_repair(PeerId from, std::string_view line) override {
     auto parsed = split_peer_update(line);
-    return parsed && server_.take_peer_update(server_.now_, from, *parsed, PeerUpdateKind::repaired);
+    if (!parsed || !check_peer_update_values(*parsed)) return false;
+    server_.queued_repairs_.push_back({from, std::string(line)});
+    return true;
   }
 
  private:
@@ -278,6 +285,7 @@ void Server::on_iamat(Instant now, ConnId conn, Connection& c, const IamatComman
     observe(ObservationKind::update_accepted, now, update.at_line, stored->id, 0, std::nullopt);
   }
   strategy_->on_new_update(*channel_, update, 0, std::nullopt);
+  apply_queued_repairs(now);
 }
 
 void Server::on_whatsat(Instant now, ConnId conn, Connection& c, std::string_view line,
@@ -356,6 +364,7 @@ void Server::handle_peer_up(Instant now, PeerId peer) {
   if (!config_.peer_secret.empty()) greeting += " " + config_.peer_secret;
   outputs_.emplace_back(SendToPeer{peer, SharedText(greeting + "\n")});
   strategy_->on_peer_up(*channel_, peer);
+  apply_queued_repairs(now);
 }
 
 void Server::handle_peer_down(Instant now, PeerId peer) {
@@ -364,6 +373,7 @@ void Server::handle_peer_down(Instant now, PeerId peer) {
   peer_up_[peer] = false;
   log(LogLevel::warn, "link to " + config_.friends[peer] + " down");
   strategy_->on_peer_down(*channel_, peer);
+  apply_queued_repairs(now);
 }
 
 void Server::handle_peer_bytes(Instant now, PeerId peer, std::string_view bytes) {
@@ -384,7 +394,10 @@ void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {
   ++stats_.peer_lines;
   if (config_.log_traffic) log_traffic("peer ", config_.friends[from], "recv", line);
   if (!line.starts_with("AT ")) {
-    if (strategy_->on_peer_message(*channel_, from, line)) return;
+    const bool claimed = strategy_->on_peer_message(*channel_, from, line);
+    // Repairs the message carried, now that the strategy is done with it.
+    apply_queued_repairs(now);
+    if (claimed) return;
     if (drop_foreign_message(from, line)) return;
   }
   auto parsed = split_peer_update(line);
@@ -392,6 +405,21 @@ void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {
     ++stats_.bad_peer_lines;
     log(LogLevel::warn, "dropped malformed line from peer " + config_.friends[from] + ": " +
                             log_excerpt(line));
+  }
+  apply_queued_repairs(now);
+}
+
+// Stores the repairs the strategy handed over (PeerChannel::apply_repair) during the hook
+// that just returned, in the order it handed them over. They were validated then; a repair
+// applied here may make the strategy queue more, which this loop applies too.
+void Server::apply_queued_repairs(Instant now) {
+  while (!queued_repairs_.empty()) {
+    std::vector<PendingRepair> batch;
+    batch.swap(queued_repairs_);
+    for (auto& repair : batch) {
+      auto parsed = split_peer_update(repair.line);
+      if (parsed) (void)take_peer_update(now, repair.from, *parsed, PeerUpdateKind::repaired);
+    }
   }
 }
 
@@ -509,7 +537,10 @@ void Server::schedule_idle_sweep(Instant now) {
 void Server::handle_timeout(Instant now) {
   now_ = now;
   if (next_idle_sweep_ && now >= *next_idle_sweep_) sweep_idle(now);
-  if (auto due = strategy_->next_timeout(); due && now >= *due) strategy_->on_timeout(*channel_);
+  if (auto due = strategy_->next_timeout(); due && now >= *due) {
+    strategy_->on_timeout(*channel_);
+    apply_queued_repairs(now);
+  }
 }
 
 // Closes client connections idle for idle_timeout, then sleeps until the earliest of the

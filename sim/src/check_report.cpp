@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <set>
 #include <system_error>
 
@@ -213,7 +214,50 @@ std::string fixed(double v, int decimals) {
   return text;
 }
 
+std::string seed_range(const CheckResult& r) {
+  if (r.seeds.empty()) return "";
+  const auto first = r.seeds.front().seed, last = r.seeds.back().seed;
+  if (r.seeds.size() == 1) return "seed " + std::to_string(first);
+  return "seeds " + std::to_string(first) + ".." + std::to_string(last);
+}
+
+std::string seed_list(const std::vector<std::uint64_t>& seeds) {
+  std::string out;
+  for (auto s : seeds) out += (out.empty() ? "" : " ") + std::to_string(s);
+  return out;
+}
+
 }  // namespace
+
+std::vector<std::uint64_t> failed_seeds(const CheckResult& r) {
+  std::vector<std::uint64_t> out;
+  for (const auto& s : r.seeds) {
+    if (!s.failed.empty() || s.nondeterministic) out.push_back(s.seed);
+  }
+  return out;
+}
+
+std::string seed_spread(const CheckResult& r, std::string_view name) {
+  std::vector<double> values;
+  const bool convergence = name == "convergence_ms";
+  for (const auto& s : r.seeds) {
+    bool found = false;
+    for (const auto& [k, v] : s.metrics) {
+      if (k == name) {
+        values.push_back(v);
+        found = true;
+      }
+    }
+    if (!found && convergence) values.push_back(std::numeric_limits<double>::infinity());
+  }
+  if (values.empty()) return "";
+  std::sort(values.begin(), values.end());
+  const auto show = [&](double v) {
+    return convergence && std::isinf(v) ? std::string("never") : format_metric(name, v);
+  };
+  return show(values.front()) + " / " + show(values[(values.size() - 1) / 2]) + " / " +
+         show(values.back());
+}
 
 int check_exit_code(const std::vector<CheckResult>& results, const CheckSettings& settings) {
   int code = kExitPassed;
@@ -245,6 +289,12 @@ void write_check_table(std::ostream& out, const std::vector<CheckResult>& result
                   metric_cell(r, "reach_min").c_str(), ran ? fixed(r.wall_seconds, 2).c_str() : "-",
                   r.file.c_str());
     out << line;
+    if (r.seeds.size() > 1) {
+      // The spread over the seeds, min / median / max, for the metrics of the row.
+      out << "           " << seed_range(r) << " (min / median / max): p99 ms "
+          << seed_spread(r, "propagation_p99_ms") << ", conv ms " << seed_spread(r, "convergence_ms")
+          << ", reach min " << seed_spread(r, "reach_min") << "\n";
+    }
   }
   // Details: what failed and how to repeat it.
   for (const auto& r : results) {
@@ -262,6 +312,16 @@ void write_check_table(std::ostream& out, const std::vector<CheckResult>& result
     for (const auto& e : r.expectations) {
       if (e.passed) continue;
       out << "  " << e.name << ": expected " << e.expected << ", got " << e.actual << "\n";
+    }
+    if (!r.golden_drift.empty()) {
+      out << "  drift from " << r.golden_file << " (accept it with --update-golden):\n";
+      for (const auto& d : r.golden_drift) out << "    " << d << "\n";
+    }
+    if (r.seeds.size() > 1) {
+      if (auto bad = failed_seeds(r); !bad.empty()) {
+        out << "  failed in seed" << (bad.size() == 1 ? " " : "s ") << seed_list(bad) << " of "
+            << seed_range(r) << "\n";
+      }
     }
     if (r.nondeterministic) out << "  two runs with the same seed gave different fingerprints\n";
     out << "  reproduce with: " << r.reproduce << "\n";
@@ -296,11 +356,18 @@ void write_junit(std::ostream& out, const std::vector<CheckResult>& results,
   for (const auto& r : results) {
     out << "    <testcase classname=\"" << xml_escape(r.file) << "\" name=\""
         << xml_escape(r.name) << "\" time=\"" << fixed(r.wall_seconds, 3) << "\"";
-    if (r.status == CheckStatus::passed && !r.nondeterministic) {
+    if (r.status == CheckStatus::passed && !r.nondeterministic && r.seeds.size() <= 1) {
       out << "/>\n";
       continue;
     }
     out << ">\n";
+    if (r.seeds.size() > 1) {
+      std::vector<std::uint64_t> all;
+      for (const auto& sr : r.seeds) all.push_back(sr.seed);
+      out << "      <properties>\n        <property name=\"seeds\" value=\"" << seed_list(all)
+          << "\"/>\n        <property name=\"failed_seeds\" value=\""
+          << seed_list(failed_seeds(r)) << "\"/>\n      </properties>\n";
+    }
     if (r.status == CheckStatus::error) {
       out << "      <error type=\"scenario error\" message=\"" << xml_escape(r.error) << "\">"
           << xml_escape(r.error) << "</error>\n";
@@ -314,10 +381,18 @@ void write_junit(std::ostream& out, const std::vector<CheckResult>& results,
       }
     }
     for (const auto& e : r.expectations) {
-      if (e.passed) continue;
+      if (e.passed || (e.name == "golden" && !r.golden_drift.empty())) continue;
       const std::string message = e.name + ": expected " + e.expected + ", got " + e.actual;
       out << "      <failure type=\"expectation\" message=\"" << xml_escape(message) << "\">"
           << xml_escape(message + "\nreproduce with: " + r.reproduce) << "</failure>\n";
+    }
+    if (!r.golden_drift.empty()) {
+      std::string text = "drift from " + r.golden_file + ":";
+      for (const auto& d : r.golden_drift) text += "\n  " + d;
+      out << "      <failure type=\"golden\" message=\""
+          << xml_escape(std::to_string(r.golden_drift.size()) + " difference(s) from " +
+                        r.golden_file)
+          << "\">" << xml_escape(text + "\nreproduce with: " + r.reproduce) << "</failure>\n";
     }
     if (r.nondeterministic) {
       out << "      <failure type=\"nondeterminism\" message=\"two runs with the same seed gave "
@@ -380,7 +455,39 @@ void write_check_json(std::ostream& out, const std::vector<CheckResult>& results
       out << (j ? ", " : "") << json_string(r.metrics[j].first) << ": "
           << json_number(r.metrics[j].second);
     }
-    out << "}}";
+    out << "},\n     \"failed_seeds\": [";
+    const auto bad = failed_seeds(r);
+    for (std::size_t j = 0; j < bad.size(); ++j) out << (j ? ", " : "") << bad[j];
+    out << "],\n     \"seeds\": [";
+    for (std::size_t j = 0; j < r.seeds.size(); ++j) {
+      const SeedRun& sr = r.seeds[j];
+      out << (j ? ",\n       " : "\n       ") << "{\"seed\": " << sr.seed
+          << ", \"fingerprint\": " << json_string(sr.fingerprint) << ", \"failed\": [";
+      for (std::size_t k = 0; k < sr.failed.size(); ++k) {
+        out << (k ? ", " : "") << json_string(sr.failed[k]);
+      }
+      out << "], \"nondeterministic\": " << (sr.nondeterministic ? "true" : "false")
+          << ", \"metrics\": {";
+      for (std::size_t k = 0; k < sr.metrics.size(); ++k) {
+        out << (k ? ", " : "") << json_string(sr.metrics[k].first) << ": "
+            << json_number(sr.metrics[k].second);
+      }
+      out << "}}";
+    }
+    out << "]";
+    if (!r.golden_file.empty()) {
+      out << ",\n     \"golden\": {\"file\": " << json_string(r.golden_file)
+          << ", \"status\": "
+          << json_string(r.golden_updated           ? "updated"
+                         : r.golden_drift.empty()   ? "match"
+                                                    : "drift")
+          << ", \"drift\": [";
+      for (std::size_t k = 0; k < r.golden_drift.size(); ++k) {
+        out << (k ? ", " : "") << json_string(r.golden_drift[k]);
+      }
+      out << "]}";
+    }
+    out << "}";
   }
   out << "\n  ]\n}\n";
 }

@@ -18,6 +18,7 @@
 #include "herd/places/offline_gazetteer.hpp"
 #include "herd/sim/check_report.hpp"
 #include "herd/sim/expectations.hpp"
+#include "herd/sim/golden.hpp"
 #include "herd/sim/graph_files.hpp"
 #include "herd/sim/herd_builder.hpp"
 #include "herd/sim/results_db.hpp"
@@ -212,55 +213,160 @@ struct CheckOptions {
   bool summary_only = false;
   bool quiet = false;
   bool require_expect = false;
+  std::optional<std::int64_t> seeds;  // --seeds: wins over [expect] seeds
+  bool update_golden = false;         // write NAME.golden.toml instead of comparing
+  bool golden = false;                // a scenario without a golden file fails
   std::string junit, json;
 };
 
-// Runs one scenario and checks its [expect]; every failure to do so becomes an error
-// result, so one broken file does not hide the others' results.
+// One per-run expectation over several seeds: it holds when it holds in every seed; the
+// actual value names the seeds where it did not.
+ExpectationResult across_every_seed(const std::vector<std::vector<ExpectationResult>>& per_seed,
+                                    const std::vector<std::uint64_t>& seeds, std::size_t index) {
+  ExpectationResult combined = per_seed.front()[index];
+  std::string failures;
+  std::size_t failed = 0;
+  for (std::size_t i = 0; i < per_seed.size(); ++i) {
+    const ExpectationResult& e = per_seed[i][index];
+    if (e.passed) continue;
+    ++failed;
+    failures += (failures.empty() ? "" : ", ") + ("seed " + std::to_string(seeds[i]) + ": " + e.actual);
+  }
+  combined.passed = failed == 0;
+  combined.actual = failed == 0 ? "held in all " + std::to_string(seeds.size()) + " seeds"
+                                : failures;
+  return combined;
+}
+
+// Runs one scenario, for each of its seeds, and checks its [expect] (and its golden file);
+// every failure to do so becomes an error result, so one broken file does not hide the
+// others' results.
 CheckResult check_one(const std::filesystem::path& file, const CheckOptions& o, bool labelled) {
   CheckResult r;
   r.file = file.string();
   r.name = file.stem().string();
+  std::uint64_t current_seed = 0;
+  std::size_t seed_count = 1;
   try {
     Scenario scenario = load_scenario(file, o.overrides);
     if (o.seed) scenario.seed = *o.seed;
     r.name = scenario.name;
     r.seed = scenario.seed;
     r.strategy = scenario.strategy;
-    r.reproduce = reproduce_command("check", r.file, o.overrides, scenario.seed);
-    if (o.verify) r.reproduce += " --verify-determinism";
-    if (o.require_expect) r.reproduce += " --require-expect";
+    seed_count = static_cast<std::size_t>(o.seeds.value_or(scenario.expect.seeds.value_or(1)));
+    const std::uint64_t base_seed = scenario.seed;
+    current_seed = base_seed;
+    const auto reproduce = [&](std::uint64_t seed, std::size_t count) {
+      std::string cmd = reproduce_command("check", r.file, o.overrides, seed);
+      // The scenario's own `seeds` would run more than the one that failed.
+      if (count > 1 || seed_count > 1) {
+        cmd += " --seeds " + std::to_string(count);
+      }
+      if (o.verify) cmd += " --verify-determinism";
+      if (o.require_expect) cmd += " --require-expect";
+      return cmd;
+    };
+    r.reproduce = reproduce(base_seed, seed_count);
     FriendGraph graph = build_friend_graph(scenario);
     HerdLayout layout = layout_of(graph);
     auto places = open_scenario_places(scenario);
     const bool store = !o.db_path.empty();
-    std::unique_ptr<Simulation> sim;
-    const std::string label = labelled ? scenario.name + ": " : std::string();
-    Outcome first = simulate(scenario, layout, places.get(), store && !o.summary_only, o.quiet,
+    std::vector<Summary> summaries;
+    std::vector<std::uint64_t> seeds;
+    std::vector<std::vector<ExpectationResult>> per_seed;
+    for (std::size_t i = 0; i < seed_count; ++i) {
+      current_seed = base_seed + i;
+      scenario.seed = current_seed;
+      std::unique_ptr<Simulation> sim;
+      std::string label = labelled ? scenario.name + ": " : std::string();
+      if (seed_count > 1) label += "seed " + std::to_string(current_seed) + ": ";
+      Outcome run = simulate(scenario, layout, places.get(), store && !o.summary_only, o.quiet,
                              store ? &sim : nullptr, label);
-    r.wall_seconds = first.wall_seconds;
-    r.fingerprint = hex64(first.fingerprint);
-    r.metrics = summary_metrics(first.summary);
-    if (o.verify) {
-      Outcome second = simulate(scenario, layout, places.get(), false, o.quiet, nullptr, label);
-      r.nondeterministic = first.fingerprint != second.fingerprint ||
-                           first.counters.events != second.counters.events;
+      SeedRun seed_run;
+      seed_run.seed = current_seed;
+      seed_run.fingerprint = hex64(run.fingerprint);
+      seed_run.metrics = summary_metrics(run.summary);
+      if (o.verify) {
+        Outcome second = simulate(scenario, layout, places.get(), false, o.quiet, nullptr, label);
+        seed_run.nondeterministic = run.fingerprint != second.fingerprint ||
+                                    run.counters.events != second.counters.events;
+        r.nondeterministic = r.nondeterministic || seed_run.nondeterministic;
+      }
+      per_seed.push_back(check_expectations(scenario.expect, run.summary));
+      for (const auto& e : per_seed.back()) {
+        if (!e.passed) seed_run.failed.push_back(e.name);
+      }
+      if (i == 0) {
+        r.fingerprint = seed_run.fingerprint;
+        r.metrics = seed_run.metrics;
+      }
+      r.wall_seconds += run.wall_seconds;
+      r.seeds.push_back(std::move(seed_run));
+      summaries.push_back(run.summary);
+      seeds.push_back(current_seed);
+      if (store) {
+        ResultsDb db(o.db_path);
+        (void)db.store_run(scenario, layout, sim->faults(), sim->metrics(),
+                           make_record(o.overrides, run));
+      }
     }
-    r.expectations = check_expectations(scenario.expect, first.summary);
+    if (seed_count == 1) {
+      r.expectations = per_seed.front();
+    } else {
+      for (std::size_t j = 0; j < per_seed.front().size(); ++j) {
+        r.expectations.push_back(across_every_seed(per_seed, seeds, j));
+      }
+    }
+    auto across = check_across_seeds(scenario.expect, summaries);
+    r.expectations.insert(r.expectations.end(), across.begin(), across.end());
+
+    // Golden results: written, compared, or (without a file) left alone.
+    const auto golden_path = golden_path_for(file);
+    Golden now;
+    now.scenario = scenario.name;
+    now.overrides = o.overrides;
+    for (const auto& sr : r.seeds) now.runs.push_back({sr.seed, sr.fingerprint, sr.metrics});
+    std::error_code exists_error;
+    if (o.update_golden) {
+      std::ostringstream text;
+      write_golden(text, now);
+      std::ofstream out(golden_path, std::ios::binary);
+      out << text.str();
+      if (!out) throw std::runtime_error(golden_path.string() + ": cannot write the golden file");
+      r.golden_file = golden_path.string();
+      r.golden_updated = true;
+    } else if (std::filesystem::exists(golden_path, exists_error)) {
+      r.golden_file = golden_path.string();
+      r.golden_drift = golden_drift(read_golden(golden_path), now);
+      r.expectations.push_back(
+          {"golden", "matches " + golden_path.filename().string(),
+           r.golden_drift.empty() ? "matches"
+                                  : std::to_string(r.golden_drift.size()) +
+                                        (r.golden_drift.size() == 1 ? " difference" : " differences"),
+           r.golden_drift.empty()});
+    } else if (o.golden) {
+      r.expectations.push_back({"golden", "a golden file " + golden_path.filename().string(),
+                                "none (write one with --update-golden)", false});
+    }
+
     const bool all_passed = std::all_of(r.expectations.begin(), r.expectations.end(),
                                         [](const ExpectationResult& e) { return e.passed; });
     r.status = r.expectations.empty() ? CheckStatus::no_expectations
                : all_passed           ? CheckStatus::passed
                                       : CheckStatus::failed;
-    if (store) {
-      ResultsDb db(o.db_path);
-      (void)db.store_run(scenario, layout, sim->faults(), sim->metrics(),
-                         make_record(o.overrides, first));
+    // A failing seed is what to rerun: alone, so the failure is quick to look at.
+    if (auto bad = failed_seeds(r); !bad.empty() && seed_count > 1) {
+      r.reproduce = reproduce(bad.front(), 1);
     }
   } catch (const InvariantViolation& e) {
     // The run broke one of the simulator's invariants: a failed check, like an expectation.
     r.status = CheckStatus::failed;
-    r.expectations.push_back({"invariants", "hold throughout the run", e.what(), false});
+    std::string what = e.what();
+    if (seed_count > 1) what = "seed " + std::to_string(current_seed) + ": " + what;
+    r.expectations.push_back({"invariants", "hold throughout the run", what, false});
+    if (seed_count > 1 && !r.reproduce.empty()) {
+      r.reproduce = reproduce_command("check", r.file, o.overrides, current_seed) + " --seeds 1";
+    }
   } catch (const std::exception& e) {
     r.status = CheckStatus::error;
     r.error = e.what();
@@ -555,8 +661,9 @@ int shrink_command(const ShrinkArgs& args) {
 
 constexpr const char* kExitCodes =
     "Exit codes: 0 all passed (scenarios without [expect] too, unless --require-expect); "
-    "1 an expectation failed or the run broke an invariant (or a scenario had no [expect] "
-    "under --require-expect); "
+    "1 an expectation failed (in any seed, or across seeds), the run broke an invariant or "
+    "drifted from its golden file (or a scenario had no [expect] under --require-expect, or "
+    "no golden file under --golden); "
     "2 usage error or a file that cannot be used (missing, not a scenario, parse or "
     "scenario error, report not writable); 3 --verify-determinism found two different runs. "
     "When several apply, the highest wins.";
@@ -589,8 +696,10 @@ int run_cli(int argc, char** argv) {
   bool check_no_db = false;
   auto* check = app.add_subcommand(
       "check",
-      "Run scenarios and check their [expect] sections: one table row per scenario "
-      "(pass, FAIL, no-expect, error), a reproducing command for each failure");
+      "Run scenarios and check their [expect] sections (over several seeds with --seeds or "
+      "[expect] seeds) and their golden results (NAME.golden.toml beside NAME.toml, written "
+      "by --update-golden): one table row per scenario (pass, FAIL, no-expect, error), a "
+      "reproducing command for each failure");
   check
       ->add_option("paths", check_options.paths,
                    "Scenario files, folders (every *.toml below them that has a [scenario] "
@@ -601,6 +710,20 @@ int run_cli(int argc, char** argv) {
                    "Override a field in every scenario: key=value (repeat for more)")
       ->allow_extra_args(false);
   check->add_option("--seed", check_options.seed, "Override every scenario's seed");
+  check
+      ->add_option("--seeds", check_options.seeds,
+                   "Run each scenario for N seeds: its seed (or --seed) and the next N-1; "
+                   "per-run expectations must hold in every seed, [expect.across_seeds] takes "
+                   "quantiles over them (overrides [expect] seeds)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000}));
+  auto* update_golden = check->add_flag("--update-golden", check_options.update_golden,
+                  "Write NAME.golden.toml beside each scenario: its summary metrics and "
+                  "fingerprint per seed (no comparison this time)");
+  check->add_flag("--golden", check_options.golden,
+                  "A scenario without a golden file fails (exit 1); with one, every check "
+                  "compares against it anyway and fails on any drift (values and fingerprints compared "
+                  "exactly: runs are deterministic)")
+      ->excludes(update_golden);
   check->add_flag("--require-expect", check_options.require_expect,
                   "A scenario without [expect] fails (exit 1) instead of being reported only");
   check->add_option("--junit", check_options.junit,

@@ -1,6 +1,9 @@
 #include "herd/sim/expectations.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <limits>
 
 namespace herd::sim {
 namespace {
@@ -61,6 +64,67 @@ std::vector<ExpectationResult> check_expectations(const Expectations& expect,
   if (expect.max_ldh) {
     results.push_back({"max_ldh", "<= " + std::to_string(*expect.max_ldh), std::to_string(s.ldh_max),
                        static_cast<std::int64_t>(s.ldh_max) <= *expect.max_ldh});
+  }
+  return results;
+}
+
+double seed_metric_value(std::string_view metric, const Summary& s) {
+  const auto d = [](auto v) { return static_cast<double>(v); };
+  if (metric == "convergence") {
+    return s.convergence_ns ? d(*s.convergence_ns) : std::numeric_limits<double>::infinity();
+  }
+  if (metric == "propagation_p50") return d(s.propagation.p50_ns);
+  if (metric == "propagation_p95") return d(s.propagation.p95_ns);
+  if (metric == "propagation_p99") return d(s.propagation.p99_ns);
+  if (metric == "propagation_max") return d(s.propagation.max_ns);
+  if (metric == "max_staleness") return d(s.max_staleness_ns);
+  if (metric == "lost_updates") return d(s.lost_updates);
+  if (metric == "stale_reads") return d(s.stale_reads);
+  if (metric == "ldh_max") return d(s.ldh_max);
+  if (metric == "reach_min") return s.reach_min;
+  if (metric == "reach_mean") return s.reach_mean;
+  if (metric == "availability") return s.availability;
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+double nearest_rank_quantile(std::vector<double> values, double q) {
+  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
+  std::sort(values.begin(), values.end());
+  const double rank = std::ceil(q * static_cast<double>(values.size()));
+  const auto index = rank < 1 ? 0 : std::min(values.size(), static_cast<std::size_t>(rank)) - 1;
+  return values[index];
+}
+
+std::string quantile_label(double q) {
+  char text[32];
+  std::snprintf(text, sizeof text, "p%.6g", q * 100);
+  return text;
+}
+
+std::vector<ExpectationResult> check_across_seeds(const Expectations& expect,
+                                                  const std::vector<Summary>& runs) {
+  std::vector<ExpectationResult> results;
+  for (const auto& e : expect.across_seeds) {
+    SeedMetricKind kind = SeedMetricKind::ratio;
+    for (const auto& m : kSeedMetrics) {
+      if (m.key == e.metric) kind = m.kind;
+    }
+    std::vector<double> values;
+    for (const auto& run : runs) values.push_back(seed_metric_value(e.metric, run));
+    const double q = nearest_rank_quantile(values, e.quantile);
+    const auto show = [&](double v) -> std::string {
+      if (std::isinf(v)) return e.metric == "convergence" ? "never converged" : "inf";
+      if (kind == SeedMetricKind::duration) return ms(static_cast<Nanoseconds>(v));
+      if (kind == SeedMetricKind::count) return std::to_string(static_cast<long long>(v));
+      return number(v);
+    };
+    const std::string label = quantile_label(e.quantile);
+    const bool ok = e.at_most ? q <= e.limit : q >= e.limit;
+    results.push_back({"across_seeds." + e.metric,
+                       label + (e.at_most ? " <= " : " >= ") + show(e.limit),
+                       show(q) + " (" + label + " of " + std::to_string(runs.size()) +
+                           (runs.size() == 1 ? " seed)" : " seeds)"),
+                       ok && !std::isnan(q)});
   }
   return results;
 }

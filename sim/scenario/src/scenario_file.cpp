@@ -6,6 +6,7 @@
 
 #include "herd/config/propagation_toml.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <limits>
@@ -103,14 +104,71 @@ void read_scenario_table(const toml::table& root, Scenario& scenario, ReadContex
   }
 }
 
+// [expect.across_seeds]: METRIC = { quantile = Q, max = LIMIT } (`min` for the ratios).
+void read_across_seeds(const toml::node& node, Expectations& out) {
+  const toml::table& table = as_table(node, "expect.across_seeds");
+  std::vector<std::string_view> metrics;
+  for (const auto& m : kSeedMetrics) metrics.push_back(m.key);
+  check_keys(table, "[expect.across_seeds]", metrics);
+  // In file order, so results read like the file.
+  std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+  for (const auto& [key, value] : table) entries.emplace_back(&key, &value);
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    const auto &x = a.first->source().begin, &y = b.first->source().begin;
+    return x.line != y.line ? x.line < y.line : x.column < y.column;
+  });
+  for (const auto& [key, value] : entries) {
+    const std::string path = key_path("expect.across_seeds", key->str());
+    const SeedMetric* metric = nullptr;
+    for (const auto& m : kSeedMetrics) {
+      if (m.key == key->str()) metric = &m;
+    }
+    const std::string_view bound = metric->kind == SeedMetricKind::ratio ? "min" : "max";
+    const auto* entry = value->as_table();
+    if (entry == nullptr) {
+      fail_at(value->source(), path + ": expected a table such as { quantile = 0.99, " +
+                                   std::string(bound) + " = " +
+                                   (metric->kind == SeedMetricKind::duration ? "\"2s\""
+                                    : metric->kind == SeedMetricKind::count  ? "0"
+                                                                             : "0.99") +
+                                   " }, got " + describe_type(*value));
+    }
+    check_keys(*entry, path, {"quantile", bound});
+    SeedQuantileExpectation e;
+    e.metric = std::string(key->str());
+    e.quantile = as_number(require(*entry, path, "quantile", "which quantile over the seeds, 0 to 1"),
+                           path + ".quantile", 0, 1);
+    const toml::node& limit = require(*entry, path, bound,
+                                      bound == "max" ? "the largest value allowed"
+                                                     : "the smallest value allowed");
+    const std::string limit_path = path + "." + std::string(bound);
+    switch (metric->kind) {
+      case SeedMetricKind::duration:
+        e.limit = static_cast<double>(as_duration(limit, limit_path));
+        break;
+      case SeedMetricKind::count:
+        e.limit = static_cast<double>(
+            as_integer(limit, limit_path, 0, std::numeric_limits<std::int64_t>::max()));
+        break;
+      case SeedMetricKind::ratio:
+        e.limit = as_number(limit, limit_path, 0, 1);
+        break;
+    }
+    e.at_most = bound == "max";
+    out.across_seeds.push_back(std::move(e));
+  }
+}
+
 void read_expect(const toml::table& root, Expectations& out) {
   const toml::node* node = root.get("expect");
   if (node == nullptr) return;
   const toml::table& table = as_table(*node, "expect");
   check_keys(table, "[expect]",
-             {"converge_within", "propagation_p99", "propagation_max", "lost_updates", "min_reach",
-              "max_stale_reads", "max_ldh"});
+             {"seeds", "across_seeds", "converge_within", "propagation_p99", "propagation_max",
+              "lost_updates", "min_reach", "max_stale_reads", "max_ldh"});
   constexpr auto kAny = std::numeric_limits<std::int64_t>::max();
+  if (const auto* seeds = table.get("seeds")) out.seeds = as_integer(*seeds, "expect.seeds", 1, 1'000'000);
+  if (const auto* across = table.get("across_seeds")) read_across_seeds(*across, out);
   const auto duration = [&](std::string_view key, std::optional<Nanoseconds>& field) {
     if (const auto* value = table.get(key)) field = as_duration(*value, key_path("expect", key));
   };

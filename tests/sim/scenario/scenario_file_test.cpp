@@ -156,6 +156,12 @@ TEST_CASE("scenario file: everything.toml puts every key into the scenario") {
   CHECK(e.min_reach == 1.0);
   CHECK(e.max_stale_reads == 0);
   CHECK(e.max_ldh == 4);
+  CHECK(e.seeds == 1);
+  REQUIRE(e.across_seeds.size() == 1);
+  CHECK(e.across_seeds[0].metric == "convergence");
+  CHECK(e.across_seeds[0].quantile == 0.99);
+  CHECK(e.across_seeds[0].limit == 2.0 * kS);
+  CHECK(e.across_seeds[0].at_most);
 }
 
 TEST_CASE("scenario file: minimal.toml leaves every other field at its default") {

@@ -89,11 +89,13 @@ class PeerChannel {
   [[nodiscard]] virtual Prng& rng() = 0;
   virtual void log_warn(std::string text) = 0;
   // Hands the server an update that a repair (anti-entropy) brought from `peer`: `line` is
-  // a peer update "AT ... <hops>" without its "\n". The server stores it if it is newer
-  // than what it holds and then calls on_repaired_update, never on_new_update; one that is
-  // not newer is counted as redundant traffic and reaches no hook, so repairs neither look
-  // like pushes nor draw feedback. False if `line` is not a valid peer update (nothing is
-  // stored; the caller logs it).
+  // a peer update "AT ... <hops>" without its "\n". The line is validated at once: false if
+  // it is not a valid peer update (nothing is queued; the caller logs it). A valid one is
+  // queued and applied when the hook that called apply_repair has returned — at the same
+  // instant, in the order handed over — so the strategy is never re-entered from inside
+  // its own hook. The server then stores it if it is newer than what it holds and calls
+  // on_repaired_update, never on_new_update; one that is not newer is counted as redundant
+  // traffic and reaches no hook, so repairs neither look like pushes nor draw feedback.
   virtual bool apply_repair(PeerId peer, std::string_view line) = 0;
 };
 

@@ -230,6 +230,7 @@ class Server {
   void on_peer_line(Instant now, PeerId from, std::string_view line);
   enum class PeerUpdateKind { pushed, repaired };
   bool take_peer_update(Instant now, PeerId from, PeerUpdate& parsed, PeerUpdateKind kind);
+  void apply_queued_repairs(Instant now);
   void on_iamat(Instant now, ConnId conn, Connection& c, const IamatCommand& cmd);
   void on_whatsat(Instant now, ConnId conn, Connection& c, std::string_view line,
                   const WhatsatCommand& cmd);
@@ -273,6 +274,12 @@ class Server {
   Instant now_;  // the time of the input being handled, for the strategy's channel
   std::deque<Output> outputs_;
   std::set<std::pair<PeerId, std::string_view>> foreign_kinds_logged_;
+  // Repairs a strategy handed over during its current hook, applied when the hook returns.
+  struct PendingRepair {
+    PeerId from = 0;
+    std::string line;  // "AT ... <hops>", validated
+  };
+  std::vector<PendingRepair> queued_repairs_;
   struct {
     SharedText line;    // the line being sent to several friends in a row
     std::string peers;  // "peer A,B,C"

@@ -50,16 +50,31 @@ struct CheckTarget {
 enum class CheckStatus { passed, failed, no_expectations, error };
 [[nodiscard]] std::string_view to_string(CheckStatus status);
 
+// One seed's run within a check (a check runs one seed unless --seeds or [expect] seeds).
+struct SeedRun {
+  std::uint64_t seed = 0;
+  std::string fingerprint;
+  std::vector<std::pair<std::string, double>> metrics;  // summary_metrics of the run
+  std::vector<std::string> failed;  // per-run expectations that failed in this seed
+  bool nondeterministic = false;    // --verify-determinism found two different runs
+};
+
 struct CheckResult {
   std::string file;   // as found (relative paths stay relative)
   std::string name;   // scenario.name, or the file's stem when it could not be read
   CheckStatus status = CheckStatus::error;
   std::string error;  // for status error: "file:line:col: message" where known
-  std::uint64_t seed = 0;
+  std::uint64_t seed = 0;  // the first seed run
   std::string strategy;
+  // Per-run expectations (each must hold in every seed), then [expect.across_seeds], then
+  // "golden" when a golden file was compared.
   std::vector<ExpectationResult> expectations;
-  std::vector<std::pair<std::string, double>> metrics;  // summary_metrics of the run
-  std::optional<std::string> fingerprint;
+  std::vector<std::pair<std::string, double>> metrics;  // summary_metrics of the first seed
+  std::optional<std::string> fingerprint;               // of the first seed
+  std::vector<SeedRun> seeds;  // every seed run, in order; empty if none ran
+  std::string golden_file;     // the golden file compared or written; empty: none
+  bool golden_updated = false; // --update-golden wrote golden_file
+  std::vector<std::string> golden_drift;  // golden_drift() lines; empty: none or identical
   bool nondeterministic = false;  // --verify-determinism found two different runs
   double wall_seconds = 0;
   std::string reproduce;  // the command that repeats this check
@@ -73,19 +88,31 @@ struct CheckSettings {
 [[nodiscard]] int check_exit_code(const std::vector<CheckResult>& results,
                                   const CheckSettings& settings);
 
-// The table on stdout: one row per scenario, then the details of failures and errors,
-// then a count line.
+// The seeds that failed a per-run expectation (or differed under --verify-determinism).
+[[nodiscard]] std::vector<std::uint64_t> failed_seeds(const CheckResult& result);
+
+// "min / median / max" of a summary metric over a result's seeds (median: the lower of the
+// middle two), each as format_metric writes it; a missing convergence_ms reads "never" and
+// counts as the largest. Empty when no seed has a value.
+[[nodiscard]] std::string seed_spread(const CheckResult& result, std::string_view metric);
+
+// The table on stdout: one row per scenario (and, for a check over several seeds, a line
+// with the spread of the key metrics), then the details of failures and errors, then a
+// count line.
 void write_check_table(std::ostream& out, const std::vector<CheckResult>& results,
                        const CheckSettings& settings);
 
 // JUnit XML: one testsuite "herd-sim check", a testcase per scenario (classname = the file,
 // name = the scenario's name), a <failure> per failed expectation with expected and actual,
 // an <error> for a file that could not be used, <skipped> for a scenario without [expect]
-// (a <failure> under --require-expect).
+// (a <failure> under --require-expect), a <failure type="golden"> listing golden drift, and
+// for several seeds <properties> "seeds" and "failed_seeds".
 void write_junit(std::ostream& out, const std::vector<CheckResult>& results,
                  const CheckSettings& settings);
 
-// The same as JSON: {"exit_code", "counts", "scenarios": [...]}.
+// The same as JSON: {"exit_code", "counts", "scenarios": [...]}; each scenario that ran
+// has "seeds" (per seed: seed, fingerprint, failed, nondeterministic, metrics),
+// "failed_seeds" and, when a golden file was compared or written, "golden".
 void write_check_json(std::ostream& out, const std::vector<CheckResult>& results,
                       const CheckSettings& settings);
 

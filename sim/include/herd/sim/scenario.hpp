@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -130,7 +131,42 @@ struct WorkloadSpec {
   std::vector<ScriptedCommand> script;
 };
 
+// The per-run metrics [expect.across_seeds] may take a quantile of, and their kind: a
+// duration (limit a duration string, `max`), a count (an integer, `max`) or a ratio in
+// [0, 1] (a number, `min`). Values as in docs/metrics.md.
+enum class SeedMetricKind { duration, count, ratio };
+struct SeedMetric {
+  std::string_view key;
+  SeedMetricKind kind;
+};
+inline constexpr SeedMetric kSeedMetrics[] = {
+    {"convergence", SeedMetricKind::duration},  // a run that never converged: +infinity
+    {"propagation_p50", SeedMetricKind::duration},
+    {"propagation_p95", SeedMetricKind::duration},
+    {"propagation_p99", SeedMetricKind::duration},
+    {"propagation_max", SeedMetricKind::duration},
+    {"max_staleness", SeedMetricKind::duration},
+    {"lost_updates", SeedMetricKind::count},
+    {"stale_reads", SeedMetricKind::count},
+    {"ldh_max", SeedMetricKind::count},
+    {"reach_min", SeedMetricKind::ratio},
+    {"reach_mean", SeedMetricKind::ratio},
+    {"availability", SeedMetricKind::ratio},
+};
+
+// One [expect.across_seeds] entry: the `quantile` of a per-run metric over the seeds a
+// check runs (nearest rank) is at most `limit` (or at least it, for the ratios).
+struct SeedQuantileExpectation {
+  std::string metric;    // a key of kSeedMetrics (expectations.hpp), e.g. "convergence"
+  double quantile = 0.5; // in [0, 1]
+  double limit = 0;      // in the metric's unit: nanoseconds, a count or a ratio
+  bool at_most = true;   // `max` (true) or `min` (false)
+};
+
 struct Expectations {
+  // Seeds a check runs: the scenario's seed and the next seeds - 1 (`--seeds` overrides).
+  std::optional<std::int64_t> seeds;
+  std::vector<SeedQuantileExpectation> across_seeds;  // in file order
   std::optional<Nanoseconds> converge_within_ns;
   std::optional<Nanoseconds> propagation_p99_ns;
   std::optional<Nanoseconds> propagation_max_ns;
