@@ -2,6 +2,7 @@
 // order, a crashed and restarted server, clean shutdown and start-up errors.
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -9,6 +10,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -381,5 +383,34 @@ TEST_CASE("herd-server: a port in use or a bad configuration exits non-zero with
     CHECK(*status == 1);
     CHECK_THAT(herd.read_output("y"),
                Catch::Contains(bad.string() + ":3:22: herd.friends: unknown server \"Nobody\""));
+  }
+}
+
+// --- what the course graders do (the issue "A live server that holds up") ------------------
+
+TEST_CASE("herd: stopping a server the graders' way (lsof -ti:PORT | xargs kill) stops it alone") {
+  // lsof -ti:PORT lists every process with a socket whose local or remote port is PORT. A
+  // friend's link must therefore never end at a server's client port.
+  REQUIRE(std::system("command -v lsof >/dev/null 2>&1") == 0);
+  TestHerd herd(spec_from_config(kWinter2023));
+  herd.start_all();
+  herd.wait_for_links();
+
+  const std::string command =
+      "lsof -ti:" + std::to_string(herd.port("Bona")) + " | xargs kill";
+  REQUIRE(std::system(("/bin/sh -c '" + command + "' >/dev/null 2>&1").c_str()) == 0);
+  CHECK(herd.wait_exit("Bona", 5s));
+  std::this_thread::sleep_for(300ms);  // time for any wrongly killed friend to go too
+  for (const std::string name : {"Bailey", "Campbell", "Clark", "Jaquez"}) {
+    INFO(name << " must survive the stop of Bona");
+    CHECK(herd.running(name));
+  }
+  // The rest still answer and flood: Clark -> Jaquez -> Campbell -> Bailey, round Bona.
+  const std::string operands = "after-lsof " + kUcla + " " + client_time();
+  const std::string at_line =
+      expect_at_reply(grader_request(herd.port("Clark"), "IAMAT " + operands), "Clark", operands);
+  for (const std::string name : {"Jaquez", "Campbell", "Bailey"}) {
+    INFO("asking " << name);
+    expect_whatsat_reply(poll_whatsat(herd.port(name), "after-lsof", at_line), at_line, 5);
   }
 }
