@@ -267,7 +267,16 @@ void LiveServer::drain_outputs() {
   draining_ = true;
   while (auto output = core_.poll_output()) dispatch(*output);
   draining_ = false;
+  redial_greeted_friends();
   rearm_timer();
+}
+
+// A friend that greets us is running again: our link to it need not wait out its backoff
+// (up to 2 s after a restart), so it dials now.
+void LiveServer::redial_greeted_friends() {
+  for (const core::PeerId peer : core_.take_greeted_friends()) {
+    if (peer < links_.size()) links_[peer]->redial_now();
+  }
 }
 
 void LiveServer::dispatch(core::Output& output) {

@@ -95,6 +95,16 @@ bool PeerLink::send(core::SharedText bytes) {
   return true;
 }
 
+void PeerLink::redial_now() {
+  backoff_.reset();
+  if (state_ != State::waiting) return;  // dialling already, up, or stopped
+  ++generation_;                         // the pending retry's completion is now stale
+  retry_timer_.cancel();
+  log_.file(spdlog::level::debug, "link to " + friend_name_ + ": " + friend_name_ +
+                                      " is back; dialling now");
+  do_resolve();
+}
+
 void PeerLink::do_resolve() {
   state_ = State::connecting;
   resolver_.async_resolve(

@@ -414,3 +414,27 @@ TEST_CASE("herd: stopping a server the graders' way (lsof -ti:PORT | xargs kill)
     expect_whatsat_reply(poll_whatsat(herd.port(name), "after-lsof", at_line), at_line, 5);
   }
 }
+
+TEST_CASE("herd: a friend that comes back is dialled at once and not after the redial backoff") {
+  TestHerd herd(two_friends());
+  herd.start_all();
+  herd.wait_for_links();
+
+  herd.signal("Bona", SIGKILL);
+  REQUIRE(herd.wait_for_log("Clark", "link to Bona down"));
+  // Long enough for Clark's redial backoff to reach its cap (each wait 1 to 2 s).
+  std::this_thread::sleep_for(3500ms);
+  herd.start("Bona");
+  // Bona's greeting reaches Clark right after Bona's link to Clark is up.
+  REQUIRE(herd.wait_for_log("Bona", "link to Clark up", 1, 5s));
+  const auto greeted = Clock::now();
+  const std::string operands = "back-again " + kUcla + " " + client_time();
+  const std::string at_line =
+      expect_at_reply(grader_request(herd.port("Clark"), "IAMAT " + operands), "Clark", operands);
+  const std::string reply = poll_whatsat(herd.port("Bona"), "back-again", at_line, 3s);
+  const auto waited_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - greeted).count();
+  expect_whatsat_reply(reply, at_line, 5);
+  INFO("Bona held the update " << waited_ms << " ms after it greeted Clark");
+  CHECK(waited_ms < 500);
+}

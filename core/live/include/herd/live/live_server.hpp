@@ -96,6 +96,7 @@ class LiveServer final : private ConnectionEvents, private PeerLinkEvents {
   void do_accept(Listener& listener);
   void on_accept(Listener& listener, const boost::system::error_code& ec,
                  boost::asio::ip::tcp::socket socket);
+  void redial_greeted_friends();
   void on_places_answer(std::uint64_t request, std::string json);
   void drain_outputs();
   void dispatch(core::Output& output);

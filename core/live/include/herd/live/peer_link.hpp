@@ -68,6 +68,9 @@ class PeerLink {
   void stop();
   // Queues bytes for the friend; false (and counted) when the link is down.
   bool send(core::SharedText bytes);
+  // The friend is back (it greeted us): a link waiting out its backoff dials now, and the
+  // backoff starts over.
+  void redial_now();
 
   [[nodiscard]] bool up() const noexcept { return state_ == State::up; }
   [[nodiscard]] std::uint64_t dropped_messages() const noexcept { return dropped_messages_; }
