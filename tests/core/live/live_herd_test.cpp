@@ -438,3 +438,45 @@ TEST_CASE("herd: a friend that comes back is dialled at once and not after the r
   INFO("Bona held the update " << waited_ms << " ms after it greeted Clark");
   CHECK(waited_ms < 500);
 }
+
+TEST_CASE("herd: an IAMAT at max_line_bytes still floods and the link carries on") {
+  const bool anti_entropy = GENERATE(true, false);
+  INFO("anti_entropy = " << anti_entropy);
+  constexpr std::size_t kMaxLine = 512;
+  HerdSpec spec = two_friends();
+  spec.limits = {"max_line_bytes = " + std::to_string(kMaxLine)};
+  spec.strategy = {"anti_entropy = " + std::string(anti_entropy ? "true" : "false"),
+                   "anti_entropy_period = \"300ms\""};
+  TestHerd herd(spec);
+  herd.start_all();
+  herd.wait_for_links();
+
+  // The longest line a client may send: its AT line, and the peer lines built from it, are
+  // longer still.
+  const std::string tail = " " + kUcla + " " + client_time();
+  const std::string client(kMaxLine - std::string("IAMAT ").size() - tail.size(), 'x');
+  const std::string operands = client + tail;
+  REQUIRE(("IAMAT " + operands).size() == kMaxLine);
+  TestClient telnet(herd.port("Clark"));
+  telnet.send("IAMAT " + operands + "\n");
+  const std::string long_line = expect_at_reply(telnet.read_line(), "Clark", operands);
+  telnet.close();
+
+  std::vector<std::pair<std::string, std::string>> ordinary;
+  for (int i = 0; i < 20; ++i) {
+    const std::string name = "ordinary-" + std::to_string(i);
+    const std::string ops = name + " " + kUcla + " " + client_time(i);
+    ordinary.emplace_back(name, expect_at_reply(grader_request(herd.port("Clark"), "IAMAT " + ops),
+                                                "Clark", ops));
+    std::this_thread::sleep_for(10ms);
+  }
+  for (const auto& [name, at_line] : ordinary) {
+    INFO("asking Bona for " << name);
+    expect_whatsat_reply(poll_whatsat(herd.port("Bona"), name, at_line, 3s), at_line, 5);
+  }
+  expect_whatsat_reply(poll_whatsat(herd.port("Bona"), client, long_line, 3s), long_line, 5);
+  // The link never dropped: one "up" in the whole run, no redial loop.
+  std::this_thread::sleep_for(700ms);
+  CHECK(count_of(herd.read_log("Clark"), "link to Bona up") == 1);
+  CHECK(count_of(herd.read_log("Bona"), "inbound link from Clark up") == 1);
+}
