@@ -194,8 +194,8 @@ void Server::handle_conn_bytes(Instant now, ConnId conn, std::string_view bytes)
     on_line(now, conn, c, line);
     return !c.closing;
   });
-  if (c.peer) {
-    check_skipped_peer_lines("inbound link from " + config_.friends[*c.peer], c.framer, skipped);
+  if (c.peer && c.framer.skipped_lines() != skipped) {
+    log_skipped_peer_lines("inbound link from " + config_.friends[*c.peer], c.framer, skipped);
   }
   if (c.framer.overflowed() && !c.closing) {
     log_line_too_long(conn);
@@ -205,10 +205,11 @@ void Server::handle_conn_bytes(Instant now, ConnId conn, std::string_view bytes)
 
 // A friend's link drops an overlong line and keeps going (LineFramer::skip_overlong_lines):
 // closing it would make the friend redial and send the same line again, forever.
-void Server::check_skipped_peer_lines(const std::string& where, const LineFramer& framer,
-                                      std::uint64_t skipped_before) {
+// (Called only when there are some: building `where` on every read of a link would cost an
+// allocation on the hot path.)
+void Server::log_skipped_peer_lines(const std::string& where, const LineFramer& framer,
+                                    std::uint64_t skipped_before) {
   const std::uint64_t skipped = framer.skipped_lines() - skipped_before;
-  if (skipped == 0) return;
   stats_.peer_lines_too_long += skipped;
   log(LogLevel::warn, where + ": " + std::to_string(skipped) + " line(s) longer than " +
                           std::to_string(peer_line_limit_) +
@@ -457,7 +458,9 @@ void Server::handle_peer_bytes(Instant now, PeerId peer, std::string_view bytes)
     on_peer_line(now, peer, line);
     return true;
   });
-  check_skipped_peer_lines("link to " + config_.friends[peer], peer_framers_[peer], skipped);
+  if (framer.skipped_lines() != skipped) {
+    log_skipped_peer_lines("link to " + config_.friends[peer], framer, skipped);
+  }
 }
 
 void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {

@@ -301,8 +301,8 @@ class Server {
   std::deque<Output> outputs_;
   std::set<std::pair<PeerId, std::string_view>> foreign_kinds_logged_;
   std::vector<PeerId> greeted_friends_;  // see take_greeted_friends
-  void check_skipped_peer_lines(const std::string& where, const LineFramer& framer,
-                                std::uint64_t skipped_before);
+  void log_skipped_peer_lines(const std::string& where, const LineFramer& framer,
+                              std::uint64_t skipped_before);
   struct {
     SharedText line;    // the line being sent to several friends in a row
     std::string peers;  // "peer A,B,C"
