@@ -234,7 +234,10 @@ class ConfigReader {
       const std::string peer_endpoint = to_string(setup.peer_listen);
       if (const auto it = endpoints.find(peer_endpoint); it != endpoints.end()) {
         fail(peer_source, "server " + in_quotes(setup.core.name) + ": peer port " +
-                              peer_endpoint + (peer_node != nullptr ? "" : " (port + 1000)") +
+                              peer_endpoint +
+                              (peer_node != nullptr
+                                   ? ""
+                                   : " (port + " + std::to_string(kDefaultPeerPortOffset) + ")") +
                               " is already used at line " +
                               std::to_string(it->second.begin.line) +
                               "; every client and peer port must differ");
