@@ -521,11 +521,12 @@ TEST_CASE("server: the longest IAMAT a client may send makes peer lines a friend
   clark_h.drain();
   // Single spaces, and a timestamp so far ahead that the difference takes all 21 bytes.
   const std::string tail = " +34-118 9000000000";
-  const std::string iamat = "IAMAT " + std::string(kMax - 6 - tail.size(), 'c') + tail;
+  const std::string client(kMax - 6 - tail.size(), 'c');
+  const std::string iamat = "IAMAT " + client + tail;
   REQUIRE(iamat.size() == kMax);
   clark_h.open(1);
   clark_h.feed(1, iamat + "\n");
-  const StoredRecord* record = clark_h.server.records().find(std::string(kMax - 6 - tail.size(), 'c'));
+  const StoredRecord* record = clark_h.server.records().find(client);
   REQUIRE(record);
   CHECK(record->update.diff.size() == 21);
   // The longest form, a repair at the hop cap, is exactly at the limit.
@@ -544,7 +545,7 @@ TEST_CASE("server: the longest IAMAT a client may send makes peer lines a friend
   Harness bona(bona_config);
   bona.server.handle_conn_open(Instant{kT0}, 8, Server::ConnRole::link);
   bona.feed(8, "HERD 1 Clark\n" + flooded);
-  CHECK(bona.server.records().find(std::string(kMax - 6 - tail.size(), 'c')));
+  CHECK(bona.server.records().find(client));
   bona.feed(8, std::string(*repair));
   CHECK(bona.closed.empty());
   CHECK(bona.server.stats().peer_lines_too_long == 0);
