@@ -13,6 +13,7 @@ packages=(
   catch2 libbenchmark-dev
   qt6-base-dev qt6-charts-dev libgl-dev
   xvfb xauth netcat-openbsd parallel
+  lsof  # the course graders stop a server with lsof -ti:PORT | xargs kill; a live test does too
 )
 
 sudo=""

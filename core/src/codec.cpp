@@ -472,31 +472,59 @@ void LineFramer::append(std::string_view bytes) {
 }
 
 std::optional<std::string_view> LineFramer::next_line() {
-  if (overflowed_) return std::nullopt;
-  std::size_t lf = buffer_.find('\n', start_ + scan_from_);
-  if (lf == std::string::npos) {
-    scan_from_ = buffer_.size() - start_;
-    // +1: the line may still end in the CR of a CRLF whose LF has not arrived.
-    if (scan_from_ > max_line_bytes_ + 1) overflowed_ = true;
-    return std::nullopt;
+  for (;;) {
+    if (overflowed_) return std::nullopt;
+    std::size_t lf = buffer_.find('\n', start_ + scan_from_);
+    if (lf == std::string::npos) {
+      scan_from_ = buffer_.size() - start_;
+      // +1: the line may still end in the CR of a CRLF whose LF has not arrived.
+      if (scan_from_ > max_line_bytes_ + 1) {
+        if (!skip_overlong_) {
+          overflowed_ = true;
+          return std::nullopt;
+        }
+        // Drop what arrived of it; feed() drops the rest up to its LF.
+        buffer_.clear();
+        start_ = 0;
+        scan_from_ = 0;
+        discarding_ = true;
+      }
+      return std::nullopt;
+    }
+    std::size_t length = lf - start_;
+    std::string_view line(buffer_.data() + start_, length);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() > max_line_bytes_) {
+      if (!skip_overlong_) {
+        overflowed_ = true;
+        return std::nullopt;
+      }
+      ++skipped_lines_;
+      start_ = lf + 1;
+      scan_from_ = 0;
+      continue;
+    }
+    start_ = lf + 1;
+    scan_from_ = 0;
+    return line;
   }
-  std::size_t length = lf - start_;
-  std::string_view line(buffer_.data() + start_, length);
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  if (line.size() > max_line_bytes_) {
-    overflowed_ = true;
-    return std::nullopt;
-  }
-  start_ = lf + 1;
-  scan_from_ = 0;
-  return line;
 }
 
 std::optional<std::string_view> LineFramer::take_rest() {
+  if (discarding_) {
+    discarding_ = false;
+    ++skipped_lines_;
+    return std::nullopt;
+  }
   if (overflowed_ || start_ == buffer_.size()) return std::nullopt;
   std::string_view line(buffer_.data() + start_, buffer_.size() - start_);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (line.size() > max_line_bytes_) {
+    if (skip_overlong_) {
+      ++skipped_lines_;
+      start_ = buffer_.size();
+      return std::nullopt;
+    }
     overflowed_ = true;
     return std::nullopt;
   }

@@ -1,10 +1,47 @@
 #include "herd/core/server.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
+
+#include "strategies/plumtree_wire.hpp"
 
 namespace herd::core {
 namespace {
+
+constexpr std::size_t decimal_digits(std::uint64_t value) noexcept {
+  std::size_t digits = 1;
+  while (value >= 10) {
+    value /= 10;
+    ++digits;
+  }
+  return digits;
+}
+
+// The longest time difference format_time_diff writes: sign, whole seconds of the largest
+// int64 magnitude, point, nine decimals.
+constexpr std::size_t kLongestTimeDiff =
+    1 + decimal_digits((static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) + 1) /
+                       static_cast<std::uint64_t>(kNanosPerSecond)) +
+    1 + 9;
+static_assert(kLongestTimeDiff == 21);
+
+// Strategy messages not built from a client line are bounded on their own; the longest is
+// a full IHAVE line (anti-entropy's longest, AE LEAVES, has 556 bytes).
+constexpr std::size_t kLongestFixedPeerLine = plumtree_wire::kMaxIhaveLineBytes - 1;
+
+std::size_t compute_peer_line_limit(const ServerConfig& config) {
+  std::size_t longest = std::max(config.longest_server_name, config.name.size());
+  for (const auto& name : config.friends) longest = std::max(longest, name.size());
+  return std::max(config.limits.max_line_bytes + peer_line_overhead(longest),
+                  kLongestFixedPeerLine);
+}
+
+LineFramer peer_framer(std::size_t limit) {
+  LineFramer framer(limit);
+  framer.skip_overlong_lines();
+  return framer;
+}
 
 // Builds the stored form of a peer update: its AT line in a buffer of its own, with the
 // field views moved from the received line into that buffer.
@@ -26,6 +63,15 @@ LocationUpdate to_location_update(const PeerUpdate& parsed) {
 }
 
 }  // namespace
+
+std::size_t peer_line_overhead(std::size_t longest_server_name) noexcept {
+  constexpr std::size_t kIamatFixed = std::string_view("IAMAT").size() + 3;  // + separators
+  constexpr std::size_t kAtFixed = std::string_view("AT").size() + 5;        // + single spaces
+  constexpr std::size_t kRepairPrefix = kRepairPush.size() + 1;             // "AE PUSH "
+  constexpr std::size_t kHopsTail = 1 + decimal_digits(kMaxHops);            // " <hops>"
+  return kAtFixed + longest_server_name + kLongestTimeDiff - kIamatFixed + kRepairPrefix +
+         kHopsTail;
+}
 
 std::string_view to_string(CloseReason reason) noexcept {
   switch (reason) {
@@ -77,13 +123,14 @@ class Server::Channel final : public PeerChannel {
 
 Server::Server(ServerConfig config)
     : config_(std::move(config)),
+      peer_line_limit_(compute_peer_line_limit(config_)),
       store_(config_.propagation.anti_entropy),
       rng_(config_.propagation.seed),
       strategy_(config_.strategy_factory ? config_.strategy_factory(config_.propagation)
                                          : make_propagation(config_.propagation)),
       channel_(std::make_unique<Channel>(*this)),
       peer_up_(config_.friends.size(), false),
-      peer_framers_(config_.friends.size(), LineFramer(config_.limits.max_line_bytes)) {
+      peer_framers_(config_.friends.size(), peer_framer(peer_line_limit_)) {
   // Greetings name the friend; a herd on a complete graph has hundreds of friends each.
   for (PeerId i = 0; i < config_.friends.size(); ++i) friend_ids_.emplace(config_.friends[i], i);
 }
@@ -92,7 +139,7 @@ Server::~Server() = default;
 
 // --- connections ---------------------------------------------------------------------------
 
-void Server::handle_conn_open(Instant now, ConnId conn) {
+void Server::handle_conn_open(Instant now, ConnId conn, ConnRole role) {
   now_ = now;
   if (conns_.size() >= config_.limits.max_connections) {
     ++stats_.connections_closed_by_limit;
@@ -101,7 +148,8 @@ void Server::handle_conn_open(Instant now, ConnId conn) {
     outputs_.emplace_back(CloseConn{conn, CloseReason::too_many_connections});
     return;
   }
-  conns_.try_emplace(conn, config_.limits.max_line_bytes, now);
+  auto [it, inserted] = conns_.try_emplace(conn, config_.limits.max_line_bytes, now);
+  if (inserted) it->second.link_only = role == ConnRole::link;
   schedule_idle_sweep(now);
 }
 
@@ -148,14 +196,32 @@ void Server::handle_conn_bytes(Instant now, ConnId conn, std::string_view bytes)
   if (!found || found->closing) return;
   Connection& c = *found;
   c.last_input = now;
+  const std::uint64_t skipped = c.framer.skipped_lines();
   c.framer.feed(bytes, [&](std::string_view line) {
     on_line(now, conn, c, line);
     return !c.closing;
   });
+  if (c.peer && c.framer.skipped_lines() != skipped) {
+    log_skipped_peer_lines("inbound link from " + config_.friends[*c.peer], c.framer, skipped);
+  }
   if (c.framer.overflowed() && !c.closing) {
     log_line_too_long(conn);
     close(conn, c, CloseReason::line_too_long);
   }
+}
+
+// A friend's link drops an overlong line and keeps going (LineFramer::skip_overlong_lines):
+// closing it would make the friend redial and send the same line again, forever.
+// (Called only when there are some: building `where` on every read of a link would cost an
+// allocation on the hot path.)
+void Server::log_skipped_peer_lines(const std::string& where, const LineFramer& framer,
+                                    std::uint64_t skipped_before) {
+  const std::uint64_t skipped = framer.skipped_lines() - skipped_before;
+  stats_.peer_lines_too_long += skipped;
+  log(LogLevel::warn, where + ": " + std::to_string(skipped) + " line(s) longer than " +
+                          std::to_string(peer_line_limit_) +
+                          " bytes dropped (max_line_bytes plus the peer overhead; do the " +
+                          "herd's servers disagree on max_line_bytes?)");
 }
 
 void Server::log_line_too_long(ConnId conn) {
@@ -228,6 +294,18 @@ void Server::on_line(Instant now, ConnId conn, Connection& c, std::string_view l
   }
   ++stats_.client_lines;
   ClientLine parsed = parse_client_line(line);
+  if (c.link_only) {
+    // The peer port carries friends' links only: no client is answered there.
+    if (auto* greeting = std::get_if<PeerGreeting>(&parsed);
+        greeting && first && on_greeting(now, conn, c, *greeting)) {
+      return;
+    }
+    ++stats_.invalid_lines;
+    log(LogLevel::warn, "conn " + std::to_string(conn) +
+                            " on the peer port did not start with a friend's greeting; closing");
+    close(conn, c, CloseReason::bad_peer);
+    return;
+  }
   if (auto* greeting = std::get_if<PeerGreeting>(&parsed); greeting && first) {
     if (on_greeting(now, conn, c, *greeting)) return;
   } else if (auto* iamat = std::get_if<IamatCommand>(&parsed)) {
@@ -256,6 +334,11 @@ bool Server::on_greeting(Instant /*now*/, ConnId conn, Connection& c,
     return false;
   }
   c.peer = peer;
+  // From the next line on this is a friend's link: it carries lines up to the peer limit and
+  // drops a longer one instead of closing.
+  c.framer.set_max_line_bytes(peer_line_limit_);
+  c.framer.skip_overlong_lines();
+  greeted_friends_.push_back(*peer);
   log(LogLevel::info, "inbound link from " + config_.friends[*peer] + " up (" + who + ")");
   return true;
 }
@@ -358,7 +441,7 @@ void Server::handle_peer_up(Instant now, PeerId peer) {
   now_ = now;
   if (peer >= peer_up_.size()) return;
   peer_up_[peer] = true;
-  peer_framers_[peer] = LineFramer(config_.limits.max_line_bytes);
+  peer_framers_[peer] = peer_framer(peer_line_limit_);
   log(LogLevel::info, "link to " + config_.friends[peer] + " up");
   std::string greeting = "HERD 1 " + config_.name;
   if (!config_.peer_secret.empty()) greeting += " " + config_.peer_secret;
@@ -380,13 +463,13 @@ void Server::handle_peer_bytes(Instant now, PeerId peer, std::string_view bytes)
   now_ = now;
   if (peer >= peer_framers_.size()) return;
   LineFramer& framer = peer_framers_[peer];
+  const std::uint64_t skipped = framer.skipped_lines();
   framer.feed(bytes, [&](std::string_view line) {
     on_peer_line(now, peer, line);
     return true;
   });
-  if (framer.overflowed()) {
-    log(LogLevel::warn, "link to " + config_.friends[peer] + ": overlong line; input ignored");
-    framer = LineFramer(config_.limits.max_line_bytes);
+  if (framer.skipped_lines() != skipped) {
+    log_skipped_peer_lines("link to " + config_.friends[peer], framer, skipped);
   }
 }
 
@@ -499,6 +582,17 @@ void Server::send_to_peer(PeerId peer, const SharedText& line) {
     ++stats_.peer_messages_dropped;
     return;
   }
+  // A friend with the herd's limits drops a longer line; sending it would only waste the
+  // link (and, were it closed for it, make us resend it on every reconnection). Lines made
+  // from a client line never get here (peer_line_overhead); a strategy bug could.
+  if (std::size_t bytes = line->size() - (line->ends_with('\n') ? 1 : 0);
+      bytes > peer_line_limit_) {
+    ++stats_.peer_lines_too_long;
+    log(LogLevel::warn, "not sent to " + config_.friends[peer] + ": a line of " +
+                            std::to_string(bytes) + " bytes, over the peer limit of " +
+                            std::to_string(peer_line_limit_));
+    return;
+  }
   ++stats_.peer_messages_sent;
   if (config_.log_traffic) {
     // One line sent to several friends (a flood) is logged once, naming them all.
@@ -570,6 +664,12 @@ std::optional<Instant> Server::poll_timeout() const {
 }
 
 // --- outputs -------------------------------------------------------------------------------
+
+std::vector<PeerId> Server::take_greeted_friends() {
+  std::vector<PeerId> greeted;
+  greeted.swap(greeted_friends_);
+  return greeted;
+}
 
 std::optional<Output> Server::poll_output() {
   flush_send_log();

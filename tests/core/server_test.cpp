@@ -492,3 +492,107 @@ TEST_CASE("server: a friend's greeting is logged without the herd's secret") {
   CHECK(h.logged("conn 3 recv: HERD 1 Bona <secret>"));
   CHECK_FALSE(h.logged("s3cret"));
 }
+
+// --- friends' links: the peer port, the line limit, greetings (docs/protocol.md) ---------
+
+TEST_CASE("server: the peer line limit is max_line_bytes plus the largest peer overhead") {
+  // "AE PUSH " + an AT line that adds "AT", five spaces, the origin and a 21-byte difference
+  // to the operands of an IAMAT that had "IAMAT" and three separators, + " <hops>" (7 digits).
+  CHECK(peer_line_overhead(0) == 8 + (7 + 21 - 8) + 8);
+  CHECK(peer_line_overhead(6) == peer_line_overhead(0) + 6);
+  auto config = clark();  // friends Bona and Jaquez: the longest name has 6 bytes
+  config.limits.max_line_bytes = 8000;
+  CHECK(Server(config).peer_line_limit() == 8000 + peer_line_overhead(6));
+  config.longest_server_name = 20;  // a server elsewhere in the herd
+  CHECK(Server(config).peer_line_limit() == 8000 + peer_line_overhead(20));
+  // Small client limits still let a full IHAVE line through.
+  config.limits.max_line_bytes = 100;
+  CHECK(Server(config).peer_line_limit() == 4095);
+}
+
+TEST_CASE("server: the longest IAMAT a client may send makes peer lines a friend accepts") {
+  constexpr std::size_t kMax = 8000;
+  ServerConfig config;
+  config.name = "Clark";
+  config.friends = {"Bona"};
+  config.limits.max_line_bytes = kMax;
+  Harness clark_h(config);
+  clark_h.server.handle_peer_up(Instant{kT0}, 0);
+  clark_h.drain();
+  // Single spaces, and a timestamp so far ahead that the difference takes all 21 bytes.
+  const std::string tail = " +34-118 9000000000";
+  const std::string client(kMax - 6 - tail.size(), 'c');
+  const std::string iamat = "IAMAT " + client + tail;
+  REQUIRE(iamat.size() == kMax);
+  clark_h.open(1);
+  clark_h.feed(1, iamat + "\n");
+  const StoredRecord* record = clark_h.server.records().find(client);
+  REQUIRE(record);
+  CHECK(record->update.diff.size() == 21);
+  // The longest form, a repair at the hop cap, is exactly at the limit.
+  const SharedText repair = repair_update_line(record->update, kMaxHops);
+  CHECK(repair->size() - 1 == clark_h.server.peer_line_limit());
+  REQUIRE(clark_h.to_peer[0].size() == 2);
+  const std::string flooded = clark_h.to_peer[0].back();
+  CHECK(flooded.size() - 1 > kMax);
+
+  // Bona, with the same limits, takes the flooded line and the repair on its link.
+  ServerConfig bona_config;
+  bona_config.name = "Bona";
+  bona_config.friends = {"Clark"};
+  bona_config.limits.max_line_bytes = kMax;
+  bona_config.propagation.anti_entropy = true;  // so AE PUSH is its own, not foreign
+  Harness bona(bona_config);
+  bona.server.handle_conn_open(Instant{kT0}, 8, Server::ConnRole::link);
+  bona.feed(8, "HERD 1 Clark\n" + flooded);
+  CHECK(bona.server.records().find(client));
+  bona.feed(8, std::string(*repair));
+  CHECK(bona.closed.empty());
+  CHECK(bona.server.stats().peer_lines_too_long == 0);
+  CHECK(bona.server.stats().bad_peer_lines == 0);
+}
+
+TEST_CASE("server: a friend's line over the peer limit is dropped and the link kept") {
+  auto config = clark();
+  config.limits.max_line_bytes = 8000;
+  Harness h(config);
+  h.server.handle_peer_up(Instant{kT0}, 1);
+  h.drain();
+  h.open(3);
+  h.feed(3, "HERD 1 Bona s3cret\n");
+  const std::string over(h.server.peer_line_limit() + 1, 'x');
+  // Whole, and split so the framer meets it unterminated.
+  h.feed(3, over + "\nAT Bona +0.100000000 one +34-118 1621464827.5 1\n");
+  h.feed(3, over.substr(0, 5000));
+  h.feed(3, over.substr(5000));
+  h.feed(3, "\nAT Bona +0.100000000 two +34-118 1621464827.5 1\n");
+  CHECK(h.closed.empty());
+  CHECK(h.server.records().find("one"));
+  CHECK(h.server.records().find("two"));
+  CHECK(h.server.stats().peer_lines_too_long == 2);
+  CHECK(h.logged("inbound link from Bona: 1 line(s) longer than"));
+  CHECK(h.to_peer[1].size() == 3);  // greeting, then "one" and "two" flooded on to Jaquez
+}
+
+TEST_CASE("server: the peer port takes friends' greetings only and the client port both") {
+  Harness h(clark());
+  // A client that reaches the peer port is closed unanswered.
+  h.server.handle_conn_open(Instant{kT0}, 1, Server::ConnRole::link);
+  h.feed(1, kIamat + "\n");
+  CHECK(h.sent[1].empty());
+  REQUIRE(h.closed.count(1));
+  CHECK(h.closed[1] == CloseReason::bad_peer);
+  CHECK_FALSE(h.server.records().find("kiwi.cs.ucla.edu"));
+  // A friend's greeting there makes a link, and says the friend is back.
+  h.server.handle_conn_open(Instant{kT0}, 2, Server::ConnRole::link);
+  h.feed(2, "HERD 1 Jaquez s3cret\nAT Jaquez +0.100000000 a +1+1 1 1\n");
+  CHECK(h.closed.count(2) == 0);
+  CHECK(h.server.records().find("a"));
+  CHECK(h.server.take_greeted_friends() == std::vector<PeerId>{1});
+  CHECK(h.server.take_greeted_friends().empty());
+  // On the client port a greeting still works, for friends configured the old way.
+  h.open(3);
+  h.feed(3, "HERD 1 Bona s3cret\n");
+  CHECK(h.sent[3].empty());
+  CHECK(h.server.take_greeted_friends() == std::vector<PeerId>{0});
+}

@@ -191,7 +191,7 @@ class ConfigReader {
     std::map<std::string, toml::source_region> endpoints;
     for (const toml::node& entry : *servers) {
       const toml::table& table = *entry.as_table();
-      check_keys(table, "[[servers]]", {"name", "host", "port"});
+      check_keys(table, "[[servers]]", {"name", "host", "port", "peer_port"});
       ServerSetup setup;
       setup.core.name = required_string(table, "name", "servers.name", "the server's name");
       const toml::node& name_node = *table.get("name");
@@ -216,6 +216,33 @@ class ConfigReader {
                                               std::to_string(it->second.begin.line) + ")");
       }
       endpoints.emplace(endpoint, table.get("port")->source());
+      // Friends' links arrive on a port of their own, never on the client port.
+      setup.peer_listen.host = setup.listen.host;
+      const toml::node* peer_node = table.get("peer_port");
+      if (const auto peer_port = positive_at(table, "peer_port", "servers.peer_port", 65535)) {
+        setup.peer_listen.port = static_cast<std::uint16_t>(*peer_port);
+      } else if (*port + kDefaultPeerPortOffset <= 65535) {
+        setup.peer_listen.port = static_cast<std::uint16_t>(*port + kDefaultPeerPortOffset);
+      } else {
+        fail(table.get("port")->source(),
+             "server " + in_quotes(setup.core.name) + ": port " + std::to_string(*port) +
+                 " leaves no default peer port (port + " +
+                 std::to_string(kDefaultPeerPortOffset) + " > 65535); set servers.peer_port");
+      }
+      const toml::source_region peer_source =
+          peer_node != nullptr ? peer_node->source() : table.get("port")->source();
+      const std::string peer_endpoint = to_string(setup.peer_listen);
+      if (const auto it = endpoints.find(peer_endpoint); it != endpoints.end()) {
+        fail(peer_source, "server " + in_quotes(setup.core.name) + ": peer port " +
+                              peer_endpoint +
+                              (peer_node != nullptr
+                                   ? ""
+                                   : " (port + " + std::to_string(kDefaultPeerPortOffset) + ")") +
+                              " is already used at line " +
+                              std::to_string(it->second.begin.line) +
+                              "; every client and peer port must differ");
+      }
+      endpoints.emplace(peer_endpoint, peer_source);
       config.servers.push_back(std::move(setup));
     }
   }
@@ -333,7 +360,15 @@ class ConfigReader {
   // Each server's friends are its neighbours in the undirected graph, sorted by name so the
   // PeerIds do not depend on the order the friendships were written in.
   void assign_friends(HerdConfig& config) const {
+    std::size_t longest_name = 0;
+    std::vector<std::uint16_t> client_ports;
+    for (const auto& server : config.servers) {
+      longest_name = std::max(longest_name, server.core.name.size());
+      client_ports.push_back(server.listen.port);
+    }
     for (auto& server : config.servers) {
+      server.core.longest_server_name = longest_name;
+      server.herd_client_ports = client_ports;
       server.core.peer_secret = secret_;
       std::vector<std::string>& friends = server.core.friends;
       for (const auto& pair : friendships_) {
@@ -341,7 +376,9 @@ class ConfigReader {
         if (pair.b == server.core.name) friends.push_back(pair.a);
       }
       std::sort(friends.begin(), friends.end());
-      for (const auto& name : friends) server.friend_addresses.push_back(config.find(name)->listen);
+      for (const auto& name : friends) {
+        server.friend_addresses.push_back(config.find(name)->peer_listen);
+      }
     }
   }
 

@@ -51,10 +51,13 @@ LiveServer::LiveServer(asio::io_context& io, ServerSetup setup, places::PlacesPr
       places_(places),
       options_(std::move(options)),
       core_(setup_.core),
-      acceptor_(io),
+      clients_(io, core::Server::ConnRole::any),
+      peers_(io, core::Server::ConnRole::link),
       core_timer_(io),
-      flush_timer_(io),
-      accept_retry_timer_(io) {}
+      flush_timer_(io) {
+  // A setup built in code may leave the peer endpoint's host out: the client host then.
+  if (setup_.peer_listen.host.empty()) setup_.peer_listen.host = setup_.listen.host;
+}
 
 LiveServer::~LiveServer() {
   *alive_ = false;
@@ -63,8 +66,14 @@ LiveServer::~LiveServer() {
 
 std::uint16_t LiveServer::port() const {
   error_code ec;
-  const auto endpoint = acceptor_.local_endpoint(ec);
+  const auto endpoint = clients_.acceptor.local_endpoint(ec);
   return ec ? setup_.listen.port : endpoint.port();
+}
+
+std::uint16_t LiveServer::peer_port() const {
+  error_code ec;
+  const auto endpoint = peers_.acceptor.local_endpoint(ec);
+  return ec ? setup_.peer_listen.port : endpoint.port();
 }
 
 void LiveServer::start() {
@@ -74,7 +83,8 @@ void LiveServer::start() {
   } catch (const std::exception& error) {
     throw StartError(name() + ": " + error.what());
   }
-  open_acceptor();
+  open_acceptor(clients_, setup_.listen);
+  open_acceptor(peers_, setup_.peer_listen);
   started_ = true;
   std::string friends;
   for (const auto& friend_name : setup_.core.friends) {
@@ -82,36 +92,42 @@ void LiveServer::start() {
   }
   log_->notice(spdlog::level::info,
                "start: " + name() + " listening on " + to_string(setup_.listen) +
+                   ", friends' links on port " + std::to_string(peer_port()) +
                    (friends.empty() ? ", no friends" : ", friends " + friends) + ", strategy " +
                    std::string(core_.strategy_name()));
   const std::size_t peer_output_bytes = options_.max_output_bytes * kPeerOutputFactor;
   for (core::PeerId peer = 0; peer < setup_.core.friends.size(); ++peer) {
     links_.push_back(std::make_unique<PeerLink>(
         io_, peer, name(), setup_.core.friends[peer], setup_.friend_addresses.at(peer),
-        static_cast<PeerLinkEvents&>(*this), *log_, peer_output_bytes, options_.backoff));
+        static_cast<PeerLinkEvents&>(*this), *log_, peer_output_bytes, options_.backoff,
+        setup_.herd_client_ports));
   }
   for (auto& link : links_) link->start();
-  do_accept();
+  do_accept(clients_);
+  do_accept(peers_);
   do_flush_timer();
 }
 
-void LiveServer::open_acceptor() {
-  const std::string where = name() + ": cannot listen on " + to_string(setup_.listen) + ": ";
+void LiveServer::open_acceptor(Listener& listener, const Endpoint& listen) {
+  const std::string where = name() + ": cannot listen on " + to_string(listen) +
+                            (listener.role == core::Server::ConnRole::link ? " (peer_port)" : "") +
+                            ": ";
+  tcp::acceptor& acceptor = listener.acceptor;
   error_code ec;
   tcp::resolver resolver(io_);
-  const auto endpoints = resolver.resolve(setup_.listen.host, std::to_string(setup_.listen.port),
+  const auto endpoints = resolver.resolve(listen.host, std::to_string(listen.port),
                                           tcp::resolver::passive | tcp::resolver::numeric_service,
                                           ec);
   if (ec || endpoints.empty()) throw StartError(where + (ec ? ec.message() : "no address"));
   const tcp::endpoint endpoint = endpoints.begin()->endpoint();
   // Each step can fail on its own (a bad host, a port in use, no permission); say which.
-  if (acceptor_.open(endpoint.protocol(), ec); ec) throw StartError(where + ec.message());
+  if (acceptor.open(endpoint.protocol(), ec); ec) throw StartError(where + ec.message());
   // A restarted server must be able to take its port back from connections in TIME_WAIT.
-  if (acceptor_.set_option(tcp::acceptor::reuse_address(true), ec); ec) {
+  if (acceptor.set_option(tcp::acceptor::reuse_address(true), ec); ec) {
     throw StartError(where + ec.message());
   }
-  if (acceptor_.bind(endpoint, ec); ec) throw StartError(where + ec.message());
-  if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) {
+  if (acceptor.bind(endpoint, ec); ec) throw StartError(where + ec.message());
+  if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
     throw StartError(where + ec.message());
   }
 }
@@ -120,10 +136,12 @@ void LiveServer::stop() {
   if (!started_ || stopped_) return;
   stopped_ = true;
   error_code ignored;
-  acceptor_.close(ignored);
+  for (Listener* listener : {&clients_, &peers_}) {
+    listener->acceptor.close(ignored);
+    listener->retry_timer.cancel();
+  }
   core_timer_.cancel();
   flush_timer_.cancel();
-  accept_retry_timer_.cancel();
   for (auto& [id, conn] : conns_) conn->abort(ConnEnd::stopped);
   const std::size_t open_connections = conns_.size();
   conns_.clear();
@@ -146,20 +164,20 @@ void LiveServer::stop() {
 
 // --- accepting -----------------------------------------------------------------------------
 
-void LiveServer::do_accept() {
-  acceptor_.async_accept([this](const error_code& ec, tcp::socket socket) {
-    on_accept(ec, std::move(socket));
+void LiveServer::do_accept(Listener& listener) {
+  listener.acceptor.async_accept([this, &listener](const error_code& ec, tcp::socket socket) {
+    on_accept(listener, ec, std::move(socket));
   });
 }
 
-void LiveServer::on_accept(const error_code& ec, tcp::socket socket) {
+void LiveServer::on_accept(Listener& listener, const error_code& ec, tcp::socket socket) {
   if (stopped_) return;
   if (ec) {
     if (ec == asio::error::operation_aborted) return;
     log_->notice(spdlog::level::warn, "accept: " + ec.message() + "; retrying");
-    accept_retry_timer_.expires_after(kAcceptRetry);
-    accept_retry_timer_.async_wait([this](const error_code& wait_ec) {
-      if (!wait_ec && !stopped_) do_accept();
+    listener.retry_timer.expires_after(kAcceptRetry);
+    listener.retry_timer.async_wait([this, &listener](const error_code& wait_ec) {
+      if (!wait_ec && !stopped_) do_accept(listener);
     });
     return;
   }
@@ -170,13 +188,16 @@ void LiveServer::on_accept(const error_code& ec, tcp::socket socket) {
                                                  static_cast<ConnectionEvents&>(*this),
                                                  options_.max_output_bytes);
   if (setup_.core.log_traffic) {
-    log_->file(spdlog::level::debug, "conn " + std::to_string(id) + " open from " + conn->remote());
+    log_->file(spdlog::level::debug, "conn " + std::to_string(id) + " open from " + conn->remote() +
+                                         (listener.role == core::Server::ConnRole::link
+                                              ? " on the peer port"
+                                              : ""));
   }
   conns_.emplace(id, conn);
   conn->start();
-  core_.handle_conn_open(wall_now(), id);
+  core_.handle_conn_open(wall_now(), id, listener.role);
   drain_outputs();
-  do_accept();
+  do_accept(listener);
 }
 
 // --- socket events -------------------------------------------------------------------------
@@ -246,7 +267,16 @@ void LiveServer::drain_outputs() {
   draining_ = true;
   while (auto output = core_.poll_output()) dispatch(*output);
   draining_ = false;
+  redial_greeted_friends();
   rearm_timer();
+}
+
+// A friend that greets us is running again: our link to it need not wait out its backoff
+// (up to 2 s after a restart), so it dials now.
+void LiveServer::redial_greeted_friends() {
+  for (const core::PeerId peer : core_.take_greeted_friends()) {
+    if (peer < links_.size()) links_[peer]->redial_now();
+  }
 }
 
 void LiveServer::dispatch(core::Output& output) {

@@ -50,7 +50,8 @@ std::chrono::milliseconds Backoff::next() {
 
 PeerLink::PeerLink(asio::io_context& io, core::PeerId id, const std::string& self_name,
                    std::string friend_name, Endpoint address, PeerLinkEvents& events,
-                   ServerLog& log, std::size_t max_output_bytes, BackoffPolicy backoff)
+                   ServerLog& log, std::size_t max_output_bytes, BackoffPolicy backoff,
+                   std::vector<std::uint16_t> avoid_local_ports)
     : io_(io),
       id_(id),
       friend_name_(std::move(friend_name)),
@@ -61,7 +62,8 @@ PeerLink::PeerLink(asio::io_context& io, core::PeerId id, const std::string& sel
       resolver_(io),
       socket_(io),
       retry_timer_(io),
-      backoff_(backoff, fnv1a(friend_name_, fnv1a(self_name) ^ 0x5bd1e995ULL)) {}
+      backoff_(backoff, fnv1a(friend_name_, fnv1a(self_name) ^ 0x5bd1e995ULL)),
+      avoid_local_ports_(std::move(avoid_local_ports)) {}
 
 void PeerLink::start() {
   if (state_ != State::waiting) return;
@@ -93,6 +95,16 @@ bool PeerLink::send(core::SharedText bytes) {
   return true;
 }
 
+void PeerLink::redial_now() {
+  backoff_.reset();
+  if (state_ != State::waiting) return;  // dialling already, up, or stopped
+  ++generation_;                         // the pending retry's completion is now stale
+  retry_timer_.cancel();
+  log_.file(spdlog::level::debug, "link to " + friend_name_ + ": " + friend_name_ +
+                                      " is back; dialling now");
+  do_resolve();
+}
+
 void PeerLink::do_resolve() {
   state_ = State::connecting;
   resolver_.async_resolve(
@@ -122,6 +134,21 @@ void PeerLink::on_connect(std::uint64_t generation, const error_code& ec) {
     return;
   }
   error_code ignored;
+  if (!avoid_local_ports_.empty()) {
+    error_code local_ec;
+    const auto local = socket_.local_endpoint(local_ec);
+    if (!local_ec && std::find(avoid_local_ports_.begin(), avoid_local_ports_.end(),
+                               local.port()) != avoid_local_ports_.end()) {
+      // The kernel picked a herd client port as our ephemeral port: stopping that server by
+      // its port would stop us too. Never seen in practice; cheap to rule out.
+      log_.file(spdlog::level::info, "link to " + friend_name_ + ": local port " +
+                                         std::to_string(local.port()) +
+                                         " is a client port of the herd; dialling again");
+      socket_.close(ignored);
+      schedule_retry();
+      return;
+    }
+  }
   socket_.set_option(tcp::no_delay(true), ignored);
   state_ = State::up;
   failing_ = false;

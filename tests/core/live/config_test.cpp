@@ -63,7 +63,9 @@ TEST_CASE("config: shipped herds load with sorted friends and their addresses") 
       for (std::size_t i = 0; i < server.core.friends.size(); ++i) {
         const auto* friend_setup = config.find(server.core.friends[i]);
         REQUIRE(friend_setup != nullptr);
-        CHECK(server.friend_addresses[i].port == friend_setup->listen.port);
+        // Links go to the friend's peer port, never to its client port.
+        CHECK(server.friend_addresses[i].port == friend_setup->peer_listen.port);
+        CHECK(friend_setup->peer_listen.port != friend_setup->listen.port);
         // Friendship is undirected.
         const auto& back = friend_setup->core.friends;
         CHECK(std::find(back.begin(), back.end(), server.core.name) != back.end());
@@ -76,6 +78,7 @@ TEST_CASE("config: shipped herds load with sorted friends and their addresses") 
   CHECK(winter.find("Campbell")->core.friends ==
         std::vector<std::string>{"Bailey", "Bona", "Jaquez"});
   CHECK(winter.find("Clark")->listen.port == 12004);
+  CHECK(winter.find("Clark")->peer_listen.port == 13004);
   CHECK(winter.find("Clark")->core.name == "Clark");
 }
 
@@ -111,6 +114,20 @@ TEST_CASE("config: every error names file, line and column and what was expected
        "[herd]\npeer_secret = \"s\"\n[[servers]]\nname = \"A\"\nhost = \"h\"\nport = 1\n"
        "[[servers]]\nname = \"B\"\nhost = \"h\"\nport = 1\n",
        "10:8", "reuses h:1"},
+      {"peer port on another server's client port",
+       "[herd]\npeer_secret = \"s\"\n[[servers]]\nname = \"A\"\nhost = \"h\"\nport = 1\npeer_port = 2\n"
+       "[[servers]]\nname = \"B\"\nhost = \"h\"\nport = 2\n",
+       "11:8", "reuses h:2"},
+      {"default peer port on another server's client port",
+       "[herd]\npeer_secret = \"s\"\n[[servers]]\nname = \"A\"\nhost = \"h\"\nport = 1001\n"
+       "[[servers]]\nname = \"B\"\nhost = \"h\"\nport = 1\n",
+       "10:8", "peer port h:1001 (port + 1000) is already used at line 6"},
+      {"no room for the default peer port",
+       "[herd]\npeer_secret = \"s\"\n[[servers]]\nname = \"A\"\nhost = \"h\"\nport = 65000\n",
+       "6:8", "set servers.peer_port"},
+      {"bad peer port",
+       "[herd]\npeer_secret = \"s\"\n[[servers]]\nname = \"A\"\nhost = \"h\"\nport = 1\npeer_port = 0\n",
+       "7:13", "servers.peer_port: expected an integer in [1, 65535], got 0"},
       {"white space in a server name",
        "[herd]\npeer_secret = \"s\"\n[[servers]]\nname = \"Cl ark\"\nhost = \"h\"\nport = 1\n", "4:8",
        "contains white space"},
@@ -169,7 +186,7 @@ TEST_CASE("config: limits reach the core configuration of every server") {
     CHECK(server.core.peer_secret == "s");
   }
   CHECK(config.find("A")->core.friends == std::vector<std::string>{"B"});
-  CHECK(config.find("A")->friend_addresses.at(0).port == 1002);
+  CHECK(config.find("A")->friend_addresses.at(0).port == 2002);  // B's peer port (1002 + 1000)
   CHECK(config.find("B")->core.friends == std::vector<std::string>{"A"});
 }
 
@@ -223,4 +240,22 @@ TEST_CASE("config: live herds run anti-entropy unless the strategy table turns i
             .starts_with("t.toml:5:1: unknown key \"fanuot\" in [strategy]"));
   CHECK(error_of("[herd]\npeer_secret = \"s\"\nstrategy = \"smoke\"\n" + kServers)
             .starts_with("t.toml:3:12: herd.strategy: expected one of"));
+}
+
+TEST_CASE("config: each server has a peer port, by default its port + 1000; links dial it") {
+  const HerdConfig config = parse(
+      "[herd]\npeer_secret = \"s\"\nfriends = [[\"A\", \"Bernard\"]]\n"
+      "[[servers]]\nname = \"A\"\nhost = \"127.0.0.1\"\nport = 1001\n"
+      "[[servers]]\nname = \"Bernard\"\nhost = \"127.0.0.1\"\nport = 1002\npeer_port = 3000\n");
+  const auto& a = *config.find("A");
+  const auto& b = *config.find("Bernard");
+  CHECK(a.peer_listen.host == "127.0.0.1");
+  CHECK(a.peer_listen.port == 2001);
+  CHECK(b.peer_listen.port == 3000);
+  REQUIRE(a.friend_addresses.size() == 1);
+  CHECK(a.friend_addresses[0].port == 3000);
+  CHECK(b.friend_addresses[0].port == 2001);
+  CHECK(a.herd_client_ports == std::vector<std::uint16_t>{1001, 1002});
+  // Peer lines carry any server's name as the origin: the longest sets the peer limit.
+  CHECK(a.core.longest_server_name == 7);
 }

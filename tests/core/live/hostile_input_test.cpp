@@ -161,3 +161,32 @@ TEST_CASE("hostile input: a client with a wrong peer secret cannot inject update
   } while (reply.rfind("AT Bona ", 0) != 0 && Clock::now() < deadline);
   CHECK(reply.rfind("AT Bona +0.000000001 mallory +10.0+10.0 1700000000.5\n{", 0) == 0);
 }
+
+TEST_CASE("hostile input: the peer port answers no client and takes a friend's greeting") {
+  TestHerd herd(two_friends("the-real-secret"));
+  herd.start("Clark");  // Bona stays down: the test plays Bona
+  const auto peer_port =
+      static_cast<std::uint16_t>(herd.port("Clark") + herd::live::kDefaultPeerPortOffset);
+
+  // A client that finds the peer port is closed without an answer and stores nothing.
+  TestClient client(peer_port);
+  client.send(kIamat + "\n");
+  const ReadResult closed = client.read_to_end(3s);
+  CHECK(closed.bytes.empty());
+  CHECK(closed.end != End::timeout);
+  CHECK(herd.wait_for_log("Clark", "on the peer port did not start with a friend's greeting"));
+  CHECK(grader_request(herd.port("Clark"), "WHATSAT kiwi.cs.ucla.edu 10 1") ==
+        "? WHATSAT kiwi.cs.ucla.edu 10 1\n");
+
+  // A friend's link there works: its update is stored.
+  TestClient friend_link(peer_port);
+  friend_link.send("HERD 1 Bona the-real-secret\n"
+                   "AT Bona +0.000000001 carol +10.0+10.0 1700000000.5 1\n");
+  const auto deadline = Clock::now() + 3s;
+  std::string reply;
+  do {
+    reply = grader_request(herd.port("Clark"), "WHATSAT carol 10 1");
+  } while (reply.rfind("AT Bona ", 0) != 0 && Clock::now() < deadline);
+  CHECK(reply.rfind("AT Bona +0.000000001 carol +10.0+10.0 1700000000.5\n{", 0) == 0);
+  expect_serving(herd.port("Clark"));
+}

@@ -2,6 +2,7 @@
 // order, a crashed and restarted server, clean shutdown and start-up errors.
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -9,6 +10,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -382,4 +384,99 @@ TEST_CASE("herd-server: a port in use or a bad configuration exits non-zero with
     CHECK_THAT(herd.read_output("y"),
                Catch::Contains(bad.string() + ":3:22: herd.friends: unknown server \"Nobody\""));
   }
+}
+
+// --- what the course graders do (the issue "A live server that holds up") ------------------
+
+TEST_CASE("herd: stopping a server the graders' way (lsof -ti:PORT | xargs kill) stops it alone") {
+  // lsof -ti:PORT lists every process with a socket whose local or remote port is PORT. A
+  // friend's link must therefore never end at a server's client port.
+  REQUIRE(std::system("command -v lsof >/dev/null 2>&1") == 0);
+  TestHerd herd(spec_from_config(kWinter2023));
+  herd.start_all();
+  herd.wait_for_links();
+
+  const std::string command =
+      "lsof -ti:" + std::to_string(herd.port("Bona")) + " | xargs kill";
+  REQUIRE(std::system(("/bin/sh -c '" + command + "' >/dev/null 2>&1").c_str()) == 0);
+  CHECK(herd.wait_exit("Bona", 5s));
+  std::this_thread::sleep_for(300ms);  // time for any wrongly killed friend to go too
+  for (const std::string name : {"Bailey", "Campbell", "Clark", "Jaquez"}) {
+    INFO(name << " must survive the stop of Bona");
+    CHECK(herd.running(name));
+  }
+  // The rest still answer and flood: Clark -> Jaquez -> Campbell -> Bailey, round Bona.
+  const std::string operands = "after-lsof " + kUcla + " " + client_time();
+  const std::string at_line =
+      expect_at_reply(grader_request(herd.port("Clark"), "IAMAT " + operands), "Clark", operands);
+  for (const std::string name : {"Jaquez", "Campbell", "Bailey"}) {
+    INFO("asking " << name);
+    expect_whatsat_reply(poll_whatsat(herd.port(name), "after-lsof", at_line), at_line, 5);
+  }
+}
+
+TEST_CASE("herd: a friend that comes back is dialled at once and not after the redial backoff") {
+  TestHerd herd(two_friends());
+  herd.start_all();
+  herd.wait_for_links();
+
+  herd.signal("Bona", SIGKILL);
+  REQUIRE(herd.wait_for_log("Clark", "link to Bona down"));
+  // Long enough for Clark's redial backoff to reach its cap (each wait 1 to 2 s).
+  std::this_thread::sleep_for(3500ms);
+  herd.start("Bona");
+  // Bona's greeting reaches Clark right after Bona's link to Clark is up.
+  REQUIRE(herd.wait_for_log("Bona", "link to Clark up", 1, 5s));
+  const auto greeted = Clock::now();
+  const std::string operands = "back-again " + kUcla + " " + client_time();
+  const std::string at_line =
+      expect_at_reply(grader_request(herd.port("Clark"), "IAMAT " + operands), "Clark", operands);
+  const std::string reply = poll_whatsat(herd.port("Bona"), "back-again", at_line, 3s);
+  const auto waited_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - greeted).count();
+  expect_whatsat_reply(reply, at_line, 5);
+  INFO("Bona held the update " << waited_ms << " ms after it greeted Clark");
+  CHECK(waited_ms < 500);
+}
+
+TEST_CASE("herd: an IAMAT at max_line_bytes still floods and the link carries on") {
+  const bool anti_entropy = GENERATE(true, false);
+  INFO("anti_entropy = " << anti_entropy);
+  constexpr std::size_t kMaxLine = 512;
+  HerdSpec spec = two_friends();
+  spec.limits = {"max_line_bytes = " + std::to_string(kMaxLine)};
+  spec.strategy = {"anti_entropy = " + std::string(anti_entropy ? "true" : "false"),
+                   "anti_entropy_period = \"300ms\""};
+  TestHerd herd(spec);
+  herd.start_all();
+  herd.wait_for_links();
+
+  // The longest line a client may send: its AT line, and the peer lines built from it, are
+  // longer still.
+  const std::string tail = " " + kUcla + " " + client_time();
+  const std::string client(kMaxLine - std::string("IAMAT ").size() - tail.size(), 'x');
+  const std::string operands = client + tail;
+  REQUIRE(("IAMAT " + operands).size() == kMaxLine);
+  TestClient telnet(herd.port("Clark"));
+  telnet.send("IAMAT " + operands + "\n");
+  const std::string long_line = expect_at_reply(telnet.read_line(), "Clark", operands);
+  telnet.close();
+
+  std::vector<std::pair<std::string, std::string>> ordinary;
+  for (int i = 0; i < 20; ++i) {
+    const std::string name = "ordinary-" + std::to_string(i);
+    const std::string ops = name + " " + kUcla + " " + client_time(i);
+    ordinary.emplace_back(name, expect_at_reply(grader_request(herd.port("Clark"), "IAMAT " + ops),
+                                                "Clark", ops));
+    std::this_thread::sleep_for(10ms);
+  }
+  for (const auto& [name, at_line] : ordinary) {
+    INFO("asking Bona for " << name);
+    expect_whatsat_reply(poll_whatsat(herd.port("Bona"), name, at_line, 3s), at_line, 5);
+  }
+  expect_whatsat_reply(poll_whatsat(herd.port("Bona"), client, long_line, 3s), long_line, 5);
+  // The link never dropped: one "up" in the whole run, no redial loop.
+  std::this_thread::sleep_for(700ms);
+  CHECK(count_of(herd.read_log("Clark"), "link to Bona up") == 1);
+  CHECK(count_of(herd.read_log("Bona"), "inbound link from Clark up") == 1);
 }

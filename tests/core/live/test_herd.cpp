@@ -63,6 +63,33 @@ std::uint16_t free_port() {
   return ntohs(address.sin_port);
 }
 
+namespace {
+
+bool port_is_free(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
+  const bool free = ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return free;
+}
+
+}  // namespace
+
+std::uint16_t free_port_pair() {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const std::uint16_t port = free_port();
+    if (port <= 65535 - kDefaultPeerPortOffset &&
+        port_is_free(static_cast<std::uint16_t>(port + kDefaultPeerPortOffset))) {
+      return port;
+    }
+  }
+  throw TestError("cannot find a free port whose default peer port is free too");
+}
+
 void raise_descriptor_limit() {
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
@@ -169,7 +196,8 @@ TestHerd::TestHerd(HerdSpec spec) : spec_(std::move(spec)), config_(dir_.path() 
   toml << "\n[strategy]\n";
   for (const auto& line : spec_.strategy) toml << line << "\n";
   for (const auto& name : spec_.servers) {
-    const std::uint16_t port = free_port();
+    // The config leaves peer_port out, so each server also takes port + 1000 (the default).
+    const std::uint16_t port = free_port_pair();
     ports_.emplace(name, port);
     toml << "\n[[servers]]\nname = " << toml_string(name) << "\nhost = \"127.0.0.1\"\nport = "
          << port << "\n";
@@ -227,6 +255,19 @@ void TestHerd::signal(const std::string& name, int signal_number) {
     (void)it->second->wait(5s);
     processes_.erase(it);
   }
+}
+
+bool TestHerd::running(const std::string& name) {
+  const auto it = processes_.find(name);
+  return it != processes_.end() && it->second->running();
+}
+
+bool TestHerd::wait_exit(const std::string& name, Clock::duration timeout) {
+  const auto it = processes_.find(name);
+  if (it == processes_.end()) return true;
+  if (!it->second->wait(timeout)) return false;
+  processes_.erase(it);
+  return true;
 }
 
 std::optional<int> TestHerd::terminate(const std::string& name, Clock::duration timeout) {

@@ -18,10 +18,15 @@
 #include "herd_test/temp_dir.hpp"
 #include "test_client.hpp"
 
+#include "herd/live/config.hpp"  // kDefaultPeerPortOffset
+
 namespace herd::live::testing {
 
 // Binds 127.0.0.1:0 to let the kernel pick a port nobody uses, then releases it.
 [[nodiscard]] std::uint16_t free_port();
+
+// A free port whose default peer port (port + 1000) is free too.
+[[nodiscard]] std::uint16_t free_port_pair();
 
 // Lets this process open a few thousand sockets (the soft limit is often 1024).
 void raise_descriptor_limit();
@@ -85,6 +90,10 @@ class TestHerd {
   void wait_for_links(Clock::duration timeout = 10s);
   // Sends a signal; for SIGKILL also waits for the process to be gone.
   void signal(const std::string& name, int signal_number);
+  // True while the server's process runs (false if it was never started or has exited).
+  [[nodiscard]] bool running(const std::string& name);
+  // Waits for the server's process to exit by itself (a signal someone else sent).
+  [[nodiscard]] bool wait_exit(const std::string& name, Clock::duration timeout = 5s);
   // SIGTERM and wait: the exit status, or nullopt if it did not exit in time.
   [[nodiscard]] std::optional<int> terminate(const std::string& name, Clock::duration timeout = 5s);
 

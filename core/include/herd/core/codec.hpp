@@ -129,6 +129,14 @@ class LineFramer {
   template <typename OnLine>
   void feed(std::string_view bytes, OnLine&& on_line) {
     if (overflowed_) return;
+    if (discarding_) {
+      // The rest of an overlong line being skipped (skip_overlong_lines).
+      const std::size_t lf = bytes.find('\n');
+      if (lf == std::string_view::npos) return;
+      bytes.remove_prefix(lf + 1);
+      discarding_ = false;
+      ++skipped_lines_;
+    }
     if (buffered_bytes() == 0) {
       std::size_t start = 0;
       for (std::size_t lf; (lf = bytes.find('\n', start)) != std::string_view::npos;) {
@@ -136,6 +144,10 @@ class LineFramer {
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         start = lf + 1;
         if (line.size() > max_line_bytes_) {
+          if (skip_overlong_) {
+            ++skipped_lines_;
+            continue;
+          }
           overflowed_ = true;
           return;
         }
@@ -154,6 +166,15 @@ class LineFramer {
   // After end of stream: the final unterminated line, if any bytes are left.
   [[nodiscard]] std::optional<std::string_view> take_rest();
   [[nodiscard]] bool overflowed() const noexcept { return overflowed_; }
+  // The limit may change between lines (a connection that turns out to be a friend's link
+  // gets the peer limit); it applies from the next line on.
+  void set_max_line_bytes(std::size_t max_line_bytes) noexcept { max_line_bytes_ = max_line_bytes; }
+  [[nodiscard]] std::size_t max_line_bytes() const noexcept { return max_line_bytes_; }
+  // From now on a line over the limit is dropped, counted in skipped_lines(), and framing
+  // goes on after its LF, instead of stopping with overflowed(). For friends' links: one
+  // rejected line must not cost the link (and make the friend redial and resend it).
+  void skip_overlong_lines() noexcept { skip_overlong_ = true; }
+  [[nodiscard]] std::uint64_t skipped_lines() const noexcept { return skipped_lines_; }
   [[nodiscard]] std::size_t buffered_bytes() const noexcept { return buffer_.size() - start_; }
 
  private:
@@ -162,6 +183,9 @@ class LineFramer {
   std::size_t scan_from_ = 0;   // bytes before this (from start_) hold no LF
   std::size_t max_line_bytes_;
   bool overflowed_ = false;
+  bool skip_overlong_ = false;
+  bool discarding_ = false;  // skipping the unterminated rest of an overlong line
+  std::uint64_t skipped_lines_ = 0;
 };
 
 }  // namespace herd::core

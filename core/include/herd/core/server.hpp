@@ -46,6 +46,16 @@ struct ServerLimits {
   std::size_t max_pending_replies = 1024;
 };
 
+// The most bytes a line on a friend's link can have beyond the client line it was made from,
+// given the longest server name of the herd (an AT line's origin may be any server). From
+// the formats (docs/protocol.md#line-length-on-peer-links): an IAMAT of n bytes has at least
+// "IAMAT" and three separators around its operands; its AT line drops "IAMAT" and adds "AT",
+// five single spaces, the origin and a time difference of at most 21 bytes
+// (sign, 10 digits, point, 9 digits), so at most n - 1 + origin + 21 bytes; the longest peer
+// form, an anti-entropy repair "AE PUSH <AT line> <hops>", adds 8 + 1 + 7 (hops up to
+// kMaxHops) to that.
+[[nodiscard]] std::size_t peer_line_overhead(std::size_t longest_server_name) noexcept;
+
 struct ServerConfig {
   std::string name;
   std::vector<std::string> friends;  // PeerId i is friends[i]
@@ -57,6 +67,9 @@ struct ServerConfig {
   // Builds the strategy instead of make_propagation(propagation) when set: for strategies
   // under development and for tests that plant a broken one.
   StrategyFactory strategy_factory;
+  // The longest name of any server in the herd, for the limit on peer lines
+  // (peer_line_overhead); 0 takes the longest of this server's and its friends' names.
+  std::size_t longest_server_name = 0;
 };
 
 // --- outputs -------------------------------------------------------------------------------
@@ -136,6 +149,9 @@ struct ServerStats {
   std::uint64_t updates_ignored = 0;
   std::uint64_t peer_messages_sent = 0;
   std::uint64_t peer_messages_dropped = 0;  // the outbound link was down
+  // Lines not sent because a friend would reject them as too long (peer_line_limit), and
+  // lines from friends dropped as too long; neither costs the link.
+  std::uint64_t peer_lines_too_long = 0;
   std::uint64_t connections_closed_by_limit = 0;
 };
 
@@ -147,7 +163,11 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // --- inputs ------------------------------------------------------------------------------
-  void handle_conn_open(Instant now, ConnId conn);
+  // A connection accepted on the peer port is `link`: its first line must be a friend's
+  // greeting, or it is closed. One accepted on the client port is `any`: a client, or a
+  // friend that greets there (kept for compatibility).
+  enum class ConnRole { any, link };
+  void handle_conn_open(Instant now, ConnId conn, ConnRole role = ConnRole::any);
   void handle_conn_bytes(Instant now, ConnId conn, std::string_view bytes);
   // The peer half-closed: answer what is buffered (an unterminated last line too), then close.
   void handle_conn_eof(Instant now, ConnId conn);
@@ -171,6 +191,9 @@ class Server {
   // --- outputs -----------------------------------------------------------------------------
   [[nodiscard]] std::optional<Output> poll_output();
   [[nodiscard]] std::optional<Instant> poll_timeout() const;
+  // Friends whose greeting arrived since the last call, in arrival order: a friend that
+  // greets is running again, so a runtime redials its outbound link to it at once.
+  [[nodiscard]] std::vector<PeerId> take_greeted_friends();
 
   // --- getters -----------------------------------------------------------------------------
   [[nodiscard]] const ServerConfig& config() const noexcept { return config_; }
@@ -179,6 +202,8 @@ class Server {
   [[nodiscard]] bool peer_is_up(PeerId peer) const { return peer_up_.at(peer); }
   [[nodiscard]] std::size_t open_connections() const noexcept { return conns_.size(); }
   [[nodiscard]] std::string_view strategy_name() const { return strategy_->name(); }
+  // The longest line a friend's link carries: max_line_bytes + peer_line_overhead.
+  [[nodiscard]] std::size_t peer_line_limit() const noexcept { return peer_line_limit_; }
 
  private:
   struct PendingReply {
@@ -214,6 +239,7 @@ class Server {
     ReplyQueue replies;
     std::uint64_t next_sequence = 0;
     std::optional<PeerId> peer;        // set once the connection greeted as a friend
+    bool link_only = false;            // accepted on the peer port: greet or be closed
     bool saw_first_line = false;
     bool eof = false;
     bool closing = false;                // no more input is read
@@ -254,6 +280,7 @@ class Server {
   bool drop_foreign_message(PeerId from, std::string_view line);
 
   ServerConfig config_;
+  std::size_t peer_line_limit_;
   RecordStore store_;
   Prng rng_;
   std::unique_ptr<PropagationStrategy> strategy_;
@@ -280,6 +307,9 @@ class Server {
     std::string line;  // "AT ... <hops>", validated
   };
   std::vector<PendingRepair> queued_repairs_;
+  std::vector<PeerId> greeted_friends_;  // see take_greeted_friends
+  void log_skipped_peer_lines(const std::string& where, const LineFramer& framer,
+                              std::uint64_t skipped_before);
   struct {
     SharedText line;    // the line being sent to several friends in a row
     std::string peers;  // "peer A,B,C"

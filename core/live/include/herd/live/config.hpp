@@ -43,12 +43,21 @@ struct PlacesSettings {
   std::chrono::milliseconds timeout{5000};   // per Google request
 };
 
+// A server's peer port when its [[servers]] table has no peer_port: its client port + 1000.
+inline constexpr std::uint16_t kDefaultPeerPortOffset = 1000;
+
 // What one server needs to run: the core's own configuration plus the addresses of the
-// friends it dials. friend_addresses[i] belongs to core.friends[i] (PeerId i).
+// friends it dials. friend_addresses[i] belongs to core.friends[i] (PeerId i) and is that
+// friend's peer endpoint: links never end at a client port, so stopping a server by its
+// client port (lsof -ti:PORT | xargs kill, as the course graders do) stops it alone.
 struct ServerSetup {
   core::ServerConfig core;
-  Endpoint listen;
+  Endpoint listen;       // the client port
+  Endpoint peer_listen;  // friends' links: same host, peer_port
   std::vector<Endpoint> friend_addresses;
+  // Every client port of the herd: an outbound link whose local port happens to be one of
+  // them is dropped and dialled again.
+  std::vector<std::uint16_t> herd_client_ports;
 };
 
 struct HerdConfig {

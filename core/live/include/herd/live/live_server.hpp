@@ -65,8 +65,9 @@ class LiveServer final : private ConnectionEvents, private PeerLinkEvents {
 
   [[nodiscard]] const std::string& name() const noexcept { return setup_.core.name; }
   [[nodiscard]] const core::Server& core() const noexcept { return core_; }
-  // The port actually bound (useful when the configuration said 0).
+  // The ports actually bound (useful when the configuration said 0): clients', friends'.
   [[nodiscard]] std::uint16_t port() const;
+  [[nodiscard]] std::uint16_t peer_port() const;
   // Called for every Observation the core emits (only with emit_observations set).
   void set_observer(std::function<void(const core::Observation&)> observer) {
     observer_ = std::move(observer);
@@ -82,9 +83,20 @@ class LiveServer final : private ConnectionEvents, private PeerLinkEvents {
   void on_peer_down(core::PeerId peer) override;
   void on_peer_bytes(core::PeerId peer, std::string_view bytes) override;
 
-  void open_acceptor();
-  void do_accept();
-  void on_accept(const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
+  // The client port and the peer port each have an acceptor; what a connection may say
+  // depends on which it came in on (core::Server::ConnRole).
+  struct Listener {
+    explicit Listener(boost::asio::io_context& io, core::Server::ConnRole role)
+        : acceptor(io), retry_timer(io), role(role) {}
+    boost::asio::ip::tcp::acceptor acceptor;
+    boost::asio::steady_timer retry_timer;
+    core::Server::ConnRole role;
+  };
+  void open_acceptor(Listener& listener, const Endpoint& where);
+  void do_accept(Listener& listener);
+  void on_accept(Listener& listener, const boost::system::error_code& ec,
+                 boost::asio::ip::tcp::socket socket);
+  void redial_greeted_friends();
   void on_places_answer(std::uint64_t request, std::string json);
   void drain_outputs();
   void dispatch(core::Output& output);
@@ -99,10 +111,10 @@ class LiveServer final : private ConnectionEvents, private PeerLinkEvents {
   LiveOptions options_;
   core::Server core_;
   std::unique_ptr<ServerLog> log_;
-  boost::asio::ip::tcp::acceptor acceptor_;
+  Listener clients_;
+  Listener peers_;
   boost::asio::steady_timer core_timer_;
   boost::asio::steady_timer flush_timer_;
-  boost::asio::steady_timer accept_retry_timer_;
   std::unordered_map<core::ConnId, std::shared_ptr<ClientConnection>> conns_;
   std::vector<std::unique_ptr<PeerLink>> links_;
   std::optional<core::Instant> timer_deadline_;

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -58,7 +59,8 @@ class PeerLink {
  public:
   PeerLink(boost::asio::io_context& io, core::PeerId id, const std::string& self_name,
            std::string friend_name, Endpoint address, PeerLinkEvents& events, ServerLog& log,
-           std::size_t max_output_bytes, BackoffPolicy backoff = {});
+           std::size_t max_output_bytes, BackoffPolicy backoff = {},
+           std::vector<std::uint16_t> avoid_local_ports = {});
   PeerLink(const PeerLink&) = delete;
   PeerLink& operator=(const PeerLink&) = delete;
 
@@ -66,6 +68,9 @@ class PeerLink {
   void stop();
   // Queues bytes for the friend; false (and counted) when the link is down.
   bool send(core::SharedText bytes);
+  // The friend is back (it greeted us): a link waiting out its backoff dials now, and the
+  // backoff starts over.
+  void redial_now();
 
   [[nodiscard]] bool up() const noexcept { return state_ == State::up; }
   [[nodiscard]] std::uint64_t dropped_messages() const noexcept { return dropped_messages_; }
@@ -107,6 +112,9 @@ class PeerLink {
   bool failing_ = false;  // the last attempt failed too; log further failures quietly
   std::uint64_t dropped_messages_ = 0;
   std::uint64_t connects_ = 0;
+  // Local ports the link must not keep (the herd's client ports): `lsof -ti:PORT` matches a
+  // socket's local port too.
+  std::vector<std::uint16_t> avoid_local_ports_;
 };
 
 }  // namespace herd::live
