@@ -83,7 +83,7 @@ const std::string kAt =
 
 }  // namespace
 
-TEST_CASE("server: IAMAT gets the PROTOCOL.md AT line byte for byte") {
+TEST_CASE("server: IAMAT gets the AT line of docs/protocol.md byte for byte") {
   Harness h(clark());
   h.open(1);
   h.feed(1, kIamat + "\n", 1621464828'223372000LL + 386);
