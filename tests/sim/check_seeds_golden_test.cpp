@@ -15,6 +15,7 @@
 #include "herd/sim/golden.hpp"
 #include "herd/sim/scenario_file.hpp"
 #include "herd_test/temp_dir.hpp"
+#include "cli_harness.hpp"
 #include "xml_check.hpp"
 
 using herd::testing::TempDir;
@@ -23,35 +24,10 @@ using namespace herd::sim;
 
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string out;
-};
+using herd::testing::CliRun;
+using herd::testing::herd_sim;
 
-CliRun herd_sim(std::vector<std::string> args) {
-  args.insert(args.begin(), "herd-sim");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  std::ostringstream captured;
-  std::streambuf* old = std::cout.rdbuf(captured.rdbuf());
-  CliRun run;
-  try {
-    run.code = run_cli(static_cast<int>(argv.size()), argv.data());
-  } catch (...) {
-    std::cout.rdbuf(old);
-    throw;
-  }
-  std::cout.rdbuf(old);
-  run.out = captured.str();
-  return run;
-}
-
-std::string read(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string read(const std::filesystem::path& file) { return herd::testing::read_file(file); }
 
 // A three-server herd for two virtual seconds: runs in milliseconds.
 std::string scenario(const std::string& name, const std::string& expect) {
