@@ -25,13 +25,14 @@ std::uint64_t InvariantChecker::key(std::uint32_t server, std::string_view clien
 
 std::optional<std::string> InvariantChecker::on_event(core::Nanoseconds at_ns,
                                                       core::Nanoseconds now_ns,
-                                                      std::uint64_t events) const {
+                                                      std::uint64_t events,
+                                                      std::uint64_t max_events) {
   if (at_ns < now_ns) {
     return "virtual time ran backwards: an event at " + seconds(at_ns) + " after " +
            seconds(now_ns);
   }
-  if (max_events_ != 0 && events > max_events_) {
-    return "the run passed its event cap of " + std::to_string(max_events_) +
+  if (max_events != 0 && events > max_events) {
+    return "the run passed its event cap of " + std::to_string(max_events) +
            " events (scenario.max_events)";
   }
   return std::nullopt;

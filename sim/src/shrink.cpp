@@ -163,11 +163,12 @@ std::vector<std::size_t> ddmin(std::vector<std::size_t> items,
 
 ShrinkResult shrink_scenario(const std::filesystem::path& file, const ShrinkOptions& options) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw ScenarioError(file.string(), 0, 0, "cannot read the scenario file");
+  if (!in) throw ScenarioError(file.string(), 0, 0, "cannot open the scenario file");
   std::stringstream text;
   text << in.rdbuf();
+  if (in.bad()) throw ScenarioError(file.string(), 0, 0, "cannot read the scenario file");
   // Interpret it as run would (the reader reports any mistake with its position) ...
-  Scenario base = load_scenario(file, options.overrides);
+  Scenario base = parse_scenario(text.str(), file.string(), options.overrides);
   if (options.seed) base.seed = *options.seed;
   // ... and keep it as a document, to write the shrunk file in the same terms.
   toml::table document = toml::parse(text.str(), file.string());

@@ -26,12 +26,13 @@ namespace herd::sim {
 
 class InvariantChecker {
  public:
-  explicit InvariantChecker(std::uint64_t max_events) : max_events_(max_events) {}
+  InvariantChecker() = default;
 
   // Each returns a description of the broken invariant, or nothing.
-  [[nodiscard]] std::optional<std::string> on_event(core::Nanoseconds at_ns,
-                                                    core::Nanoseconds now_ns,
-                                                    std::uint64_t events) const;
+  [[nodiscard]] static std::optional<std::string> on_event(core::Nanoseconds at_ns,
+                                                           core::Nanoseconds now_ns,
+                                                           std::uint64_t events,
+                                                           std::uint64_t max_events);
   [[nodiscard]] std::optional<std::string> on_accepted(std::uint32_t server,
                                                        const core::SharedText& at_line,
                                                        std::uint64_t id);
@@ -49,7 +50,6 @@ class InvariantChecker {
 
  private:
   [[nodiscard]] static std::uint64_t key(std::uint32_t server, std::string_view client);
-  std::uint64_t max_events_;
   std::unordered_map<std::uint64_t, std::uint32_t> known_;  // update id -> index
   std::vector<core::LocationUpdate> updates_;
   std::vector<std::uint64_t> ids_;
