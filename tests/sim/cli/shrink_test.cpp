@@ -1,4 +1,4 @@
-// The shrinker (sim/src/shrink.cpp) on a planted bug: a flood that never sends to a friend
+// The shrinker (sim/cli/src/shrink.cpp) on a planted bug: a flood that never sends to a friend
 // again once their link has gone down and come back. Anti-entropy hides it (the herd still
 // converges, a round later), so only a timing expectation catches it, somewhere in hundreds
 // of client commands and random faults; the shrinker must find the few that matter.

@@ -1,4 +1,4 @@
-// Sweeps (sim/src/sweep.cpp): the result does not depend on the number of worker threads,
+// Sweeps (sim/cli/src/sweep.cpp): the result does not depend on the number of worker threads,
 // a rerun reads stored cells back instead of running them, the table from a database equals
 // the table from the run, and the chart fits its content for one scenario as for seven.
 #include "herd/sim/sweep.hpp"

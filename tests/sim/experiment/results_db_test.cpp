@@ -1,4 +1,4 @@
-// The results database (sim/src/results_db.cpp): a summary read back from the summary table
+// The results database (sim/experiment/src/results_db.cpp): a summary read back from the summary table
 // equals the one stored, field for field, for every field the table holds.
 #include "herd/sim/results_db.hpp"
 
