@@ -12,6 +12,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <new>
 #include <optional>
 #include <sstream>
 
@@ -807,6 +808,13 @@ int run_cli(int argc, char** argv) {
     if (*shrink) return shrink_command(shrink_args);
     if (*sweep) return sweep_command(sweep_args);
     if (*merge) return merge_command(merge_out, merge_inputs);
+  } catch (const std::bad_alloc&) {
+    std::cout.flush();
+    std::cerr << "herd-sim: out of memory"
+              << (*run ? " running " + run_options.scenario_path : std::string())
+              << " (a smaller herd or workload, a coarser scenario.sample_every or "
+                 "--summary-only needs less)\n";
+    return kExitError;
   } catch (const std::exception& e) {
     std::cout.flush();
     std::cerr << "herd-sim: " << e.what() << "\n";

@@ -127,8 +127,9 @@ void Simulation::build_links(const Scenario& scenario) {
       }
     }
     if (!found) {
-      throw std::invalid_argument("network.links: " + override_spec.a + " and " +
-                                  override_spec.b + " are not friends");
+      throw std::invalid_argument(
+          (override_spec.where.empty() ? std::string("network.links") : override_spec.where) +
+          ": " + override_spec.a + " and " + override_spec.b + " are not friends");
     }
   }
   for (auto& link : links_) link.latency = link.base_latency;
