@@ -245,6 +245,12 @@ void Server::handle_conn_eof(Instant now, ConnId conn) {
   }
   // Graders write one command with no newline and half-close: answer it, then close.
   if (auto rest = c.framer.take_rest()) on_line(now, conn, c, *rest);
+  // A greeting that arrived unterminated with the half-close opened a link that can carry
+  // nothing more: close it rather than keep it open forever.
+  if (c.peer && !c.closing) {
+    close(conn, c, CloseReason::finished);
+    return;
+  }
   if (c.framer.overflowed() && !c.closing) {
     close(conn, c, CloseReason::line_too_long);
     return;
@@ -280,20 +286,17 @@ void Server::on_line(Instant now, ConnId conn, Connection& c, std::string_view l
   }
   bool first = !c.saw_first_line;
   c.saw_first_line = true;
-  if (config_.log_traffic) {
-    // A friend's greeting carries the herd's secret: keep it out of the log.
-    std::string_view shown = line;
-    std::string redacted;
-    if (first && line.starts_with("HERD ") && !config_.peer_secret.empty()) {
-      if (auto at = line.find(config_.peer_secret); at != std::string_view::npos) {
-        redacted = std::string(line.substr(0, at)) + "<secret>";
-        shown = redacted;
-      }
-    }
-    log_traffic("conn ", std::to_string(conn), "recv", shown);
-  }
-  ++stats_.client_lines;
   ClientLine parsed = parse_client_line(line);
+  // A greeting's secret field, right or wrong, never reaches a log or a reply: the line is
+  // shown up to the secret, then "<secret>".
+  std::string redacted;
+  if (const auto* greeting = std::get_if<PeerGreeting>(&parsed); greeting && !greeting->auth.empty()) {
+    redacted = std::string(line.substr(0, static_cast<std::size_t>(greeting->auth.data() - line.data()))) +
+               "<secret>";
+  }
+  const std::string_view shown = redacted.empty() ? line : std::string_view(redacted);
+  if (config_.log_traffic) log_traffic("conn ", std::to_string(conn), "recv", shown);
+  ++stats_.client_lines;
   if (c.link_only) {
     // The peer port carries friends' links only: no client is answered there.
     if (auto* greeting = std::get_if<PeerGreeting>(&parsed);
@@ -309,14 +312,14 @@ void Server::on_line(Instant now, ConnId conn, Connection& c, std::string_view l
   if (auto* greeting = std::get_if<PeerGreeting>(&parsed); greeting && first) {
     if (on_greeting(now, conn, c, *greeting)) return;
   } else if (auto* iamat = std::get_if<IamatCommand>(&parsed)) {
-    on_iamat(now, conn, c, *iamat);
+    on_iamat(now, conn, c, line, *iamat);
     return;
   } else if (auto* whatsat = std::get_if<WhatsatCommand>(&parsed)) {
     on_whatsat(now, conn, c, line, *whatsat);
     return;
   }
   ++stats_.invalid_lines;
-  reply_now(conn, c, "? " + std::string(line) + "\n");
+  reply_now(conn, c, "? " + std::string(shown) + "\n");
 }
 
 bool Server::on_greeting(Instant /*now*/, ConnId conn, Connection& c,
@@ -343,14 +346,14 @@ bool Server::on_greeting(Instant /*now*/, ConnId conn, Connection& c,
   return true;
 }
 
-void Server::on_iamat(Instant now, ConnId conn, Connection& c, const IamatCommand& cmd) {
+void Server::on_iamat(Instant now, ConnId conn, Connection& c, std::string_view line,
+                      const IamatCommand& cmd) {
   Nanoseconds diff_ns = 0;
   if (__builtin_sub_overflow(now.ns, cmd.client_time_ns, &diff_ns)) {
     // Only absurd timestamps get here (centuries away); the difference has no int64 form.
+    // Answered like any invalid line: the line exactly as the client sent it.
     ++stats_.invalid_lines;
-    std::string line = "IAMAT " + std::string(cmd.client) + " " + std::string(cmd.coords) +
-                       " " + std::string(cmd.client_time);
-    reply_now(conn, c, "? " + line + "\n");
+    reply_now(conn, c, "? " + std::string(line) + "\n");
     return;
   }
   LocationUpdate update = LocationUpdate::accepted(config_.name, diff_ns, cmd.client, cmd.coords,

@@ -241,16 +241,17 @@ TEST_CASE("server: clients cannot inject peer messages") {
   }
   SECTION("a greeting with the wrong secret is a client line") {
     h.feed(1, "HERD 1 Bona guess\nAT Bona +0.100000000 kiwi +34-118 1621464827.5 1\n");
-    CHECK(h.sent[1] == "? HERD 1 Bona guess\n? AT Bona +0.100000000 kiwi +34-118 1621464827.5 1\n");
+    // The secret field, right or wrong, is never echoed.
+    CHECK(h.sent[1] == "? HERD 1 Bona <secret>\n? AT Bona +0.100000000 kiwi +34-118 1621464827.5 1\n");
     CHECK(h.logged("wrong peer secret"));
   }
   SECTION("a greeting from a server that is not a friend is a client line") {
     h.feed(1, "HERD 1 Campbell s3cret\n");
-    CHECK(h.sent[1] == "? HERD 1 Campbell s3cret\n");
+    CHECK(h.sent[1] == "? HERD 1 Campbell <secret>\n");
   }
   SECTION("a greeting after the first line is a client line") {
     h.feed(1, "IAMAT a +1+1 1\nHERD 1 Bona s3cret\nAT Bona +0.100000000 kiwi +1+1 1 1\n");
-    CHECK(h.sent[1].find("? HERD 1 Bona s3cret\n") != std::string::npos);
+    CHECK(h.sent[1].find("? HERD 1 Bona <secret>\n") != std::string::npos);
     CHECK(h.sent[1].find("? AT Bona") != std::string::npos);
   }
   CHECK_FALSE(h.server.records().find("kiwi"));
@@ -483,6 +484,40 @@ TEST_CASE("server: an overlong line is caught on the fast path and the framer pa
     CHECK(h.closed[1] == CloseReason::line_too_long);
     CHECK_FALSE(h.server.records().find("b"));
   }
+}
+
+TEST_CASE("server: a rejected greeting's secret reaches neither the reply nor the log") {
+  ServerConfig config = clark();
+  config.log_traffic = true;
+  Harness h(config);
+  h.open(1);
+  h.feed(1, "HERD 1 Bona wrong-guess\n");
+  h.feed(1, "HERD 1 Bona other-guess\n");  // a second greeting-shaped line on a client conn
+  CHECK(h.sent[1] == "? HERD 1 Bona <secret>\n? HERD 1 Bona <secret>\n");
+  CHECK(h.logged("conn 1 recv: HERD 1 Bona <secret>"));
+  CHECK_FALSE(h.logged("wrong-guess"));
+  CHECK_FALSE(h.logged("other-guess"));
+}
+
+TEST_CASE("server: an IAMAT whose time difference overflows is echoed exactly as sent") {
+  Harness h(clark());
+  h.open(1);
+  const std::string line = "IAMAT  kiwi\t+34.068930-118.445127   -9200000000.000000000";
+  h.feed(1, line + "\n");
+  CHECK(h.sent[1] == "? " + line + "\n");
+  CHECK_FALSE(h.server.records().find("kiwi"));
+}
+
+TEST_CASE("server: a greeting without a newline, then a half-close, does not stay open") {
+  Harness h(clark());
+  h.server.handle_conn_open(Instant{kT0}, 4, Server::ConnRole::link);
+  h.drain();
+  h.feed(4, "HERD 1 Bona s3cret");
+  CHECK(h.closed.count(4) == 0);
+  h.eof(4);
+  REQUIRE(h.closed.count(4) == 1);
+  CHECK(h.closed[4] == CloseReason::finished);
+  CHECK(h.sent[4].empty());
 }
 
 TEST_CASE("server: a friend's greeting is logged without the herd's secret") {

@@ -257,7 +257,8 @@ class Server {
   enum class PeerUpdateKind { pushed, repaired };
   bool take_peer_update(Instant now, PeerId from, PeerUpdate& parsed, PeerUpdateKind kind);
   void apply_queued_repairs(Instant now);
-  void on_iamat(Instant now, ConnId conn, Connection& c, const IamatCommand& cmd);
+  void on_iamat(Instant now, ConnId conn, Connection& c, std::string_view line,
+                const IamatCommand& cmd);
   void on_whatsat(Instant now, ConnId conn, Connection& c, std::string_view line,
                   const WhatsatCommand& cmd);
   bool on_greeting(Instant now, ConnId conn, Connection& c, const PeerGreeting& greeting);
