@@ -348,6 +348,17 @@ bool Server::on_greeting(Instant /*now*/, ConnId conn, Connection& c,
 
 void Server::on_iamat(Instant now, ConnId conn, Connection& c, std::string_view line,
                       const IamatCommand& cmd) {
+  if (cmd.client.size() > config_.limits.max_client_bytes) {
+    ++stats_.invalid_lines;
+    reply_now(conn, c, "? " + std::string(line) + "\n");
+    return;
+  }
+  if (store_full() && store_.find(cmd.client) == nullptr) {
+    ++stats_.invalid_lines;
+    refuse_record(cmd.client);
+    reply_now(conn, c, "? " + std::string(line) + "\n");
+    return;
+  }
   Nanoseconds diff_ns = 0;
   if (__builtin_sub_overflow(now.ns, cmd.client_time_ns, &diff_ns)) {
     // Only absurd timestamps get here (centuries away); the difference has no int64 form.
@@ -509,6 +520,21 @@ void Server::apply_queued_repairs(Instant now) {
   }
 }
 
+bool Server::store_full() const noexcept {
+  return config_.limits.max_records != 0 && store_.size() >= config_.limits.max_records;
+}
+
+void Server::refuse_record(std::string_view client) {
+  // Logged at the first refusal and then at every 1,000th, so a flood of new names cannot
+  // turn into a flood of log lines.
+  if (stats_.records_refused++ % 1000 == 0) {
+    log(LogLevel::warn, "record store full (max_records " +
+                            std::to_string(config_.limits.max_records) + "): refused client '" +
+                            printable(client.substr(0, 64)) + "' (" +
+                            std::to_string(stats_.records_refused) + " refused so far)");
+  }
+}
+
 // Stores a friend's update if it is newer, counts and observes it, and tells the strategy:
 // a pushed update as new or redundant, a repair (anti-entropy) only when it was new.
 // `parsed` comes from split_peer_update; false if its values turn out malformed.
@@ -522,6 +548,13 @@ bool Server::take_peer_update(Instant now, PeerId from, PeerUpdate& parsed, Peer
   const RecordStore::Lookup at = store_.lookup(parsed.client, line_id);
   const bool repeat = at.record && line_id == at.id;
   if (!repeat && !check_peer_update_values(parsed)) return false;
+  if (!at.record) {
+    if (parsed.client.size() > config_.limits.max_client_bytes) return false;
+    if (store_full()) {
+      refuse_record(parsed.client);
+      return true;  // well-formed, just not storable here: not a bad peer line
+    }
+  }
   if (const StoredRecord* held = at.record) {
     // The timestamps settle most of the rest; only equal timestamps need the byte
     // comparison of the total order.

@@ -551,6 +551,7 @@ TEST_CASE("server: the longest IAMAT a client may send makes peer lines a friend
   config.name = "Clark";
   config.friends = {"Bona"};
   config.limits.max_line_bytes = kMax;
+  config.limits.max_client_bytes = kMax;  // the client ID fills the line
   Harness clark_h(config);
   clark_h.server.handle_peer_up(Instant{kT0}, 0);
   clark_h.drain();
@@ -576,6 +577,7 @@ TEST_CASE("server: the longest IAMAT a client may send makes peer lines a friend
   bona_config.name = "Bona";
   bona_config.friends = {"Clark"};
   bona_config.limits.max_line_bytes = kMax;
+  bona_config.limits.max_client_bytes = kMax;
   bona_config.propagation.anti_entropy = true;  // so AE PUSH is its own, not foreign
   Harness bona(bona_config);
   bona.server.handle_conn_open(Instant{kT0}, 8, Server::ConnRole::link);
@@ -630,4 +632,48 @@ TEST_CASE("server: the peer port takes friends' greetings only and the client po
   h.feed(3, "HERD 1 Bona s3cret\n");
   CHECK(h.sent[3].empty());
   CHECK(h.server.take_greeted_friends() == std::vector<PeerId>{0});
+}
+
+// --- limits on what clients can make a server hold (docs/protocol.md) ------------------------
+
+TEST_CASE("server: the record store holds max_records clients, then refuses new ones") {
+  ServerConfig config = clark();
+  config.limits.max_records = 3;
+  Harness h(config);
+  h.open(1);
+  for (const char* client : {"a", "b", "c"}) {
+    h.feed(1, std::string("IAMAT ") + client + " +1+1 1621464827.5\n");
+  }
+  CHECK(h.server.records().size() == 3);
+  h.sent[1].clear();
+  h.feed(1, "IAMAT d +1+1 1621464827.5\n");
+  CHECK(h.sent[1] == "? IAMAT d +1+1 1621464827.5\n");
+  CHECK_FALSE(h.server.records().find("d"));
+  // A known client still moves.
+  h.sent[1].clear();
+  h.feed(1, "IAMAT a +2+2 1621464828.5\n");
+  CHECK(h.sent[1].starts_with("AT Clark "));
+  // A friend's update for a new client is dropped and counted, not treated as a bad line.
+  h.server.handle_conn_open(Instant{kT0}, 2, Server::ConnRole::link);
+  h.feed(2, "HERD 1 Bona s3cret\nAT Bona +0.100000000 e +1+1 1621464827.5 1\n");
+  CHECK_FALSE(h.server.records().find("e"));
+  CHECK(h.server.stats().records_refused == 2);
+  CHECK(h.server.stats().bad_peer_lines == 0);
+  CHECK(h.closed.count(2) == 0);
+  CHECK(h.logged("record store full (max_records 3)"));
+}
+
+TEST_CASE("server: client IDs longer than max_client_bytes are refused") {
+  ServerConfig config = clark();
+  config.limits.max_client_bytes = 8;
+  Harness h(config);
+  h.open(1);
+  h.feed(1, "IAMAT 12345678 +1+1 1621464827.5\n");
+  CHECK(h.server.records().find("12345678"));
+  h.sent[1].clear();
+  h.feed(1, "IAMAT 123456789 +1+1 1621464827.5\n");
+  CHECK(h.sent[1] == "? IAMAT 123456789 +1+1 1621464827.5\n");
+  h.server.handle_conn_open(Instant{kT0}, 2, Server::ConnRole::link);
+  h.feed(2, "HERD 1 Bona s3cret\nAT Bona +0.100000000 123456789 +1+1 1621464827.5 1\n");
+  CHECK_FALSE(h.server.records().find("123456789"));
 }
