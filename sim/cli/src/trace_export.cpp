@@ -182,7 +182,7 @@ std::uint64_t write_perfetto_trace(std::ostream& out, const std::filesystem::pat
 namespace {
 
 struct SvgLayout {
-  static constexpr double kLeft = 110, kTop = 90, kLane = 130, kLegend = 230, kBottom = 40;
+  static constexpr double kLeft = 110, kTop = 90, kLane = 130, kLegend = 240, kBottom = 40;
   std::vector<int> lane_of_server;  // -1: not a lane of its own
   std::vector<std::string> lanes;   // names, left to right
   int others_lane = -1, clients_lane = -1;
@@ -298,17 +298,17 @@ std::uint64_t write_sequence_svg(std::ostream& out, const std::filesystem::path&
                 "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n",
                 layout.width(), layout.height(), layout.width(), layout.height());
   out << buf;
-  out << "<style>\n"
-         ".m{fill:none;stroke-width:1.2}\n"
-         ".o-ignored{stroke-dasharray:5 3;opacity:.55}\n"
-         ".o-rejected{stroke:#d62728;stroke-width:2}\n"
-         ".o-dropped,.o-lost{stroke-dasharray:2 2}\n"
-         ".o-in_flight{stroke-dasharray:8 2 1 2}\n"
-         ".life{stroke:#999;stroke-width:1}\n.tick{stroke:#ddd;stroke-width:1}\n";
+  // Kinds colour an arrow; outcome rules come after them, so a rejected arrow is red.
+  out << "<style>\n.m{fill:none;stroke-width:1.2}\n";
   for (std::size_t k = 0; k < kMessageKinds; ++k) {
     out << ".k-" << kind_class(static_cast<MessageKind>(k)) << "{stroke:" << kKindColours[k] << "}\n";
   }
-  out << "</style>\n";
+  out << ".o-ignored{stroke-dasharray:5 3;opacity:.55}\n"
+         ".o-rejected{stroke:#d62728;stroke-width:2.2}\n"
+         ".o-dropped,.o-lost{stroke-dasharray:2 2}\n"
+         ".o-in_flight{stroke-dasharray:8 2 1 2}\n"
+         ".life{stroke:#999;stroke-width:1}\n.tick{stroke:#ddd;stroke-width:1}\n"
+         "</style>\n";
   std::snprintf(buf, sizeof buf, "<text x=\"10\" y=\"20\" font-size=\"14\">run %lld: %llu messages sent %s s to %s s%s</text>\n",
                 static_cast<long long>(run_id), static_cast<unsigned long long>(count),
                 seconds_text(layout.t0).c_str(), seconds_text(layout.t1).c_str(),
@@ -393,12 +393,12 @@ std::uint64_t write_sequence_svg(std::ostream& out, const std::filesystem::path&
   std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%.1f\" font-weight=\"bold\">outcome</text>\n", lx, ly - 10);
   out << buf;
   const std::array<std::pair<MessageOutcome, const char*>, 6> styles{{
-      {MessageOutcome::applied, "applied, delivered, answered: solid"},
-      {MessageOutcome::ignored, "ignored (redundant): dashed, faint"},
-      {MessageOutcome::rejected, "rejected: thick red"},
-      {MessageOutcome::dropped, "dropped: dotted, ends in a cross"},
-      {MessageOutcome::lost, "lost: dotted, ends in a cross"},
-      {MessageOutcome::in_flight, "in flight at the end: dash-dot"},
+      {MessageOutcome::applied, "applied, delivered, answered"},
+      {MessageOutcome::ignored, "ignored (redundant)"},
+      {MessageOutcome::rejected, "rejected"},
+      {MessageOutcome::dropped, "dropped (link down)"},
+      {MessageOutcome::lost, "lost on the way"},
+      {MessageOutcome::in_flight, "in flight at the end"},
   }};
   for (const auto& [outcome, text] : styles) {
     const bool cross = outcome == MessageOutcome::dropped || outcome == MessageOutcome::lost;
