@@ -119,7 +119,7 @@ struct Outcome {
 // One line about a run's message trace; the truncation is said, never left to be noticed.
 std::string describe_trace(const MessageTrace* trace) {
   if (!trace) return {};
-  std::string note = "trace: " + std::to_string(trace->rows().size()) + " messages recorded";
+  std::string note = "trace: " + std::to_string(trace->size()) + " messages recorded";
   if (trace->truncated()) {
     char at[48];
     std::snprintf(at, sizeof at, "%.9f", static_cast<double>(trace->truncated_at_ns()) / 1e9);

@@ -479,7 +479,7 @@ std::int64_t ResultsDb::store_run(const Scenario& scenario, const HerdLayout& la
 void ResultsDb::store_trace(std::int64_t run_id, const MessageTrace& trace,
                             const MetricsRecorder& metrics) {
   Statement info(db_, path_, "INSERT INTO message_traces VALUES (?,?,?,?,?,?)");
-  info.bind(1, run_id).bind(2, static_cast<std::uint64_t>(trace.rows().size()));
+  info.bind(1, run_id).bind(2, static_cast<std::uint64_t>(trace.size()));
   info.bind(3, trace.limit()).bind(4, trace.truncated() ? 1 : 0).bind(5, trace.unrecorded());
   if (trace.truncated()) {
     info.bind(6, trace.truncated_at_ns());
@@ -487,6 +487,8 @@ void ResultsDb::store_trace(std::int64_t run_id, const MessageTrace& trace,
     info.bind_null(6);
   }
   info.run();
+  // Millions of rows: a page cache that holds the table's and the index's growing ends.
+  exec("PRAGMA cache_size = -65536");
   Statement insert(db_, path_, "INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?,?)");
   sqlite3_stmt* q = insert.get();
   auto check = [&](int rc) {
@@ -495,7 +497,8 @@ void ResultsDb::store_trace(std::int64_t run_id, const MessageTrace& trace,
   // The last update looked up: a flood carries one update in many rows close together.
   std::uint64_t last_hash = 0;
   std::optional<UpdateIndex> last_index;
-  for (const MessageRecord& m : trace.rows()) {
+  for (std::size_t i = 0; i < trace.size(); ++i) {
+    const MessageRecord& m = trace[i];
     const bool client_request = m.kind == MessageKind::iamat || m.kind == MessageKind::whatsat ||
                                 m.kind == MessageKind::client_other;
     const bool reply = m.kind == MessageKind::reply_at || m.kind == MessageKind::reply_error;

@@ -426,7 +426,7 @@ void Simulation::deliver_client(std::uint64_t slot) {
   const std::uint32_t row = trace_ ? command_row_[slot] : MessageTrace::kNoRow;
   if (trace_) {
     // Past the limit (no row) its replies are still counted as unrecorded.
-    tracing_ = TraceDelivery{true, row, server, 0, conn, false};
+    tracing_ = TraceDelivery{true, row, server, conn, false};
     if (row != MessageTrace::kNoRow) {
       MessageRecord& r = trace_->row(row);
       r.recv_ns = now_ns_;
@@ -502,7 +502,7 @@ void Simulation::deliver_peer(std::uint32_t link_index, std::uint64_t slot) {
     // is read from its bytes.
     const std::uint32_t row = take_trace_row(slot);
     const core::ServerStats before = dst.core->stats();
-    tracing_ = TraceDelivery{true, row, link.to, link.from, 0, false};
+    tracing_ = TraceDelivery{true, row, link.to, 0, false};
     dst.core->handle_conn_bytes(local_now(link.to), link.conn, bytes);
     drain(link.to);
     const bool warned = tracing_.warned;
@@ -938,13 +938,10 @@ void Simulation::trace_lost(std::uint32_t row, std::string_view bytes) {
   r.update = carried_update(r.kind, bytes);
 }
 
-// An update observed while a friend's line is handled is that line's, if it came from that
-// friend (an apply or ignore from anywhere else would be a different line's: none is).
+// An update applied or ignored while a friend's line is handled is that line's: the core
+// handles one connection's bytes per call, and only friends' lines carry updates.
 void Simulation::trace_observed(std::uint32_t server, const core::Observation& out) {
-  if (server != tracing_.server || !out.from ||
-      layout_.neighbours[server][*out.from] != tracing_.sender) {
-    return;
-  }
+  if (server != tracing_.server || !out.from) return;
   MessageRecord& r = trace_->row(tracing_.row);
   if (r.outcome == MessageOutcome::applied) return;  // applied wins over a second ignore
   r.outcome = out.kind == core::ObservationKind::update_applied ? MessageOutcome::applied

@@ -83,7 +83,7 @@ TEST_CASE("trace db: a stored trace reads back in send order, every column", "[t
   REQUIRE(t.messages.size() == 12);
   for (std::size_t i = 0; i < 12; ++i) {
     const TraceMessage& m = t.messages[i];
-    const MessageRecord& r = f.trace.rows()[i];
+    const MessageRecord& r = f.trace[i];
     INFO("row " << i);
     CHECK(m.send_ns == r.send_ns);
     CHECK(m.recv_ns == r.recv_ns);
@@ -149,7 +149,7 @@ TEST_CASE("trace db: a truncated trace says so", "[trace]") {
   TempDir dir("herd-trace");
   Fixture f;
   MessageTrace small(3);
-  for (const auto& row : f.trace.rows()) (void)small.add(row);
+  f.trace.for_each([&](const MessageRecord& row) { (void)small.add(row); });
   const auto path = dir.path() / "r.db";
   std::int64_t run = 0;
   {

@@ -105,7 +105,7 @@ TEST_CASE("trace: rows agree with the metrics and the run's counters", "[trace]"
   Simulation sim(eventful(11), grid3());
   sim.run();
   REQUIRE(sim.trace() != nullptr);
-  const auto& rows = sim.trace()->rows();
+  const MessageTrace& rows = *sim.trace();
   REQUIRE(rows.size() > 2000);
   CHECK_FALSE(sim.trace()->truncated());
 
@@ -182,8 +182,8 @@ TEST_CASE("trace: the same seed records the same trace", "[trace]") {
   Simulation a(eventful(3), grid3()), b(eventful(3), grid3());
   a.run();
   b.run();
-  const auto& ra = a.trace()->rows();
-  const auto& rb = b.trace()->rows();
+  const MessageTrace& ra = *a.trace();
+  const MessageTrace& rb = *b.trace();
   REQUIRE(ra.size() == rb.size());
   std::size_t different = 0;
   for (std::size_t i = 0; i < ra.size(); ++i) different += same_row(ra[i], rb[i]) ? 0 : 1;
@@ -222,16 +222,16 @@ TEST_CASE("trace: past its limit recording stops and says so", "[trace]") {
   limited.run();
   const MessageTrace& w = *whole.trace();
   const MessageTrace& l = *limited.trace();
-  REQUIRE(w.rows().size() > 500);
+  REQUIRE(w.size() > 500);
   CHECK_FALSE(w.truncated());
   CHECK(l.truncated());
   CHECK(l.limit() == 500);
-  CHECK(l.rows().size() == 500);
-  CHECK(l.unrecorded() == w.rows().size() - 500);
-  CHECK(l.truncated_at_ns() == w.rows()[500].send_ns);
+  CHECK(l.size() == 500);
+  CHECK(l.unrecorded() == w.size() - 500);
+  CHECK(l.truncated_at_ns() == w[500].send_ns);
   // The rows it kept are the whole trace's first rows, outcomes included.
   std::size_t different = 0;
-  for (std::size_t i = 0; i < 500; ++i) different += same_row(l.rows()[i], w.rows()[i]) ? 0 : 1;
+  for (std::size_t i = 0; i < 500; ++i) different += same_row(l[i], w[i]) ? 0 : 1;
   CHECK(different == 0);
   CHECK(limited.fingerprint() == whole.fingerprint());
 }
@@ -264,7 +264,9 @@ TEST_CASE("trace: a paused server's lines lost to a crash are traced as lost", "
   Simulation sim(s, layout);
   sim.run();
   std::size_t lost_at_crash = 0, lost_requests = 0;
-  for (const MessageRecord& r : sim.trace()->rows()) {
+  const MessageTrace& trace = *sim.trace();
+  for (std::size_t i = 0; i < trace.size(); ++i) {
+    const MessageRecord& r = trace[i];
     if (r.outcome != MessageOutcome::lost) continue;
     if (r.kind == MessageKind::iamat) {
       ++lost_requests;

@@ -236,7 +236,6 @@ class Simulation {
     bool active = false;
     std::uint32_t row = MessageTrace::kNoRow;  // none past the trace's limit
     std::uint32_t server = 0;  // the receiver
-    std::uint32_t sender = 0;  // peer lines: the sending server
     core::ConnId conn = 0;     // client commands: their connection
     bool warned = false;       // the receiver logged a warning while handling it
   };
