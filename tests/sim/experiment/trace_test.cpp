@@ -215,3 +215,28 @@ TEST_CASE("trace db: a schema 3 database is refused, naming its version", "[trac
   sqlite3_finalize(q);
   sqlite3_close(db);
 }
+
+TEST_CASE("trace db: merging databases carries traces to the renumbered runs", "[trace]") {
+  TempDir dir("herd-trace");
+  Fixture f;
+  const auto a = dir.path() / "a.db", b = dir.path() / "b.db";
+  {
+    ResultsDb db(a);
+    (void)f.store(db, true);
+  }
+  {
+    ResultsDb db(b);
+    (void)f.store(db, false);
+    CHECK(db.merge_from(a).copied == 1);
+  }
+  const Trace merged = read_trace(b, 2);
+  const Trace original = read_trace(a, 1);
+  CHECK(merged.info.messages == original.info.messages);
+  REQUIRE(merged.messages.size() == original.messages.size());
+  for (std::size_t i = 0; i < merged.messages.size(); ++i) {
+    CHECK(merged.messages[i].send_ns == original.messages[i].send_ns);
+    CHECK(merged.messages[i].update_id == original.messages[i].update_id);
+    CHECK(merged.messages[i].outcome == original.messages[i].outcome);
+  }
+  CHECK_THROWS_WITH(read_trace_info(b, 1), Catch::Contains("without a message trace"));
+}
