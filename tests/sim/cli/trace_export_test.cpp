@@ -7,10 +7,12 @@
 #include <boost/json.hpp>
 #include <sqlite3.h>
 
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "herd/sim/trace.hpp"
+#include "herd/sim/trace_export.hpp"
 #include "herd_test/temp_dir.hpp"
 #include "cli_harness.hpp"
 #include "xml_check.hpp"
@@ -264,4 +266,41 @@ TEST_CASE("cli trace: bad runs, servers and formats are usage errors", "[trace]"
   CHECK(herd_sim({"trace", db.string(), "--run", "2", "-o", out, "--servers", "Z"}).code == 2);
   CHECK(herd_sim({"trace", db.string(), "--run", "2", "-o", (dir.path() / "t.txt").string()}).code == 2);
   CHECK(herd_sim({"trace", db.string(), "--run", "2", "-o", out, "--from", "2s", "--to", "1s"}).code == 2);
+}
+
+TEST_CASE("cli trace: a diagram of more than 10,000 messages streams out whole", "[trace]") {
+  TempDir dir;
+  const auto file = dir.write("traced.toml", kScenario);
+  const auto db = dir.path() / "r.db";
+  REQUIRE(herd_sim({"run", file.string(), "-q", "--trace", "--db", db.string(), "--set",
+                    "workload.iamat.rate=1500/s"})
+              .code == 0);
+  const auto messages = static_cast<std::size_t>(count_of(db, "SELECT COUNT(*) FROM messages"));
+  REQUIRE(messages > 10'000);
+  const auto svg = dir.path() / "all.svg";
+  REQUIRE(herd_sim({"trace", db.string(), "--run", "1", "-o", svg.string(), "--max-arrows",
+                    "100000"})
+              .code == 0);
+  const std::string text = herd::testing::read_file(svg);
+  const auto xml = xml_check::parse(text);
+  REQUIRE(xml.well_formed);
+  CHECK(xml.count("title") == messages);  // one per arrow
+}
+
+TEST_CASE("cli trace: check --trace --db stores traces; big herds need a server set", "[trace]") {
+  TempDir dir;
+  const auto file = dir.write("traced.toml", kScenario);
+  const auto db = dir.path() / "c.db";
+  REQUIRE(herd_sim({"check", file.string(), "-q", "--trace", "--db", db.string()}).code == 0);
+  CHECK(count_of(db, "SELECT COUNT(*) FROM message_traces") == 1);
+  CHECK(count_of(db, "SELECT COUNT(*) FROM messages") > 50);
+
+  std::ostringstream out;
+  SequenceSvgOptions narrow;
+  narrow.max_lanes = 3;
+  CHECK_THROWS_WITH(write_sequence_svg(out, db, 1, {}, narrow),
+                    Contains("4 servers") && Contains("--servers"));
+  TraceQuery two;
+  two.servers = {0, 3};
+  CHECK(write_sequence_svg(out, db, 1, two, narrow) > 0);
 }
