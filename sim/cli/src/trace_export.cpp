@@ -266,7 +266,7 @@ std::uint64_t write_sequence_svg(std::ostream& out, const std::filesystem::path&
     for (const auto& end : {m.from_server, m.to_server}) {
       if (!end) {
         clients = true;
-      } else if (layout.lane_of_server[*end] < 0) {
+      } else if (*end >= layout.lane_of_server.size() || layout.lane_of_server[*end] < 0) {
         others = true;
       }
     }

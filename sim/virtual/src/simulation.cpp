@@ -88,7 +88,7 @@ Simulation::Simulation(const Scenario& scenario, HerdLayout layout, SimulationOp
   if (options_.check_invariants.value_or(invariants_by_default())) {
     checker_.emplace();
   }
-  if (scenario_.trace) trace_.emplace(scenario_.trace_limit);
+  if (options_.trace.value_or(scenario_.trace)) trace_.emplace(scenario_.trace_limit);
   build_servers(scenario_);
   build_links(scenario_);
   metrics_.track_links(links_.size());

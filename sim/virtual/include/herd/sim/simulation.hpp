@@ -48,6 +48,8 @@ struct SimulationOptions {
   // Builds each server's strategy instead of core::make_propagation (a strategy under
   // development, or a broken one planted by a test).
   core::StrategyFactory strategy_factory;
+  // Record a message trace (docs/traces.md); unset: as the scenario's `trace` says.
+  std::optional<bool> trace;
   // Called with every client command as it is sent (virtual time, server, line): how a
   // shrinker turns a drawn workload into an explicit script.
   std::function<void(Nanoseconds, std::uint32_t, const std::string&)> on_client_command;
