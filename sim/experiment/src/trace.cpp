@@ -166,6 +166,14 @@ std::optional<MessageOutcome> parse_message_outcome(std::string_view name) noexc
   return std::nullopt;
 }
 
+std::vector<std::int64_t> traced_runs(const std::filesystem::path& db_path) {
+  ReadOnlyDb db(db_path);
+  ReadOnlyDb::Query q(db, "SELECT run_id FROM message_traces ORDER BY run_id");
+  std::vector<std::int64_t> runs;
+  while (q.step()) runs.push_back(q.integer(0));
+  return runs;
+}
+
 TraceInfo read_trace_info(const std::filesystem::path& db_path, std::int64_t run_id) {
   ReadOnlyDb db(db_path);
   return read_info(db, run_id);

@@ -177,6 +177,7 @@ TEST_CASE("trace db: missing runs, runs without a trace and other files are refu
     plain = f.store(db, false);
   }
   CHECK_NOTHROW(read_trace_info(path, traced));
+  CHECK(traced_runs(path) == std::vector<std::int64_t>{traced});
   CHECK_THROWS_WITH(read_trace_info(path, plain), Catch::Contains("without a message trace") &&
                                                       Catch::Contains("--trace"));
   CHECK_THROWS_WITH(read_trace_info(path, 99), Catch::Contains("no run 99") &&

@@ -101,6 +101,9 @@ struct TraceQuery {
 // read-only; a file of another schema version is refused.
 [[nodiscard]] TraceInfo read_trace_info(const std::filesystem::path& db, std::int64_t run_id);
 
+// The runs of a results database that were stored with a trace, oldest first.
+[[nodiscard]] std::vector<std::int64_t> traced_runs(const std::filesystem::path& db);
+
 // Calls `visit` for every message of the query in send-time order (ties: the order they
 // were sent in), without holding them all: for exports of any size. `visit` returns false to
 // stop. Returns how many it visited.
