@@ -272,7 +272,7 @@ CheckResult check_one(const std::filesystem::path& file, const CheckOptions& o, 
   try {
     Scenario scenario = load_scenario(file, o.overrides);
     if (o.seed) scenario.seed = *o.seed;
-    if (o.trace) scenario.trace = true;
+    if (o.trace && !o.db_path.empty()) scenario.trace = true;
     r.name = scenario.name;
     r.seed = scenario.seed;
     r.strategy = scenario.strategy;
@@ -413,6 +413,10 @@ void write_report_file(const std::string& path, const std::string& what,
 }
 
 int check_command(const CheckOptions& o) {
+  if (o.trace && o.db_path.empty()) {
+    std::cerr << "herd-sim check: --trace: traces are kept only in a database; add --db FILE "
+                 "(recording nothing)\n";
+  }
   CheckSettings settings;
   settings.require_expect = o.require_expect;
   std::vector<CheckResult> results;
