@@ -113,8 +113,19 @@ constexpr std::array<const char*, kMessageKinds> kKindColours{
 // --- Perfetto / Chrome trace JSON ----------------------------------------------------------
 
 std::uint64_t write_perfetto_trace(std::ostream& out, const std::filesystem::path& db,
-                                   std::int64_t run_id, const TraceQuery& query) {
+                                   std::int64_t run_id, const TraceQuery& query,
+                                   std::uint64_t max_messages) {
   const TraceInfo info = read_trace_info(db, run_id);
+  std::uint64_t count = 0;
+  (void)for_each_trace_message(db, run_id, query, [&](const TraceMessage&) {
+    return ++count <= max_messages;
+  });
+  if (count > max_messages) {
+    throw TraceTooLarge("the export would hold more than " + std::to_string(max_messages) +
+                        " messages (--max-messages), too many for the trace viewers to load "
+                        "comfortably. Narrow it with --from/--to or --servers, or raise "
+                        "--max-messages");
+  }
   const auto servers = static_cast<std::uint32_t>(info.server_names.size());
   const std::uint32_t client_tid = servers + 1;  // servers are tids 1..n
   out << "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"run_id\":" << run_id
@@ -424,6 +435,7 @@ struct TraceCommand::Args {
   std::string from, to;
   std::string servers;
   std::uint64_t max_arrows = SequenceSvgOptions{}.max_arrows;
+  std::uint64_t max_messages = 2'000'000;
 };
 
 TraceCommand::TraceCommand(CLI::App& app) : args_(std::make_unique<Args>()) {
@@ -448,9 +460,13 @@ TraceCommand::TraceCommand(CLI::App& app) : args_(std::make_unique<Args>()) {
                     "SVG: refuse a window of more messages than this")
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{10'000'000}));
+  a.sub->add_option("--max-messages", a.max_messages,
+                    "perfetto: refuse an export of more messages than this")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{4'000'000'000}));
   a.sub->footer(
-      "Exit codes: 0 written; 2 a bad option, a database without that run or trace, or a "
-      "diagram over --max-arrows. See docs/traces.md.");
+      "Exit codes: 0 written; 2 a bad option, a database without that run or trace, or an "
+      "export over --max-arrows or --max-messages. See docs/traces.md.");
 }
 
 TraceCommand::~TraceCommand() = default;
@@ -511,7 +527,7 @@ int TraceCommand::run() const {
   std::uint64_t written = 0;
   try {
     if (format == "perfetto") {
-      written = write_perfetto_trace(out, a.db, a.run, query);
+      written = write_perfetto_trace(out, a.db, a.run, query, a.max_messages);
     } else {
       SequenceSvgOptions options;
       options.max_arrows = a.max_arrows;

@@ -202,6 +202,12 @@ TEST_CASE("cli trace: Perfetto JSON parses, names each server's track, one flow 
   CHECK(expected < messages);
   const std::string text = herd::testing::read_file(json_file);
   CHECK(occurrences(text, "\"ph\":\"s\"") == expected);
+
+  // Over its cap: refused, no file left behind.
+  const auto big = dir.path() / "big.json";
+  CHECK(herd_sim({"trace", db.string(), "--run", "1", "-o", big.string(), "--max-messages", "10"})
+            .code == 2);
+  CHECK_FALSE(std::filesystem::exists(big));
 }
 
 TEST_CASE("cli trace: the SVG diagram is well-formed with one arrow per message", "[trace]") {
