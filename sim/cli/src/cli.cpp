@@ -29,6 +29,7 @@
 #include "herd/sim/simulation.hpp"
 #include "herd/sim/sweep.hpp"
 #include "herd/sim/topology_stats.hpp"
+#include "herd/sim/trace_export.hpp"
 
 #ifndef HERD_VERSION
 #define HERD_VERSION "unknown"
@@ -48,6 +49,7 @@ struct RunOptions {
   bool verify = false;
   bool summary_only = false;
   bool quiet = false;
+  bool trace = false;  // record every message (docs/traces.md)
 };
 
 // Progress on stderr, only for runs that last long enough for someone to wonder. On a
@@ -112,7 +114,22 @@ struct Outcome {
   std::uint64_t fingerprint = 0;
   SimulationCounters counters;
   double wall_seconds = 0;
+  std::string trace_note;  // what the message trace recorded; empty without one
 };
+
+// One line about a run's message trace; the truncation is said, never left to be noticed.
+std::string describe_trace(const MessageTrace* trace) {
+  if (!trace) return {};
+  std::string note = "trace: " + std::to_string(trace->size()) + " messages recorded";
+  if (trace->truncated()) {
+    char at[48];
+    std::snprintf(at, sizeof at, "%.9f", static_cast<double>(trace->truncated_at_ns()) / 1e9);
+    note += "; TRUNCATED at the limit of " + std::to_string(trace->limit()) + " (t=" + at +
+            "s): " + std::to_string(trace->unrecorded()) +
+            " later messages not recorded (raise [scenario] trace_limit)";
+  }
+  return note;
+}
 
 Outcome simulate(const Scenario& scenario, const HerdLayout& layout,
                  const places::OfflineGazetteer* places, bool keep_deliveries, bool quiet,
@@ -131,6 +148,7 @@ Outcome simulate(const Scenario& scenario, const HerdLayout& layout,
   out.summary = sim->metrics().summarize();
   out.fingerprint = sim->fingerprint();
   out.counters = sim->counters();
+  out.trace_note = describe_trace(sim->trace());
   if (keep) *keep = std::move(sim);
   return out;
 }
@@ -154,6 +172,7 @@ void print_summary(std::ostream& os, const Scenario& s, const HerdLayout& layout
     os << line;
   }
   if (!o.summary.convergence_ns) os << "  convergence_ms                  never converged\n";
+  if (!o.trace_note.empty()) os << "  " << o.trace_note << "\n";
 }
 
 RunRecord make_record(const std::vector<std::string>& overrides, const Outcome& o) {
@@ -174,6 +193,7 @@ RunRecord make_record(const std::vector<std::string>& overrides, const Outcome& 
 int run_command(const RunOptions& o) {
   Scenario scenario = load_scenario(o.scenario_path, o.overrides);
   if (o.seed) scenario.seed = *o.seed;
+  if (o.trace) scenario.trace = true;
   FriendGraph graph = build_friend_graph(scenario);
   HerdLayout layout = layout_of(graph);
   auto places = open_scenario_places(scenario);
@@ -198,8 +218,9 @@ int run_command(const RunOptions& o) {
   }
   if (!o.no_db) {
     ResultsDb db(o.db_path);
-    auto run_id = db.store_run(scenario, layout, sim->faults(), sim->metrics(),
-                               make_record(o.overrides, first));
+    RunRecord record = make_record(o.overrides, first);
+    record.trace = sim->trace();
+    auto run_id = db.store_run(scenario, layout, sim->faults(), sim->metrics(), record);
     std::cout << "  stored as run " << run_id << " in " << o.db_path << "\n";
   }
   return status;
@@ -216,6 +237,7 @@ struct CheckOptions {
   bool require_expect = false;
   std::optional<std::int64_t> seeds;  // --seeds: wins over [expect] seeds
   bool update_golden = false;         // write NAME.golden.toml instead of comparing
+  bool trace = false;                 // record every message (stored with --db)
   bool golden = false;                // a scenario without a golden file fails
   std::string junit, json;
 };
@@ -251,6 +273,7 @@ CheckResult check_one(const std::filesystem::path& file, const CheckOptions& o, 
   try {
     Scenario scenario = load_scenario(file, o.overrides);
     if (o.seed) scenario.seed = *o.seed;
+    if (o.trace && !o.db_path.empty()) scenario.trace = true;
     r.name = scenario.name;
     r.seed = scenario.seed;
     r.strategy = scenario.strategy;
@@ -283,6 +306,9 @@ CheckResult check_one(const std::filesystem::path& file, const CheckOptions& o, 
       if (seed_count > 1) label += "seed " + std::to_string(current_seed) + ": ";
       Outcome run = simulate(scenario, layout, places.get(), store && !o.summary_only, o.quiet,
                              store ? &sim : nullptr, label);
+      if (run.trace_note.find("TRUNCATED") != std::string::npos) {
+        std::cerr << "herd-sim check: " << label << scenario.name << ": " << run.trace_note << "\n";
+      }
       SeedRun seed_run;
       seed_run.seed = current_seed;
       seed_run.fingerprint = hex64(run.fingerprint);
@@ -307,8 +333,9 @@ CheckResult check_one(const std::filesystem::path& file, const CheckOptions& o, 
       seeds.push_back(current_seed);
       if (store) {
         ResultsDb db(o.db_path);
-        (void)db.store_run(scenario, layout, sim->faults(), sim->metrics(),
-                           make_record(o.overrides, run));
+        RunRecord record = make_record(o.overrides, run);
+        record.trace = sim->trace();
+        (void)db.store_run(scenario, layout, sim->faults(), sim->metrics(), record);
       }
     }
     if (seed_count == 1) {
@@ -387,6 +414,10 @@ void write_report_file(const std::string& path, const std::string& what,
 }
 
 int check_command(const CheckOptions& o) {
+  if (o.trace && o.db_path.empty()) {
+    std::cerr << "herd-sim check: --trace: traces are kept only in a database; add --db FILE "
+                 "(recording nothing)\n";
+  }
   CheckSettings settings;
   settings.require_expect = o.require_expect;
   std::vector<CheckResult> results;
@@ -692,6 +723,9 @@ int run_cli(int argc, char** argv) {
   run->add_flag("--summary-only", run_options.summary_only,
                 "Store summaries, not per-(update, server) rows (large herds)");
   run->add_flag("-q,--quiet", run_options.quiet, "No progress on stderr");
+  run->add_flag("--trace", run_options.trace,
+                "Record every peer and client message into the database's messages table "
+                "(as [scenario] trace = true; docs/traces.md)");
 
   CheckOptions check_options;
   bool check_no_db = false;
@@ -738,6 +772,8 @@ int run_cli(int argc, char** argv) {
   check->add_flag("--summary-only", check_options.summary_only,
                   "With --db: store summaries, not per-(update, server) rows");
   check->add_flag("-q,--quiet", check_options.quiet, "No progress on stderr");
+  check->add_flag("--trace", check_options.trace,
+                  "Record every message of each run (stored with --db; docs/traces.md)");
   check->footer(kExitCodes);
 
   std::string topo_source, dot_out;
@@ -793,6 +829,8 @@ int run_cli(int argc, char** argv) {
   merge->add_option("out", merge_out, "Output database (created if missing)")->required();
   merge->add_option("inputs", merge_inputs, "Databases to copy in, in order")->required();
 
+  TraceCommand trace(app);  // trace_export.cpp
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -808,6 +846,7 @@ int run_cli(int argc, char** argv) {
     if (*shrink) return shrink_command(shrink_args);
     if (*sweep) return sweep_command(sweep_args);
     if (*merge) return merge_command(merge_out, merge_inputs);
+    if (trace.selected()) return trace.run();
   } catch (const std::bad_alloc&) {
     std::cout.flush();
     std::cerr << "herd-sim: out of memory"

@@ -65,7 +65,7 @@ void read_scenario_table(const toml::table& root, Scenario& scenario, ReadContex
       as_table(require(root, "", "scenario", "the scenario's name, seed and duration"), "scenario");
   check_keys(table, "[scenario]",
              {"name", "description", "seed", "duration", "epoch", "sample_every", "drain",
-              "max_events", "places_db"});
+              "max_events", "places_db", "trace", "trace_limit"});
   scenario.name = as_nonempty_string(require(table, "scenario", "name", "what the run is called"),
                                      "scenario.name");
   if (const auto* description = table.get("description")) {
@@ -102,6 +102,11 @@ void read_scenario_table(const toml::table& root, Scenario& scenario, ReadContex
   if (const auto* cap = table.get("max_events")) {
     scenario.max_events = static_cast<std::uint64_t>(as_integer(
         *cap, "scenario.max_events", 0, std::numeric_limits<std::int64_t>::max()));
+  }
+  if (const auto* trace = table.get("trace")) scenario.trace = as_bool(*trace, "scenario.trace");
+  if (const auto* limit = table.get("trace_limit")) {
+    scenario.trace_limit = static_cast<std::uint64_t>(
+        as_integer(*limit, "scenario.trace_limit", 1, static_cast<std::int64_t>(kMaxTraceLimit)));
   }
   if (const auto* places = table.get("places_db")) {
     const std::string written = as_string(*places, "scenario.places_db");

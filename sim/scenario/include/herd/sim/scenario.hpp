@@ -190,6 +190,10 @@ inline constexpr std::int64_t kMaxEpochSeconds =
     (std::numeric_limits<Nanoseconds>::max() - 8 * kMaxScenarioDuration) / core::kNanosPerSecond;
 inline constexpr std::int64_t kMaxSampleInstants = 1'000'000;
 
+// Default and greatest [scenario] trace_limit (message trace rows are numbered in 32 bits).
+inline constexpr std::uint64_t kDefaultTraceLimit = 50'000'000;
+inline constexpr std::uint64_t kMaxTraceLimit = 4'000'000'000ULL;
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -202,6 +206,9 @@ struct Scenario {
   Nanoseconds drain_ns = 10 * core::kNanosPerSecond;
   // A run that handles more events than this stops with an error (0: no cap).
   std::uint64_t max_events = 10'000'000'000ULL;
+  // Record every peer and client message (docs/traces.md), at most trace_limit of them.
+  bool trace = false;
+  std::uint64_t trace_limit = kDefaultTraceLimit;
   std::string strategy = "flood";  // a label: the push strategy, "+anti-entropy" if on
   core::PropagationConfig propagation;
   TopologySpec topology;
