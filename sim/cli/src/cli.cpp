@@ -11,6 +11,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -21,6 +22,7 @@
 #include "herd/sim/golden.hpp"
 #include "herd/sim/graph_files.hpp"
 #include "herd/sim/herd_builder.hpp"
+#include "herd/sim/live_runner.hpp"
 #include "herd/sim/results_db.hpp"
 #include "herd/sim/run_listing.hpp"
 #include "herd/sim/scenario_file.hpp"
@@ -47,6 +49,8 @@ struct RunOptions {
   bool verify = false;
   bool summary_only = false;
   bool quiet = false;
+  std::string backend = "sim";  // or "live": real herd-server processes (docs/live-backend.md)
+  LiveRunOptions live;
 };
 
 // Progress on stderr, only for runs that last long enough for someone to wonder. On a
@@ -170,11 +174,87 @@ RunRecord make_record(const std::vector<std::string>& overrides, const Outcome& 
   return record;
 }
 
+// `run --backend live`: the scenario on real herd-server processes (sim/live).
+int run_live_backend(const RunOptions& o, const Scenario& scenario, const HerdLayout& layout) {
+  if (o.verify) {
+    throw std::invalid_argument("--verify-determinism: live runs are not deterministic "
+                                "(real time, real sockets); it applies to --backend sim only");
+  }
+  LiveRunOptions options = o.live;
+  options.keep_deliveries = !o.summary_only;
+  if (!o.quiet) options.progress = [](const std::string& s) { std::cerr << "[herd-sim live] " << s << "\n"; };
+  LiveOutcome live;
+  try {
+    live = run_live(scenario, layout, options);
+  } catch (const LiveRunInterrupted& e) {
+    std::cerr << "herd-sim: live run " << e.what() << "; its servers and files are gone\n";
+    return 128 + e.signal;
+  }
+  Outcome out;
+  out.summary = live.metrics->summarize();
+  out.wall_seconds = live.counters.wall_seconds;
+  out.counters.events = live.counters.observations;
+  out.counters.peer_deliveries = live.counters.peer_deliveries;
+  out.counters.peer_dropped = live.counters.peer_dropped;
+  out.counters.client_commands = live.counters.client_commands;
+  out.counters.simulated_ns = live.counters.simulated_ns;
+  out.counters.drained_ns = live.counters.drained_ns;
+  char line[256];
+  std::cout << "herd-sim: " << scenario.name << " (seed " << scenario.seed << ") LIVE on "
+            << layout.size() << " herd-server processes, " << layout.edge_count()
+            << " friendships, strategy " << scenario.strategy << "\n";
+  std::snprintf(line, sizeof line,
+                "  %.3f s of workload + %.3f s drain in %.3f s wall, %llu observations, %llu "
+                "peer lines through the link proxies\n",
+                static_cast<double>(out.counters.simulated_ns) / 1e9,
+                static_cast<double>(out.counters.drained_ns) / 1e9, out.wall_seconds,
+                static_cast<unsigned long long>(out.counters.events),
+                static_cast<unsigned long long>(out.counters.peer_deliveries));
+  std::cout << line << "  metric                          value\n";
+  for (const auto& [name, value] : summary_metrics(out.summary)) {
+    std::snprintf(line, sizeof line, "  %-30s %14s\n", name.c_str(), format_metric(name, value).c_str());
+    std::cout << line;
+  }
+  if (!out.summary.convergence_ns) std::cout << "  convergence_ms                  never converged\n";
+  if (!o.no_db) {
+    RunRecord record = make_record(o.overrides, out);
+    record.backend = "live";
+    record.fingerprint.reset();
+    ResultsDb db(o.db_path);
+    auto run_id = db.store_run(scenario, layout, live.faults, *live.metrics, record);
+    std::cout << "  stored as run " << run_id << " (backend live) in " << o.db_path << "\n";
+  }
+  return kExitPassed;
+}
+
+// The live backend's own options (docs/live-backend.md).
+void add_live_options(CLI::App* command, LiveRunOptions& live) {
+  command->add_option("--server-bin", live.server_bin,
+                      "--backend live: the herd-server to run (default: the one beside herd-sim)");
+  command->add_option("--clients", live.clients,
+                      "--backend live: per-command (a connection per command, the default) or "
+                      "persistent (one pipelined connection per server)")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, LiveRunOptions::Clients>{
+              {"per-command", LiveRunOptions::Clients::per_command},
+              {"persistent", LiveRunOptions::Clients::persistent}},
+          CLI::ignore_case));
+  command->add_option("--link-loss", live.link_loss,
+                      "--backend live: probability that a link proxy drops a peer line")
+      ->check(CLI::Range(0.0, 0.999));
+  command->add_option("--live-dir", live.tmp_parent,
+                      "--backend live: make the run's private folder here (default: the system "
+                      "temporary folder)");
+  command->add_flag("--keep-live-dir", live.keep_dir,
+                    "--backend live: keep the run's folder (configs, logs, observations)");
+}
+
 int run_command(const RunOptions& o) {
   Scenario scenario = load_scenario(o.scenario_path, o.overrides);
   if (o.seed) scenario.seed = *o.seed;
   FriendGraph graph = build_friend_graph(scenario);
   HerdLayout layout = layout_of(graph);
+  if (o.backend == "live") return run_live_backend(o, scenario, layout);
   auto places = open_scenario_places(scenario);
 
   std::unique_ptr<Simulation> sim;
@@ -691,6 +771,12 @@ int run_cli(int argc, char** argv) {
   run->add_flag("--summary-only", run_options.summary_only,
                 "Store summaries, not per-(update, server) rows (large herds)");
   run->add_flag("-q,--quiet", run_options.quiet, "No progress on stderr");
+  run->add_option("--backend", run_options.backend,
+                  "sim: virtual time (default); live: real herd-server processes on loopback, "
+                  "in real time (docs/live-backend.md)")
+      ->check(CLI::IsMember({"sim", "live"}))
+      ->capture_default_str();
+  add_live_options(run, run_options.live);
 
   CheckOptions check_options;
   bool check_no_db = false;
