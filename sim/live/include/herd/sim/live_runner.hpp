@@ -53,6 +53,10 @@ struct LiveRunOptions {
   // Probability that the link proxy drops a peer line (greetings excepted), every link.
   double link_loss = 0;
   bool keep_deliveries = true;
+  // Run the runner and its servers under SCHED_RR priority 1 when the system allows it
+  // (root, or CAP_SYS_NICE; else 10 nice levels up if allowed), so that other load on the
+  // host delays the injected latencies less; unprivileged runs keep their priority.
+  bool raise_priority = true;
   // Progress lines (what the run is doing) for stderr; empty: silent.
   std::function<void(const std::string&)> progress;
 };
