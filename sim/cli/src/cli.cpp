@@ -174,22 +174,12 @@ RunRecord make_record(const std::vector<std::string>& overrides, const Outcome& 
   return record;
 }
 
-// `run --backend live`: the scenario on real herd-server processes (sim/live).
-int run_live_backend(const RunOptions& o, const Scenario& scenario, const HerdLayout& layout) {
-  if (o.verify) {
-    throw std::invalid_argument("--verify-determinism: live runs are not deterministic "
-                                "(real time, real sockets); it applies to --backend sim only");
-  }
-  LiveRunOptions options = o.live;
-  options.keep_deliveries = !o.summary_only;
-  if (!o.quiet) options.progress = [](const std::string& s) { std::cerr << "[herd-sim live] " << s << "\n"; };
-  LiveOutcome live;
-  try {
-    live = run_live(scenario, layout, options);
-  } catch (const LiveRunInterrupted& e) {
-    std::cerr << "herd-sim: live run " << e.what() << "; its servers and files are gone\n";
-    return 128 + e.signal;
-  }
+// The scenario on real herd-server processes (sim/live), summed up like a simulated run.
+Outcome run_live_outcome(const Scenario& scenario, const HerdLayout& layout, LiveRunOptions options,
+                         bool keep_deliveries, bool quiet, LiveOutcome& live) {
+  options.keep_deliveries = keep_deliveries;
+  if (!quiet) options.progress = [](const std::string& s) { std::cerr << "[herd-sim live] " << s << "\n"; };
+  live = run_live(scenario, layout, options);
   Outcome out;
   out.summary = live.metrics->summarize();
   out.wall_seconds = live.counters.wall_seconds;
@@ -199,6 +189,28 @@ int run_live_backend(const RunOptions& o, const Scenario& scenario, const HerdLa
   out.counters.client_commands = live.counters.client_commands;
   out.counters.simulated_ns = live.counters.simulated_ns;
   out.counters.drained_ns = live.counters.drained_ns;
+  return out;
+}
+
+void store_live_run(const std::string& db_path, const std::vector<std::string>& overrides,
+                    const Scenario& scenario, const HerdLayout& layout, const LiveOutcome& live,
+                    const Outcome& out, std::int64_t* run_id = nullptr) {
+  RunRecord record = make_record(overrides, out);
+  record.backend = "live";
+  record.fingerprint.reset();
+  ResultsDb db(db_path);
+  const auto id = db.store_run(scenario, layout, live.faults, *live.metrics, record);
+  if (run_id) *run_id = id;
+}
+
+// `run --backend live`.
+int run_live_backend(const RunOptions& o, const Scenario& scenario, const HerdLayout& layout) {
+  if (o.verify) {
+    throw std::invalid_argument("--verify-determinism: live runs are not deterministic "
+                                "(real time, real sockets); it applies to --backend sim only");
+  }
+  LiveOutcome live;
+  const Outcome out = run_live_outcome(scenario, layout, o.live, !o.summary_only, o.quiet, live);
   char line[256];
   std::cout << "herd-sim: " << scenario.name << " (seed " << scenario.seed << ") LIVE on "
             << layout.size() << " herd-server processes, " << layout.edge_count()
@@ -217,11 +229,8 @@ int run_live_backend(const RunOptions& o, const Scenario& scenario, const HerdLa
   }
   if (!out.summary.convergence_ns) std::cout << "  convergence_ms                  never converged\n";
   if (!o.no_db) {
-    RunRecord record = make_record(o.overrides, out);
-    record.backend = "live";
-    record.fingerprint.reset();
-    ResultsDb db(o.db_path);
-    auto run_id = db.store_run(scenario, layout, live.faults, *live.metrics, record);
+    std::int64_t run_id = 0;
+    store_live_run(o.db_path, o.overrides, scenario, layout, live, out, &run_id);
     std::cout << "  stored as run " << run_id << " (backend live) in " << o.db_path << "\n";
   }
   return kExitPassed;
@@ -297,6 +306,8 @@ struct CheckOptions {
   bool update_golden = false;         // write NAME.golden.toml instead of comparing
   bool golden = false;                // a scenario without a golden file fails
   std::string junit, json;
+  std::string backend = "sim";  // or "live" (docs/live-backend.md)
+  LiveRunOptions live;
 };
 
 // One per-run expectation over several seeds: it holds when it holds in every seed; the
@@ -360,11 +371,15 @@ CheckResult check_one(const std::filesystem::path& file, const CheckOptions& o, 
       std::unique_ptr<Simulation> sim;
       std::string label = labelled ? scenario.name + ": " : std::string();
       if (seed_count > 1) label += "seed " + std::to_string(current_seed) + ": ";
-      Outcome run = simulate(scenario, layout, places.get(), store && !o.summary_only, o.quiet,
-                             store ? &sim : nullptr, label);
+      LiveOutcome live;
+      Outcome run = o.backend == "live"
+                        ? run_live_outcome(scenario, layout, o.live, store && !o.summary_only,
+                                           o.quiet, live)
+                        : simulate(scenario, layout, places.get(), store && !o.summary_only,
+                                   o.quiet, store ? &sim : nullptr, label);
       SeedRun seed_run;
       seed_run.seed = current_seed;
-      seed_run.fingerprint = hex64(run.fingerprint);
+      seed_run.fingerprint = o.backend == "live" ? "live" : hex64(run.fingerprint);
       seed_run.metrics = summary_metrics(run.summary);
       if (o.verify) {
         Outcome second = simulate(scenario, layout, places.get(), false, o.quiet, nullptr, label);
@@ -384,7 +399,9 @@ CheckResult check_one(const std::filesystem::path& file, const CheckOptions& o, 
       r.seeds.push_back(std::move(seed_run));
       summaries.push_back(run.summary);
       seeds.push_back(current_seed);
-      if (store) {
+      if (store && live.metrics) {
+        store_live_run(o.db_path, o.overrides, scenario, layout, live, run);
+      } else if (store) {
         ResultsDb db(o.db_path);
         (void)db.store_run(scenario, layout, sim->faults(), sim->metrics(),
                            make_record(o.overrides, run));
@@ -415,7 +432,7 @@ CheckResult check_one(const std::filesystem::path& file, const CheckOptions& o, 
       if (!out) throw std::runtime_error(golden_path.string() + ": cannot write the golden file");
       r.golden_file = golden_path.string();
       r.golden_updated = true;
-    } else if (std::filesystem::exists(golden_path, exists_error)) {
+    } else if (o.backend != "live" && std::filesystem::exists(golden_path, exists_error)) {
       r.golden_file = golden_path.string();
       r.golden_drift = golden_drift(read_golden(golden_path), now);
       r.expectations.push_back(
@@ -438,6 +455,8 @@ CheckResult check_one(const std::filesystem::path& file, const CheckOptions& o, 
     if (auto bad = failed_seeds(r); !bad.empty() && seed_count > 1) {
       r.reproduce = reproduce(bad.front(), 1);
     }
+  } catch (const LiveRunInterrupted&) {
+    throw;  // Ctrl-C ends the whole check, not just this scenario
   } catch (const InvariantViolation& e) {
     // The run broke one of the simulator's invariants: a failed check, like an expectation.
     r.status = CheckStatus::failed;
@@ -823,6 +842,12 @@ int run_cli(int argc, char** argv) {
   check->add_flag("--summary-only", check_options.summary_only,
                   "With --db: store summaries, not per-(update, server) rows");
   check->add_flag("-q,--quiet", check_options.quiet, "No progress on stderr");
+  check->add_option("--backend", check_options.backend,
+                    "sim: virtual time (default); live: real herd-server processes, in real "
+                    "time (docs/live-backend.md); golden files are not compared on live runs")
+      ->check(CLI::IsMember({"sim", "live"}))
+      ->capture_default_str();
+  add_live_options(check, check_options.live);
   check->footer(kExitCodes);
 
   std::string topo_source, dot_out;
@@ -887,12 +912,24 @@ int run_cli(int argc, char** argv) {
   }
   try {
     if (*run) return run_command(run_options);
-    if (*check) return check_command(check_options);
+    if (*check) {
+      if (check_options.backend == "live" &&
+          (check_options.verify || check_options.update_golden || check_options.golden)) {
+        throw std::invalid_argument("--backend live: live runs are not deterministic; "
+                                    "--verify-determinism, --golden and --update-golden apply "
+                                    "to --backend sim only");
+      }
+      return check_command(check_options);
+    }
     if (*topo) return topo_command(topo_source, topo_overrides, dot_out, topo_names);
     if (*report) return report_command(report_db);
     if (*shrink) return shrink_command(shrink_args);
     if (*sweep) return sweep_command(sweep_args);
     if (*merge) return merge_command(merge_out, merge_inputs);
+  } catch (const LiveRunInterrupted& e) {
+    std::cout.flush();
+    std::cerr << "herd-sim: live run " << e.what() << "; its servers and files are gone\n";
+    return 128 + e.signal;
   } catch (const std::exception& e) {
     std::cout.flush();
     std::cerr << "herd-sim: " << e.what() << "\n";
