@@ -247,7 +247,8 @@ void add_live_options(CLI::App* command, LiveRunOptions& live) {
           std::map<std::string, LiveRunOptions::Clients>{
               {"per-command", LiveRunOptions::Clients::per_command},
               {"persistent", LiveRunOptions::Clients::persistent}},
-          CLI::ignore_case));
+          CLI::ignore_case))
+      ->option_text("per-command|persistent");
   command->add_option("--link-loss", live.link_loss,
                       "--backend live: probability that a link proxy drops a peer line")
       ->check(CLI::Range(0.0, 0.999));

@@ -152,6 +152,36 @@ for = "300ms"
   CHECK(herd::testing::no_live_folders(dir.path()));
 }
 
+TEST_CASE("live: link loss drops lines and a latency fault slows its links") {
+  TempDir dir("herd-live-test");
+  auto options = live_options(dir);
+  options.link_loss = 0.2;
+  const std::string scenario = kLine + R"(
+[[faults]]
+at = "0s"
+latency = { between = [["B"], ["C"]], dist = "constant", value = "40ms" }
+for = "2s"
+)";
+  auto r = run_live_text(dir, scenario, options);
+  const Summary& s = r.summary;
+  INFO("updates " << s.updates << ", lost " << s.lost_updates << ", dropped "
+                  << r.outcome.counters.peer_dropped << ", max " << s.propagation.max_ns);
+  // One line in five is lost and flooding without anti-entropy never resends it.
+  CHECK(r.outcome.counters.peer_dropped > 0);
+  CHECK(s.lost_updates > 0);
+  CHECK(s.reach_mean < 1.0);
+  // C hears of A's updates through B only: 5 ms, then 40 ms, on every direct delivery.
+  const auto& m = *r.outcome.metrics;
+  int checked = 0;
+  for (const auto& d : m.deliveries()) {
+    const auto& u = m.updates()[d.update];
+    if (!d.direct || d.server != 2 || u.origin != 0) continue;
+    CHECK(d.at_ns - u.accepted_ns >= 45'000'000);
+    ++checked;
+  }
+  CHECK(checked > 0);
+}
+
 TEST_CASE("live: what cannot be made real is refused, naming the fault") {
   TempDir dir("herd-live-test");
   const std::string scenario = kLine + R"(
