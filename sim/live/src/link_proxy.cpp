@@ -273,7 +273,9 @@ void LinkProxy::forget(const Session* session) {
 }
 
 SteadyClock::time_point LinkProxy::arrival_for_next_line(SteadyClock::time_point last_arrival) {
-  const Nanoseconds delay = latency_ ? sample_delay(*latency_, rng_) : 0;
+  // A heavy-tailed draw (Pareto) can be centuries; no line waits longer than an hour.
+  constexpr Nanoseconds kMaxDelay = 3600LL * 1'000'000'000;
+  const Nanoseconds delay = latency_ ? std::min(sample_delay(*latency_, rng_), kMaxDelay) : 0;
   const auto arrival = SteadyClock::now() + std::chrono::nanoseconds(delay);
   return std::max(arrival, last_arrival);
 }

@@ -115,6 +115,10 @@ std::vector<std::string> live_unsupported(const Scenario& scenario) {
     problems.push_back("random_faults: amnesia = false cannot be run live: herd-server keeps no "
                        "durable state");
   }
+  if (scenario.duration_ns > 86'400LL * core::kNanosPerSecond) {
+    problems.push_back("scenario.duration: a live run lasts as long as its scenario, and more "
+                       "than a day is refused");
+  }
   if (scenario.network.reorder) {
     problems.push_back("network.reorder = true cannot be run live: every link is one TCP "
                        "connection and keeps its lines in order");
@@ -460,6 +464,10 @@ void LiveRun::record(RunEvent::Kind kind, ServerIndex server) {
 }
 
 void LiveRun::at(Nanoseconds rel_ns, std::function<void()> fn) {
+  // Nothing the run schedules lies beyond a day (a fault's end or a client latency drawn
+  // from a heavy tail can): the clock's arithmetic must not overflow.
+  constexpr Nanoseconds kHorizon = 86'400LL * 1'000'000'000;
+  rel_ns = std::clamp<Nanoseconds>(rel_ns, 0, kHorizon);
   schedule_.push(Scheduled{t0_ + std::chrono::nanoseconds(rel_ns), next_seq_++, std::move(fn)});
   arm();
 }
@@ -483,7 +491,8 @@ void LiveRun::arm() {
 
 void LiveRun::submit(ClientCommand command, Nanoseconds rel_ns) {
   ++counters_.client_commands;
-  const Nanoseconds delay = sample_delay(scenario_.network.client_latency, client_rng_);
+  const Nanoseconds delay = std::min<Nanoseconds>(
+      sample_delay(scenario_.network.client_latency, client_rng_), 3600LL * 1'000'000'000);
   at(rel_ns + delay, [this, command = std::move(command)] {
     if (options_.clients == LiveRunOptions::Clients::persistent) {
       send_persistent(command);
@@ -718,7 +727,7 @@ void LiveRun::start_fault(std::size_t index) {
       apply_cuts();
       break;
     case Kind::clog: {
-      const auto until = f.duration_ns > 0
+      const auto until = f.duration_ns > 0 && f.duration_ns < 86'400LL * 1'000'000'000
                              ? SteadyClock::now() + std::chrono::nanoseconds(f.duration_ns)
                              : SteadyClock::time_point::max();
       for (auto link : links_between(f.from, f.to)) proxies_[link]->set_clog_until(until);
@@ -731,7 +740,10 @@ void LiveRun::start_fault(std::size_t index) {
       break;  // refused up front (live_unsupported)
   }
   if (f.duration_ns > 0 && f.kind != Kind::clock) {
-    at(f.at_ns + f.duration_ns, [this, index] { end_fault(index); });
+    const Nanoseconds end = f.duration_ns > std::numeric_limits<Nanoseconds>::max() - f.at_ns
+                                ? std::numeric_limits<Nanoseconds>::max()
+                                : f.at_ns + f.duration_ns;
+    at(end, [this, index] { end_fault(index); });
   }
 }
 
@@ -1050,7 +1062,8 @@ LiveOutcome LiveRun::run() {
   say("workload done; draining");
 
   // The drain: until every live server holds every update, or the bound.
-  const auto drain_end = end + std::chrono::nanoseconds(scenario_.drain_ns);
+  const auto drain_end = end + std::chrono::nanoseconds(std::min<Nanoseconds>(
+                                    scenario_.drain_ns, 86'400LL * 1'000'000'000));
   auto next_drain_check = SteadyClock::now();
   while (scenario_.drain_ns > 0 && SteadyClock::now() < drain_end) {
     check_interrupt();
