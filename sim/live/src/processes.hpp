@@ -8,7 +8,9 @@
 // - A janitor process, started first, holds one end of a socket pair whose other end only the
 //   runner has. When the runner ends, however it ends (even by SIGKILL), its end reports
 //   end of file: the janitor kills every server process group the runner told it about and
-//   removes the run's folder. It ignores terminal signals and lives in a session of its own.
+//   removes the run's folder (it calls only async-signal-safe functions, then execs rm, so
+//   it is safe to fork from a runner with threads). It ignores terminal signals and lives
+//   in a session of its own.
 
 #include <sys/types.h>
 

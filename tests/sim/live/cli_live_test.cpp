@@ -74,6 +74,34 @@ TEST_CASE("herd-sim run --backend live: prints the summary and stores a live run
   CHECK(herd::testing::no_live_folders(dir.path()));
 }
 
+TEST_CASE("herd-sim run --backend live: two runs at once on one host do not collide") {
+  TempDir dir("herd-live-cli");
+  const auto scenario = dir.write("small.toml", kSmall);
+  const std::string command = std::string(HERD_SIM_BIN) + " run --backend live -q --no-db " +
+                              scenario.string() + " --server-bin " + HERD_SERVER_BIN +
+                              " --live-dir " + dir.path().string() + " 2>&1";
+  FILE* first = ::popen(command.c_str(), "r");
+  FILE* second = ::popen(command.c_str(), "r");
+  REQUIRE(first != nullptr);
+  REQUIRE(second != nullptr);
+  std::string out[2];
+  FILE* pipes[2] = {first, second};
+  int codes[2];
+  for (int i = 0; i < 2; ++i) {
+    char buffer[4096];
+    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipes[i])) out[i].append(buffer, n);
+    const int status = ::pclose(pipes[i]);
+    codes[i] = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  for (int i = 0; i < 2; ++i) {
+    INFO(out[i]);
+    CHECK(codes[i] == 0);
+    CHECK(out[i].find("lost_updates                                0") != std::string::npos);
+    CHECK(out[i].find("availability                           1.0000") != std::string::npos);
+  }
+  CHECK(herd::testing::no_live_folders(dir.path()));
+}
+
 TEST_CASE("herd-sim check --backend live: a live run is held to [expect]") {
   TempDir dir("herd-live-cli");
   const auto scenario = dir.write("small.toml", kSmall);
