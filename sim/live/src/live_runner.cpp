@@ -264,12 +264,16 @@ class LiveRun {
   std::size_t open_requests_ = 0;
   std::vector<std::shared_ptr<tcp::socket>> request_sockets_;  // per-command, open ones
 
+  struct Pending {
+    ClientCommand::Kind kind;
+    bool whatsat_shape;  // the reply ends at a blank line unless it is "? ..."
+  };
   struct Persistent {
     explicit Persistent(asio::io_context& io) : socket(io) {}
     tcp::socket socket;
     bool connected = false, broken = false, writing = false;
     std::string outbox, inbox;
-    std::deque<ClientCommand::Kind> pending;
+    std::deque<Pending> pending;
     std::array<char, 16 * 1024> buffer{};
   };
   std::vector<std::shared_ptr<Persistent>> persistent_;  // per server
@@ -583,12 +587,12 @@ void LiveRun::send_persistent(const ClientCommand& command) {
       persistent_write(s, c);
     });
   }
-  // A scripted line is answered like the command its first word names.
-  ClientCommand::Kind kind = command.kind;
-  if (kind == ClientCommand::Kind::script && command.line.starts_with("WHATSAT")) {
-    kind = ClientCommand::Kind::whatsat;
-  }
-  conn->pending.push_back(kind);
+  // A scripted line is answered like the command its first word names (but counted as a
+  // scripted command, as the simulator does).
+  const bool whatsat_shape = command.kind == ClientCommand::Kind::whatsat ||
+                             (command.kind == ClientCommand::Kind::script &&
+                              command.line.starts_with("WHATSAT"));
+  conn->pending.push_back(Pending{command.kind, whatsat_shape});
   conn->outbox += command.line;
   conn->outbox += '\n';
   if (conn->connected) persistent_write(command.server, conn);
@@ -617,9 +621,9 @@ void LiveRun::persistent_read(std::uint32_t s, const std::shared_ptr<Persistent>
         c->inbox.clear();
         break;
       }
-      const auto kind = c->pending.front();
+      const Pending next = c->pending.front();
       std::size_t end = std::string::npos;
-      if (kind == ClientCommand::Kind::whatsat && !c->inbox.starts_with("? ")) {
+      if (next.whatsat_shape && !c->inbox.starts_with("? ")) {
         const auto blank = c->inbox.find("\n\n");
         if (blank != std::string::npos) end = blank + 2;
       } else {
@@ -631,7 +635,7 @@ void LiveRun::persistent_read(std::uint32_t s, const std::shared_ptr<Persistent>
         break;
       }
       c->pending.pop_front();
-      finish_request(true, kind, std::string_view(c->inbox).substr(0, end));
+      finish_request(true, next.kind, std::string_view(c->inbox).substr(0, end));
       c->inbox.erase(0, end);
     }
     persistent_read(s, c);
@@ -641,7 +645,7 @@ void LiveRun::persistent_read(std::uint32_t s, const std::shared_ptr<Persistent>
 void LiveRun::persistent_fail(std::uint32_t, const std::shared_ptr<Persistent>& c) {
   if (c->broken) return;
   c->broken = true;
-  for (auto kind : c->pending) finish_request(false, kind, {});
+  for (const auto& p : c->pending) finish_request(false, p.kind, {});
   c->pending.clear();
   error_code ignored;
   c->socket.close(ignored);

@@ -78,7 +78,24 @@ TEST_CASE("live: persistent client connections get every command answered") {
   TempDir dir("herd-live-test");
   auto options = live_options(dir);
   options.clients = LiveRunOptions::Clients::persistent;
-  auto r = run_live_text(dir, kLine, options);
+  // Scripted lines share the connection: a WHATSAT's multi-line reply, a "? " line, an IAMAT.
+  const std::string scenario = kLine + R"(
+[[workload.script]]
+at = "1s"
+server = "C"
+line = "IAMAT scripted +34.068930-118.445127 1700000000.5"
+
+[[workload.script]]
+at = "1200ms"
+server = "C"
+line = "WHATSAT scripted 10 3"
+
+[[workload.script]]
+at = "1300ms"
+server = "C"
+line = "HELLO"
+)";
+  auto r = run_live_text(dir, scenario, options);
   CHECK(r.summary.updates > 20);
   CHECK(r.summary.availability == 1.0);
   CHECK(r.summary.requests == r.outcome.counters.client_commands);
