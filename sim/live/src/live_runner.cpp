@@ -153,6 +153,7 @@ struct ServerSlot {
   std::vector<std::filesystem::path> observation_files;
   bool up = false;       // running and not crashed by a fault
   bool starting = false; // spawned, ready file not yet seen
+  std::chrono::steady_clock::time_point start_deadline{};
   bool paused = false;
   int crashes_active = 0;
 };
@@ -391,6 +392,7 @@ void LiveRun::spawn(std::uint32_t s) {
   slot.process = std::make_unique<live::ServerProcess>(argv, slot.output_file);
   janitor_->watch(slot.process->pid());
   slot.starting = true;
+  slot.start_deadline = SteadyClock::now() + kStartTimeout;
 }
 
 void LiveRun::poll_start(std::uint32_t s) {
@@ -421,6 +423,11 @@ void LiveRun::poll_start(std::uint32_t s) {
     }
     throw LiveRunError(slot.name + ": herd-server exited with status " + std::to_string(*status) +
                        " at start:\n" + output);
+  }
+  if (SteadyClock::now() > slot.start_deadline) {
+    throw LiveRunError(slot.name + ": herd-server did not get ready within " +
+                       std::to_string(kStartTimeout.count()) + " s:\n" +
+                       read_text(slot.output_file));
   }
 }
 
