@@ -17,6 +17,7 @@
 
 #include "herd/places/offline_gazetteer.hpp"
 #include "herd/sim/check_report.hpp"
+#include "compare.hpp"
 #include "herd/sim/expectations.hpp"
 #include "herd/sim/golden.hpp"
 #include "herd/sim/graph_files.hpp"
@@ -792,6 +793,9 @@ int run_cli(int argc, char** argv) {
   merge->add_option("out", merge_out, "Output database (created if missing)")->required();
   merge->add_option("inputs", merge_inputs, "Databases to copy in, in order")->required();
 
+  CLI::App* compare = nullptr;
+  const auto run_compare = add_compare_command(app, compare);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -807,6 +811,7 @@ int run_cli(int argc, char** argv) {
     if (*shrink) return shrink_command(shrink_args);
     if (*sweep) return sweep_command(sweep_args);
     if (*merge) return merge_command(merge_out, merge_inputs);
+    if (*compare) return run_compare();
   } catch (const std::exception& e) {
     std::cout.flush();
     std::cerr << "herd-sim: " << e.what() << "\n";
