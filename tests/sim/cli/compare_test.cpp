@@ -141,3 +141,31 @@ TEST_CASE("cli compare: a missing run, database or tolerance is bad input (exit 
   CHECK(negative.run.code == 2);
   CHECK(herd_sim_with_stderr({"compare", db, "--runs", "1"}).run.code == 2);
 }
+
+TEST_CASE("cli compare: quantiles read from the deliveries equal the summary's nearest ranks") {
+  // The same run stored twice, once with its deliveries and once --summary-only: compare
+  // takes p50/p95/p99/max from the applies table in one and from the summary in the other.
+  TempDir dir;
+  const auto small = dir.write("small.toml", kSmall);
+  const std::string db = (dir.path() / "results.db").string();
+  REQUIRE(herd_sim({"run", small.string(), "--db", db, "-q"}).code == 0);
+  REQUIRE(herd_sim({"run", small.string(), "--db", db, "-q", "--summary-only"}).code == 0);
+  const CliRun full = herd_sim({"compare", db, "--runs", "1", "1", "--json"});
+  const CliRun summary = herd_sim({"compare", db, "--runs", "2", "2", "--json"});
+  REQUIRE(full.code == 0);
+  REQUIRE(summary.code == 0);
+  auto value_of = [](const std::string& json, const std::string& name) {
+    const boost::json::value parsed = boost::json::parse(json);
+    for (const auto& m : parsed.as_object().at("metrics").as_array()) {
+      if (m.as_object().at("name").as_string() == name) return m.as_object().at("a").to_number<double>();
+    }
+    FAIL("no metric " << name);
+    return 0.0;
+  };
+  CHECK(boost::json::parse(full.out).as_object().at("a").as_object().at("delays").as_int64() > 0);
+  for (const char* name : {"propagation_p50_ms", "propagation_p95_ms", "propagation_p99_ms",
+                           "propagation_max_ms"}) {
+    INFO(name);
+    CHECK(value_of(full.out, name) == Approx(value_of(summary.out, name)).margin(1e-9));
+  }
+}

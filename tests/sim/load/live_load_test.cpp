@@ -214,6 +214,23 @@ TEST_CASE("load: a server that never answers times out, and the rest of its pipe
   }
 }
 
+TEST_CASE("load: a server that closes without answering counts closed_early") {
+  // Every IAMAT is longer than the line limit: herd-server closes the connection unanswered.
+  TestHerd herd(lone_server({"max_line_bytes = 20"}));
+  herd.start_all();
+  for (const ConnectionStyle style : {ConnectionStyle::per_command, ConnectionStyle::persistent}) {
+    LoadOptions o = options_for(herd.port("Clark"));
+    o.style = style;
+    o.outstanding = 2;
+    o.count = 8;
+    const LoadResult r = run_load(o);
+    INFO(to_string(style) << "\n" << format_table(o, r));
+    CHECK(r.measured() == 8);
+    CHECK(errors_of(r, ErrorKind::closed_early) == 8);
+    CHECK(total_errors(r) == 8);
+  }
+}
+
 TEST_CASE("load: bad targets and contradictory options are refused with a reason") {
   CHECK_THROWS_WITH(parse_target("localhost"), Catch::Matchers::Contains("expected host:port"));
   CHECK_THROWS_WITH(parse_target("localhost:0"), Catch::Matchers::Contains("1 to 65535"));
