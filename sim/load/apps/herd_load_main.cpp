@@ -2,6 +2,8 @@
 // (docs/herd-load.md). Exit status: 0 every measured command was answered well and none was
 // skipped; 1 some failed or were skipped; 2 bad usage or a target that cannot be used.
 
+#include <atomic>
+#include <csignal>
 #include <exception>
 #include <fstream>
 #include <iostream>
@@ -17,6 +19,16 @@ namespace {
 
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
+
+// The first Ctrl-C ends the load early (what was measured is still reported); a second
+// one kills the program.
+std::atomic<bool> interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void on_interrupt(int) {
+  interrupted.store(true);
+  std::signal(SIGINT, SIG_DFL);
+}
 
 }  // namespace
 
@@ -105,6 +117,8 @@ int main(int argc, char** argv) {
       before = now;
     };
   }
+  options.interrupt = &interrupted;
+  std::signal(SIGINT, on_interrupt);
   LoadResult result;
   try {
     result = run_load(options);

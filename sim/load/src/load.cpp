@@ -49,11 +49,14 @@ struct Shared {
   std::uint64_t count = 0;                               // 0: no budget
   std::atomic<std::uint64_t> claimed{0};                 // measured commands started
   std::atomic<bool> budget_spent{false};
+  const std::atomic<bool>* interrupt = nullptr;
+
+  bool interrupted() const { return interrupt != nullptr && interrupt->load(std::memory_order_relaxed); }
 
   // May a command due at `due` start? Warm-up commands always may; measured ones while
   // the duration and the count allow.
   bool claim(Clock::time_point due) {
-    if (due >= stop_at) return false;
+    if (due >= stop_at || interrupted()) return false;
     if (due < warmup_end || count == 0) return true;
     std::uint64_t now = claimed.load(std::memory_order_relaxed);
     while (now < count) {
@@ -63,7 +66,7 @@ struct Shared {
     return false;
   }
   bool issuing(Clock::time_point now) const {
-    return now < stop_at && !budget_spent.load(std::memory_order_relaxed);
+    return now < stop_at && !budget_spent.load(std::memory_order_relaxed) && !interrupted();
   }
 };
 
@@ -733,6 +736,7 @@ LoadResult run_load(const LoadOptions& given) {
   shared.warmup_end = shared.start + from_seconds(options.warmup_s);
   if (options.duration_s > 0) shared.stop_at = shared.warmup_end + from_seconds(options.duration_s);
   shared.count = options.count;
+  shared.interrupt = options.interrupt;
 
   std::vector<std::unique_ptr<Worker>> workers;
   for (unsigned i = 0; i < options.threads; ++i) {

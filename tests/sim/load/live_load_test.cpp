@@ -3,6 +3,7 @@
 // listener that never answers, the herd-load program's JSON, and the Python reference herd.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -167,6 +168,26 @@ TEST_CASE("load: open loop with Poisson arrivals is seeded") {
   o.connections = 2;
   const LoadResult r = run_load(o);
   check_clean(r, 300);
+}
+
+TEST_CASE("load: an interrupt ends a long run early, with what was measured intact") {
+  TestHerd herd(lone_server());
+  herd.start_all();
+  LoadOptions o = options_for(herd.port("Clark"));
+  o.connections = 2;
+  o.outstanding = 4;
+  o.duration_s = 60;
+  std::atomic<bool> interrupt{false};
+  o.interrupt = &interrupt;
+  std::thread stopper([&interrupt] {
+    std::this_thread::sleep_for(300ms);
+    interrupt.store(true);
+  });
+  const LoadResult r = run_load(o);
+  stopper.join();
+  CHECK(r.wall_s < 5);
+  CHECK(r.measured() > 0);
+  check_clean(r, r.measured());
 }
 
 TEST_CASE("load: a target nobody listens on counts every command as connect_refused") {

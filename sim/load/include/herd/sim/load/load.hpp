@@ -78,6 +78,9 @@ struct LoadOptions {
   std::size_t max_reply_bytes = 1 << 20;
   std::size_t max_backlog = 10000;  // open loop: commands waiting to be written, per thread
   unsigned threads = 1;
+  // When it turns true (e.g. from a SIGINT handler), no further command starts, as at the
+  // end of the duration; the run then waits for the commands in flight and reports.
+  const std::atomic<bool>* interrupt = nullptr;
   // Called from run_load's thread about once a second while the load runs.
   std::function<void(const Progress&)> progress;
 };
