@@ -108,6 +108,8 @@ class Worker {
     std::deque<Pending> pending;  // written, awaiting their replies in order
     ReplyAssembler replies;
     bool connected = false;
+    bool connecting = false;
+    Clock::time_point connect_deadline;
     bool reading = false;
     bool timed_out = false;
     bool finished = false;
@@ -271,11 +273,19 @@ asio::awaitable<void> Worker::persistent_loop(Connection& conn) {
     if (!conn.connected && !conn.reading && !conn.queue.empty()) {
       conn.socket = tcp::socket(io_);
       ++stats_.connections_opened;
+      conn.connecting = true;
+      conn.timed_out = false;
+      conn.connect_deadline = Clock::now() + from_seconds(options_.timeout_s);
       co_await conn.socket.async_connect(target.endpoint, ignore_errors(ec));
+      conn.connecting = false;
       if (ec) {
-        const ErrorKind kind = ec == asio::error::connection_refused ? ErrorKind::connect_refused
-                                                                     : ErrorKind::connect_failed;
-        fail_all(conn.queue, conn.target, kind, "connect: " + ec.message());
+        const ErrorKind kind = conn.timed_out ? ErrorKind::timeout
+                               : ec == asio::error::connection_refused ? ErrorKind::connect_refused
+                                                                       : ErrorKind::connect_failed;
+        fail_all(conn.queue, conn.target, kind,
+                 conn.timed_out ? "connect: no answer within " + std::to_string(options_.timeout_s) + " s"
+                                : "connect: " + ec.message());
+        conn.socket.close(ec);
         conn.wake.expires_after(backoff);
         co_await conn.wake.async_wait(ignore_errors(ec));
         backoff = std::min<Clock::duration>(2 * backoff, kMaxBackoff);
@@ -284,7 +294,6 @@ asio::awaitable<void> Worker::persistent_loop(Connection& conn) {
       backoff = kFirstBackoff;
       conn.socket.set_option(tcp::no_delay(true), ec);
       conn.connected = true;
-      conn.timed_out = false;
       conn.replies.clear();
       conn.reading = true;
       asio::co_spawn(io_, read_replies(conn), asio::detached);
@@ -556,7 +565,10 @@ asio::awaitable<void> Worker::sweep() {
     co_await sweeper_.async_wait(ignore_errors(ec));
     const Clock::time_point now = Clock::now();
     for (auto& conn : connections_) {
-      if (conn->connected && !conn->pending.empty() && now >= conn->pending.front().deadline) {
+      const bool reply_late =
+          conn->connected && !conn->pending.empty() && now >= conn->pending.front().deadline;
+      const bool connect_late = conn->connecting && now >= conn->connect_deadline;
+      if ((reply_late || connect_late) && !conn->timed_out) {
         conn->timed_out = true;
         conn->socket.close(ec);
       }
@@ -650,7 +662,15 @@ std::vector<Target> resolve_targets(const std::vector<std::string>& texts) {
       throw LoadError("target \"" + text + "\": cannot resolve " + target.host + ": " +
                       (ec ? ec.message() : std::string("no address")));
     }
+    // The first IPv4 address if there is one: "localhost" often resolves to ::1 first,
+    // while servers of the assignment listen on 127.0.0.1.
     target.endpoint = results.begin()->endpoint();
+    for (const auto& entry : results) {
+      if (entry.endpoint().address().is_v4()) {
+        target.endpoint = entry.endpoint();
+        break;
+      }
+    }
     targets.push_back(std::move(target));
   }
   return targets;
