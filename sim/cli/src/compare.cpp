@@ -126,10 +126,12 @@ std::vector<Row> build_rows(const RunProfile& a, const RunProfile& b, const Comp
   from_summary("reach_min", Unit::ratio);
 
   // Traffic per update by message kind: lines of each kind / updates (a kind a run never
-  // sent counts 0 lines).
+  // sent counts 0 lines). Greetings are left out, as from M (docs/metrics.md): they count
+  // how often links came up, not what was spread.
   std::set<std::string> kinds;
   for (const auto& k : a.traffic_by_kind) kinds.insert(k.kind);
   for (const auto& k : b.traffic_by_kind) kinds.insert(k.kind);
+  kinds.erase("greeting");
   auto per_update = [](const RunProfile& p, const std::string& kind) -> std::optional<double> {
     const auto updates = summary_value(p, "updates");
     if (!updates || *updates <= 0) return std::nullopt;
