@@ -725,6 +725,9 @@ void validate(const LoadOptions& o) {
     throw LoadError("persistent style: --connections must be at least --threads");
   }
   if (o.workload.clients == 0) throw LoadError("--clients must be at least 1");
+  // Each client keeps a name and a position: a cap keeps a typo from taking the memory.
+  if (o.workload.clients > 1'000'000) throw LoadError("--clients must be at most 1000000");
+  if (o.threads > 256) throw LoadError("--threads must be at most 256");
 }
 
 std::uint64_t LoadResult::measured() const noexcept { return ok() + failed(); }
