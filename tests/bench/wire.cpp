@@ -10,18 +10,9 @@ namespace herd::bench {
 
 namespace {
 
-constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
 // A WHATSAT body is a JSON object of at most 20 places; far more lines means the stream
 // is not a WHATSAT reply at all.
 constexpr std::size_t kMaxWhatsatBodyLines = 100'000;
-
-bool all_digits(std::string_view text) noexcept {
-  if (text.empty()) return false;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
 
 // Splits "AT <server> <diff> <rest>" at single spaces; false when the shape is wrong.
 bool split_at_line(std::string_view line, std::string_view& server, std::string_view& diff,
@@ -40,20 +31,6 @@ bool split_at_line(std::string_view line, std::string_view& server, std::string_
 }
 
 }  // namespace
-
-std::int64_t wall_clock_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string format_posix_time(std::int64_t ns) {
-  char text[40];
-  const int size = std::snprintf(text, sizeof text, "%lld.%09lld",
-                                 static_cast<long long>(ns / kNanosPerSecond),
-                                 static_cast<long long>(ns % kNanosPerSecond));
-  return std::string(text, static_cast<std::size_t>(size));
-}
 
 std::string run_nonce() {
   const auto mix = static_cast<unsigned long long>(wall_clock_ns()) ^
@@ -76,13 +53,6 @@ std::string IamatSource::next_operands() {
   operands.append(client_id_).append(" ").append(coords_).append(" ");
   operands.append(format_posix_time(last_ns_));
   return operands;
-}
-
-bool is_time_diff(std::string_view diff) noexcept {
-  if (diff.size() < 12 || (diff[0] != '+' && diff[0] != '-')) return false;
-  const std::size_t dot = diff.find('.');
-  if (dot == std::string_view::npos || diff.size() - dot - 1 != 9) return false;
-  return all_digits(diff.substr(1, dot - 1)) && all_digits(diff.substr(dot + 1));
 }
 
 bool is_at_reply(std::string_view line, std::string_view server,

@@ -12,13 +12,16 @@
 #include <string>
 #include <string_view>
 
+#include "herd/sim/load/protocol.hpp"
+
 namespace herd::bench {
 
-// Nanoseconds since the POSIX epoch, from the wall clock (what an IAMAT carries).
-[[nodiscard]] std::int64_t wall_clock_ns();
+// The wall clock, POSIX times and time differences as herd-load formats and checks them
+// (sim/load/protocol.hpp).
+using herd::sim::load::format_posix_time;
+using herd::sim::load::is_time_diff;
+using herd::sim::load::wall_clock_ns;
 
-// "1621464827.959498503": POSIX seconds with 9 decimals.
-[[nodiscard]] std::string format_posix_time(std::int64_t ns);
 
 // A short id that differs between runs, so updates of one run never collide with the
 // records a herd kept from an earlier run.
@@ -38,8 +41,6 @@ class IamatSource {
   std::int64_t last_ns_ = 0;
 };
 
-// True when `diff` is an AT time difference: explicit sign, digits, '.', 9 digits.
-[[nodiscard]] bool is_time_diff(std::string_view diff) noexcept;
 
 // True when `line` is exactly "AT <server> <diff> <operands>": the reply that `server`
 // owes to the IAMAT with these operands.

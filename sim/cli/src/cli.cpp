@@ -19,6 +19,7 @@
 
 #include "herd/places/offline_gazetteer.hpp"
 #include "herd/sim/check_report.hpp"
+#include "compare.hpp"
 #include "herd/sim/expectations.hpp"
 #include "herd/sim/golden.hpp"
 #include "herd/sim/graph_files.hpp"
@@ -946,6 +947,8 @@ int run_cli(int argc, char** argv) {
   merge->add_option("inputs", merge_inputs, "Databases to copy in, in order")->required();
 
   TraceCommand trace(app);  // trace_export.cpp
+  CLI::App* compare = nullptr;
+  const auto run_compare = add_compare_command(app, compare);
 
   try {
     app.parse(argc, argv);
@@ -974,6 +977,7 @@ int run_cli(int argc, char** argv) {
     if (*shrink) return shrink_command(shrink_args);
     if (*sweep) return sweep_command(sweep_args);
     if (*merge) return merge_command(merge_out, merge_inputs);
+    if (*compare) return run_compare();
     if (trace.selected()) return trace.run();
   } catch (const std::bad_alloc&) {
     std::cout.flush();

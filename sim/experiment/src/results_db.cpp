@@ -240,6 +240,20 @@ std::string column_text(sqlite3_stmt* stmt, int i) {
   return text ? reinterpret_cast<const char*>(text) : "";
 }
 
+// A run's summary metrics by name; one statement serves many runs.
+constexpr const char* kSummaryQuery =
+    "SELECT metric, value FROM summary WHERE run_id = ? ORDER BY metric";
+
+std::vector<std::pair<std::string, double>> read_summary(Statement& s, std::int64_t run_id) {
+  std::vector<std::pair<std::string, double>> metrics;
+  s.bind(1, run_id);
+  while (s.next_row()) {
+    metrics.emplace_back(column_text(s.get(), 0), sqlite3_column_double(s.get(), 1));
+  }
+  sqlite3_reset(s.get());
+  return metrics;
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, double>> summary_metrics(const Summary& s) {
@@ -549,14 +563,8 @@ std::vector<RunRow> ResultsDb::runs() const {
     row.recorded_at = column_text(q.get(), 5);
     rows.push_back(std::move(row));
   }
-  Statement s(db_, path_, "SELECT metric, value FROM summary WHERE run_id = ? ORDER BY metric");
-  for (auto& row : rows) {
-    s.bind(1, row.run_id);
-    while (s.next_row()) {
-      row.summary.emplace_back(column_text(s.get(), 0), sqlite3_column_double(s.get(), 1));
-    }
-    sqlite3_reset(s.get());
-  }
+  Statement s(db_, path_, kSummaryQuery);
+  for (auto& row : rows) row.summary = read_summary(s, row.run_id);
   return rows;
 }
 
@@ -575,17 +583,83 @@ std::vector<StoredSweepCell> ResultsDb::sweep_cells(const std::string& sweep_id)
     c.fingerprint = column_text(q.get(), 4);
     cells.push_back(std::move(c));
   }
-  Statement s(db_, path_, "SELECT metric, value FROM summary WHERE run_id = ? ORDER BY metric");
-  for (auto& c : cells) {
-    s.bind(1, c.run_id);
-    std::vector<std::pair<std::string, double>> metrics;
-    while (s.next_row()) {
-      metrics.emplace_back(column_text(s.get(), 0), sqlite3_column_double(s.get(), 1));
-    }
-    sqlite3_reset(s.get());
-    c.summary = summary_from_metrics(metrics);
-  }
+  Statement s(db_, path_, kSummaryQuery);
+  for (auto& c : cells) c.summary = summary_from_metrics(read_summary(s, c.run_id));
   return cells;
+}
+
+std::optional<RunProfile> ResultsDb::run_profile(std::int64_t run_id,
+                                                 const std::vector<double>& quantiles) const {
+  RunProfile p;
+  p.run_id = run_id;
+  {
+    Statement q(db_, path_,
+                "SELECT scenario, seed, backend, strategy, servers FROM runs WHERE run_id = ?");
+    q.bind(1, run_id);
+    if (!q.next_row()) return std::nullopt;
+    p.scenario = column_text(q.get(), 0);
+    p.seed = static_cast<std::uint64_t>(sqlite3_column_int64(q.get(), 1));
+    p.backend = column_text(q.get(), 2);
+    p.strategy = column_text(q.get(), 3);
+    p.servers = static_cast<std::uint32_t>(sqlite3_column_int64(q.get(), 4));
+  }
+  {
+    Statement s(db_, path_, kSummaryQuery);
+    p.summary = read_summary(s, run_id);
+  }
+  // Delays of (update, server ≠ origin), the population of the propagation_* metrics
+  // (docs/metrics.md): counted first, then streamed in order to pick the nearest ranks.
+  constexpr const char* kDelays =
+      " FROM applies a JOIN updates u ON u.run_id = a.run_id AND u.update_id = a.update_id "
+      "WHERE a.run_id = ? AND a.server_id <> u.origin";
+  {
+    Statement n(db_, path_, (std::string("SELECT COUNT(*)") + kDelays).c_str());
+    n.bind(1, run_id);
+    if (n.next_row()) p.delay_count = static_cast<std::uint64_t>(sqlite3_column_int64(n.get(), 0));
+  }
+  if (p.delay_count > 0 && !quantiles.empty()) {
+    std::vector<std::pair<std::uint64_t, std::size_t>> ranks;  // (rank, index in quantiles)
+    for (std::size_t i = 0; i < quantiles.size(); ++i) {
+      auto rank = static_cast<std::uint64_t>(
+          std::ceil(std::clamp(quantiles[i], 0.0, 1.0) * static_cast<double>(p.delay_count)));
+      ranks.emplace_back(std::clamp<std::uint64_t>(rank, 1, p.delay_count), i);
+    }
+    std::sort(ranks.begin(), ranks.end());
+    p.delay_quantiles_ns.assign(quantiles.size(), 0);
+    Statement d(db_, path_, (std::string("SELECT a.delay_ns") + kDelays + " ORDER BY a.delay_ns").c_str());
+    d.bind(1, run_id);
+    std::uint64_t row = 0;
+    std::size_t next = 0;
+    while (next < ranks.size() && d.next_row()) {
+      ++row;
+      const std::int64_t delay = sqlite3_column_int64(d.get(), 0);
+      while (next < ranks.size() && ranks[next].first == row) {
+        p.delay_quantiles_ns[ranks[next++].second] = delay;
+      }
+    }
+  }
+  {
+    Statement st(db_, path_,
+                 "SELECT COUNT(*), COALESCE(AVG(mean_ns), 0), COALESCE(MAX(max_ns), 0) "
+                 "FROM staleness WHERE run_id = ?");
+    st.bind(1, run_id);
+    if (st.next_row()) {
+      p.staleness_samples = static_cast<std::uint64_t>(sqlite3_column_int64(st.get(), 0));
+      p.staleness_mean_ns = sqlite3_column_double(st.get(), 1);
+      p.staleness_max_ns = sqlite3_column_int64(st.get(), 2);
+    }
+  }
+  {
+    Statement k(db_, path_,
+                "SELECT kind, lines, bytes FROM traffic_kinds WHERE run_id = ? ORDER BY kind");
+    k.bind(1, run_id);
+    while (k.next_row()) {
+      p.traffic_by_kind.push_back({column_text(k.get(), 0),
+                                   static_cast<std::uint64_t>(sqlite3_column_int64(k.get(), 1)),
+                                   static_cast<std::uint64_t>(sqlite3_column_int64(k.get(), 2))});
+    }
+  }
+  return p;
 }
 
 namespace {

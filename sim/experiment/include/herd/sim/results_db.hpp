@@ -75,6 +75,30 @@ struct StoredSweepCell {
   Summary summary;
 };
 
+// One stored run as `herd-sim compare` reads it (docs/compare.md): its identity, summary
+// metrics and the distributions behind them, whatever backend wrote it.
+struct RunProfile {
+  std::int64_t run_id = 0;
+  std::string scenario, backend, strategy;
+  std::uint64_t seed = 0;
+  std::uint32_t servers = 0;
+  std::vector<std::pair<std::string, double>> summary;  // sorted by metric name
+  // Propagation delays d(u, s), s ≠ origin, from the applies table (empty when the run was
+  // stored with --summary-only or had none): how many, and the nearest-rank quantiles
+  // asked for, in the order asked.
+  std::uint64_t delay_count = 0;
+  std::vector<std::int64_t> delay_quantiles_ns;
+  // Staleness samples: how many, the mean of their per-server mean, the largest max.
+  std::uint64_t staleness_samples = 0;
+  double staleness_mean_ns = 0;
+  std::int64_t staleness_max_ns = 0;
+  struct KindTraffic {
+    std::string kind;
+    std::uint64_t lines = 0, bytes = 0;
+  };
+  std::vector<KindTraffic> traffic_by_kind;  // kinds seen, by name
+};
+
 // What merge_from did with one input database.
 struct MergeCounts {
   std::size_t copied = 0;   // runs copied, renumbered after the runs already present
@@ -98,6 +122,10 @@ class ResultsDb {
   [[nodiscard]] std::vector<RunRow> runs() const;
   // The cells stored for a sweep, oldest run first (a cell stored twice appears twice).
   [[nodiscard]] std::vector<StoredSweepCell> sweep_cells(const std::string& sweep_id) const;
+  // One run with its distributions; nullopt when no run has that id. `quantiles` are in
+  // [0, 1]; memory does not grow with the run (the delays are streamed in order).
+  [[nodiscard]] std::optional<RunProfile> run_profile(std::int64_t run_id,
+                                                      const std::vector<double>& quantiles) const;
 
   // Copies every run of another results database (every table, run_ids renumbered after
   // this database's last) in one transaction, except sweep cells this database already

@@ -1,0 +1,16 @@
+#pragma once
+// herd-sim compare: two stored runs side by side, each metric judged against a tolerance
+// (docs/compare.md). Kept apart from cli.cpp, which only registers it.
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace herd::sim {
+
+// Adds the `compare` subcommand to `app` and sets `sub` to it; the returned function runs
+// it once the command line is parsed and returns the exit code: 0 within tolerance, 1 not,
+// 2 bad input (no such database or run, a negative tolerance).
+[[nodiscard]] std::function<int()> add_compare_command(CLI::App& app, CLI::App*& sub);
+
+}  // namespace herd::sim
