@@ -108,7 +108,9 @@ core::ServerConfig Simulation::server_config(std::uint32_t index) const {
   config.emit_observations = true;
   config.limits.idle_timeout_ns = 0;  // simulated clients never idle on a connection
   config.limits.max_connections = std::numeric_limits<std::size_t>::max();
-  config.limits.max_records = 0;  // the workload bounds the clients; every record is a result
+  // The workload and scripts bound the clients and their IDs; every record is a result.
+  config.limits.max_records = 0;
+  config.limits.max_client_bytes = config.limits.max_line_bytes;
   config.propagation = scenario_.propagation;
   config.propagation.seed = derive_seed(scenario_.seed, kServerStream + index);
   config.strategy_factory = options_.strategy_factory;

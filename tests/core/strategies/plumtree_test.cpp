@@ -46,6 +46,7 @@ struct Hub {
     c.peer_secret = "s";
     c.log_traffic = false;
     c.limits.idle_timeout_ns = 0;  // only the strategy's timers
+    c.limits.max_client_bytes = c.limits.max_line_bytes;  // one test sends a 5,000-byte ID
     c.propagation = p;
     return c;
   }
