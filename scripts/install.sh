@@ -14,6 +14,7 @@ packages=(
   qt6-base-dev qt6-charts-dev libgl-dev
   xvfb xauth netcat-openbsd parallel
   lsof  # the course graders stop a server with lsof -ti:PORT | xargs kill; a live test does too
+  clang libclang-rt-14-dev  # the fuzz preset: libFuzzer with ASan and UBSan (docs/fuzzing.md)
 )
 
 sudo=""
