@@ -1,0 +1,24 @@
+#pragma once
+// Positions for drawing a friend graph: Boost.Graph's Fruchterman-Reingold force-directed
+// layout from a seeded random start, so one graph always gets the same picture.
+
+#include <cstdint>
+#include <vector>
+
+#include "herd/gui/chart_data.hpp"
+
+namespace herd::gui {
+
+struct LayoutOptions {
+  std::uint32_t seed = 1;
+  double side = 1000;                 // the square the layout fills, in scene units
+  std::size_t max_servers = 20'000;   // larger graphs are refused (std::length_error)
+};
+
+// One position per server 0..servers-1. Edges naming a server at or past `servers` are
+// ignored. Deterministic: the same input gives the same positions.
+[[nodiscard]] std::vector<Point> force_layout(std::size_t servers,
+                                              const std::vector<sim::StoredEdge>& edges,
+                                              const LayoutOptions& options = {});
+
+}  // namespace herd::gui
