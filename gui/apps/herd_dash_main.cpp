@@ -3,9 +3,13 @@
 //   herd-dash plot RESULTS.db ...    a chart or the topology to PNG/SVG, no window needed
 #include <QApplication>
 #include <QStringList>
+#include <QTabWidget>
+#include <QTimer>
 #include <cstring>
 #include <iostream>
+#include <vector>
 
+#include "herd/gui/export.hpp"
 #include "herd/gui/main_window.hpp"
 #include "herd/gui/plot.hpp"
 
@@ -26,6 +30,24 @@ int main(int argc, char** argv) {
     args.removeFirst();
     return herd::gui::plot_command(args, std::cout, std::cerr);
   }
+  // --select 1,2 --tab NAME --screenshot FILE: open, show, save the window, quit (how the
+  // documentation's pictures are made).
+  QString screenshot, tab;
+  std::vector<std::int64_t> select;
+  for (int i = 0; i + 1 < args.size();) {
+    const QString flag = args[i];
+    if (flag == "--screenshot") {
+      screenshot = args[i + 1];
+    } else if (flag == "--tab") {
+      tab = args[i + 1];
+    } else if (flag == "--select") {
+      for (const QString& id : args[i + 1].split(',', Qt::SkipEmptyParts)) select.push_back(id.toLongLong());
+    } else {
+      ++i;
+      continue;
+    }
+    args.remove(i, 2);
+  }
   if (args.size() > 1) {
     std::cerr << "herd-dash: one results database at a time\n" << herd::gui::usage();
     return 2;
@@ -39,5 +61,16 @@ int main(int argc, char** argv) {
     }
   }
   window.show();
+  if (!select.empty()) window.select_runs(select);
+  for (int i = 0; i < window.tabs()->count(); ++i) {
+    if (window.tabs()->tabText(i).compare(tab, Qt::CaseInsensitive) == 0) window.tabs()->setCurrentIndex(i);
+  }
+  if (!screenshot.isEmpty()) {
+    QTimer::singleShot(800, &window, [&window, screenshot] {
+      const QString error = herd::gui::save_image(&window, screenshot);
+      if (!error.isEmpty()) std::cerr << "herd-dash: " << error.toStdString() << "\n";
+      QApplication::exit(error.isEmpty() ? 0 : 1);
+    });
+  }
   return QApplication::exec();
 }

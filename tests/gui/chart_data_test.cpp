@@ -157,11 +157,11 @@ TEST_CASE("the graph layout is deterministic and spreads servers out", "[gui][la
   auto b = force_layout(12, edges, {});
   REQUIRE(a.size() == 12);
   CHECK(a == b);
-  auto c = force_layout(12, edges, LayoutOptions{2, 1000, 20'000});
+  auto c = force_layout(12, edges, LayoutOptions{2, 1000, 1.6, 20'000});
   CHECK_FALSE(a == c);
   for (const auto& p : a) {
     CHECK(p.x >= 0);
-    CHECK(p.x <= 1000);
+    CHECK(p.x <= 1600);
     CHECK(p.y >= 0);
     CHECK(p.y <= 1000);
   }

@@ -12,6 +12,7 @@
 #include <QtCharts/QLegend>
 #include <QtCharts/QLegendMarker>
 #include <QtCharts/QLineSeries>
+#include <QtCharts/QLogValueAxis>
 #include <QtCharts/QStackedBarSeries>
 #include <QtCharts/QValueAxis>
 #include <algorithm>
@@ -63,6 +64,7 @@ QValueAxis* value_axis(QChart* chart, Qt::Alignment where, const QString& title,
   if (!(hi > lo)) hi = lo + 1;
   axis->setRange(lo, hi);
   if (nice) axis->applyNiceNumbers();
+  axis->setLabelFormat("%g");
   chart->addAxis(axis, where);
   return axis;
 }
@@ -82,6 +84,46 @@ QLineSeries* add_line(QChart* chart, const Line& line, const QColor& colour, Qt:
   series->setPen(pen);
   chart->addSeries(series);
   return series;
+}
+
+// Legend labels: without the scenario when every run shares it (the title names it then).
+std::vector<std::string> short_labels(const std::vector<const RunData*>& runs) {
+  bool same = true;
+  for (const RunData* r : runs) same &= r->run.scenario == runs.front()->run.scenario;
+  std::vector<std::string> out;
+  for (const RunData* r : runs) {
+    if (!same) {
+      out.push_back(run_label(r->run));
+      continue;
+    }
+    out.push_back("#" + std::to_string(r->run.run_id) + " " +
+                  (r->run.variant.empty() ? r->run.strategy : r->run.variant) + " s" +
+                  std::to_string(r->run.seed));
+  }
+  return out;
+}
+
+QString common_scenario(const std::vector<const RunData*>& runs) {
+  for (const RunData* r : runs) {
+    if (r->run.scenario != runs.front()->run.scenario) return {};
+  }
+  return runs.empty() ? QString() : q(runs.front()->run.scenario);
+}
+
+// Many entries go in a column at the right, where long names fit.
+// (Markers report themselves invisible until the chart is laid out, so hidden ones are
+// counted here rather than asked.)
+constexpr const char* kHiddenMarkers = "herdHiddenMarkers";
+
+void place_legend(QChart* chart) {
+  const auto shown = chart->legend()->markers().size() - chart->property(kHiddenMarkers).toInt();
+  chart->legend()->setAlignment(shown > 5 ? Qt::AlignRight : Qt::AlignBottom);
+}
+
+void hide_from_legend(QChart* chart, QAbstractSeries* series) {
+  const auto markers = chart->legend()->markers(series);
+  for (QLegendMarker* m : markers) m->setVisible(false);
+  chart->setProperty(kHiddenMarkers, chart->property(kHiddenMarkers).toInt() + static_cast<int>(markers.size()));
 }
 
 void attach(QAbstractSeries* series, QAbstractAxis* x, QAbstractAxis* y) {
@@ -114,20 +156,46 @@ QChart* empty_chart(ChartKind kind, const QString& why) {
 // ---- propagation delay CDF --------------------------------------------------------------
 
 QChart* cdf_chart(const ChartSpec& spec, const std::vector<const RunData*>& runs) {
-  QChart* chart = new_chart(ChartKind::cdf);
+  QChart* chart = new_chart(ChartKind::cdf, common_scenario(runs));
+  const auto labels = short_labels(runs);
   std::vector<Line> lines;
-  double hi = 0;
+  double hi = 0, lo = 0, median = 0;
   for (const RunData* r : runs) {
     lines.push_back(delay_cdf(*r));
-    if (!lines.back().points.empty()) hi = std::max(hi, lines.back().points.back().x);
+    for (const Point& p : lines.back().points) {
+      if (p.x > 0 && (lo == 0 || p.x < lo)) lo = p.x;
+    }
+    if (!lines.back().points.empty()) {
+      hi = std::max(hi, lines.back().points.back().x);
+      median = std::max(median, lines.back().points[lines.back().points.size() / 2].x);
+    }
   }
-  auto* x = value_axis(chart, Qt::AlignBottom, "propagation delay (ms)", 0, hi);
+  // A long tail (faults hold some deliveries back by seconds) squeezes the body of the
+  // distribution against the axis; a log scale shows both.
+  const bool log_x = median > 0 && hi > 50 * median;
+  QAbstractAxis* x = nullptr;
+  if (log_x) {
+    auto* axis = new QLogValueAxis;
+    axis->setBase(10);
+    axis->setTitleText("propagation delay (ms, log scale)");
+    axis->setLabelFormat("%g");
+    axis->setMinorTickCount(8);
+    lo = std::pow(10.0, std::floor(std::log10(std::max(lo, 1e-3))));
+    axis->setRange(lo, std::pow(10.0, std::ceil(std::log10(hi))));
+    chart->addAxis(axis, Qt::AlignBottom);
+    x = axis;
+  } else {
+    x = value_axis(chart, Qt::AlignBottom, "propagation delay (ms)", 0, hi);
+  }
   auto* y = value_axis(chart, Qt::AlignLeft, "fraction of deliveries ≤ delay", 0, 1, false);
   y->setTickCount(6);
   y->setLabelFormat("%.1f");
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const auto n = lines[i].points.size();
-    lines[i].name += " (n=" + std::to_string(n) + ")";
+    lines[i].name = labels[i] + " (n=" + std::to_string(n) + ")";
+    if (log_x) {
+      for (Point& p : lines[i].points) p.x = std::max(p.x, lo);
+    }
     QLineSeries* s = add_line(chart, lines[i], series_colour(i), Qt::SolidLine, 2, spec.max_points);
     attach(s, x, y);
     const QString name = q(lines[i].name);
@@ -136,13 +204,17 @@ QChart* cdf_chart(const ChartSpec& spec, const std::vector<const RunData*>& runs
           .arg(name).arg(p.x(), 0, 'f', 2).arg(p.y() * 100, 0, 'f', 1);
     });
   }
+  place_legend(chart);
   return chart;
 }
 
 // ---- delay by hop distance --------------------------------------------------------------
 
 QChart* hops_chart(const std::vector<const RunData*>& runs) {
-  QChart* chart = new_chart(ChartKind::hops);
+  QString scenario = common_scenario(runs);
+  QChart* chart = new_chart(ChartKind::hops, (scenario.isEmpty() ? "" : scenario + ", ") +
+                                                 "solid: median, dashed: 95th percentile");
+  const auto labels = short_labels(runs);
   std::vector<std::vector<HopDelay>> data;
   double max_hops = 1, max_ms = 0;
   for (const RunData* r : runs) {
@@ -159,7 +231,7 @@ QChart* hops_chart(const std::vector<const RunData*>& runs) {
   x->setLabelFormat("%d");
   auto* y = value_axis(chart, Qt::AlignLeft, "propagation delay (ms)", 0, max_ms);
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    Line p50{run_label(runs[i]->run) + " median", {}}, p95{run_label(runs[i]->run) + " p95", {}};
+    Line p50{labels[i], {}}, p95{labels[i] + " p95", {}};
     for (const auto& h : data[i]) {
       p50.points.push_back({static_cast<double>(h.hops), h.p50_ms});
       p95.points.push_back({static_cast<double>(h.hops), h.p95_ms});
@@ -167,10 +239,11 @@ QChart* hops_chart(const std::vector<const RunData*>& runs) {
     QLineSeries* a = add_line(chart, p50, series_colour(i), Qt::SolidLine, 2.5, kEveryPoint);
     QLineSeries* b = add_line(chart, p95, series_colour(i), Qt::DashLine, 1.5, kEveryPoint);
     a->setPointsVisible(true);
+    hide_from_legend(chart, b);
     for (QLineSeries* s : {a, b}) {
       attach(s, x, y);
       const auto rows = data[i];
-      const QString name = q(run_label(runs[i]->run));
+      const QString name = q(labels[i]);
       hover_tip(s, [rows, name](const QPointF& p) {
         for (const auto& h : rows) {
           if (static_cast<double>(h.hops) == p.x()) {
@@ -183,6 +256,7 @@ QChart* hops_chart(const std::vector<const RunData*>& runs) {
       });
     }
   }
+  place_legend(chart);
   return chart;
 }
 
@@ -203,7 +277,10 @@ QChart* staleness_chart(const ChartSpec& spec, const std::vector<const RunData*>
   if (spec.server && !runs.empty() && *spec.server < runs.front()->servers.size()) {
     subtitle = "server " + q(runs.front()->servers[*spec.server].name);
   }
+  if (runs.size() > 1) subtitle += QString(", faults of run #%1").arg(runs.front()->run.run_id);
+  subtitle += "; solid: max, dashed: mean";
   QChart* chart = new_chart(ChartKind::staleness, subtitle);
+  const auto labels = short_labels(runs);
   std::vector<StalenessLines> lines;
   double end_s = 1, top = 0;
   for (const RunData* r : runs) {
@@ -215,17 +292,15 @@ QChart* staleness_chart(const ChartSpec& spec, const std::vector<const RunData*>
   auto* y = value_axis(chart, Qt::AlignLeft, "staleness (ms)", 0, top > 0 ? top * 1.08 : 1);
   const double band_top = y->max();
   // Fault intervals first, so the lines draw over them: one shaded series per kind, its
-  // legend entry naming every fault of that kind.
+  // legend entry naming the faults of that kind. Only the first run's: runs with random
+  // faults each have their own schedule, and overlaid they would shade everything.
   std::map<std::string, std::vector<FaultBand>> by_kind;
   std::vector<std::string> kind_order;
-  for (const RunData* r : runs) {
-    for (auto& b : fault_bands(*r)) {
+  if (!runs.empty()) {
+    for (auto& b : fault_bands(*runs.front())) {
       auto& list = by_kind[b.kind];
       if (list.empty()) kind_order.push_back(b.kind);
-      bool dup = std::any_of(list.begin(), list.end(), [&](const FaultBand& o) {
-        return o.from_s == b.from_s && o.to_s == b.to_s && o.label == b.label;
-      });
-      if (!dup) list.push_back(b);
+      list.push_back(b);
     }
   }
   for (const auto& kind : kind_order) {
@@ -233,21 +308,23 @@ QChart* staleness_chart(const ChartSpec& spec, const std::vector<const RunData*>
     std::sort(bands.begin(), bands.end(),
               [](const FaultBand& a, const FaultBand& b) { return a.from_s < b.from_s; });
     auto* upper = new QLineSeries;
-    QString names;
-    for (std::size_t i = 0; i < bands.size(); ++i) {
-      const auto& b = bands[i];
+    for (const auto& b : bands) {
       upper->append(b.from_s, 0);
       upper->append(b.from_s, band_top);
       upper->append(b.to_s, band_top);
       upper->append(b.to_s, 0);
-      if (i < 4) {
-        names += (i ? "; " : "") + q(b.label.substr(b.kind.size() + 1)) +
-                 QString(" %1–%2 s").arg(b.from_s, 0, 'g', 4).arg(b.to_s, 0, 'g', 4);
-      }
     }
-    if (bands.size() > 4) names += QString("; +%1 more").arg(bands.size() - 4);
+    // Short in the legend (hover a band for its servers and times).
+    QString names;
+    if (bands.size() == 1) {
+      QString who = q(bands[0].label.substr(bands[0].kind.size() + 1));
+      if (who.size() > 24) who = who.left(22) + "…";
+      names = QString("%1, %2–%3 s").arg(who).arg(bands[0].from_s, 0, 'g', 4).arg(bands[0].to_s, 0, 'g', 4);
+    } else {
+      names = QString("×%1").arg(bands.size());
+    }
     auto* area = new QAreaSeries(upper);
-    area->setName(QString("%1 fault: %2").arg(q(kind), names));
+    area->setName(QString("%1 %2").arg(q(kind), names));
     QColor fill = fault_colour(kind);
     fill.setAlpha(45);
     area->setBrush(fill);
@@ -268,6 +345,9 @@ QChart* staleness_chart(const ChartSpec& spec, const std::vector<const RunData*>
     });
   }
   for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string who = spec.server ? "" : " (herd)";
+    lines[i].max.name = labels[i] + " max" + who;
+    lines[i].mean.name = labels[i] + " mean" + who;
     QLineSeries* mx = add_line(chart, lines[i].max, series_colour(i), Qt::SolidLine, 2, spec.max_points);
     QLineSeries* mean = add_line(chart, lines[i].mean, series_colour(i), Qt::DashLine, 1.5, spec.max_points);
     for (QLineSeries* s : {mx, mean}) {
@@ -277,15 +357,18 @@ QChart* staleness_chart(const ChartSpec& spec, const std::vector<const RunData*>
         return QString("%1\nt = %2 s: %3 ms").arg(name).arg(p.x(), 0, 'f', 3).arg(p.y(), 0, 'f', 2);
       });
     }
+    if (lines.size() > 2) hide_from_legend(chart, mean);
   }
+  place_legend(chart);
   return chart;
 }
 
 // ---- traffic per update by kind ---------------------------------------------------------
 
 QChart* traffic_chart(const std::vector<const RunData*>& runs) {
-  QChart* chart = new_chart(ChartKind::traffic);
+  QChart* chart = new_chart(ChartKind::traffic, common_scenario(runs));
   KindBars bars = traffic_per_update(runs);
+  bars.runs = short_labels(runs);
   auto* series = new QStackedBarSeries;
   for (std::size_t k = 0; k < bars.kinds.size(); ++k) {
     auto* set = new QBarSet(q(bars.kinds[k]));
@@ -385,13 +468,13 @@ QChart* spread_chart(ChartKind kind, const std::vector<const RunData*>& runs, co
 
 const std::vector<ChartInfo>& chart_kinds() {
   static const std::vector<ChartInfo> kinds{
-      {ChartKind::cdf, "cdf", "Propagation delay CDF"},
-      {ChartKind::hops, "hops", "Propagation delay by hop distance"},
-      {ChartKind::staleness, "staleness", "Staleness over time"},
-      {ChartKind::traffic, "traffic", "Traffic per update by message kind"},
-      {ChartKind::rmr, "rmr", "Relative message redundancy"},
-      {ChartKind::ldh, "ldh", "Last delivery hop"},
-      {ChartKind::convergence, "convergence", "Convergence time"},
+      {ChartKind::cdf, "cdf", "Propagation delay CDF", "Delay CDF"},
+      {ChartKind::hops, "hops", "Propagation delay by hop distance", "Delay by hops"},
+      {ChartKind::staleness, "staleness", "Staleness over time", "Staleness"},
+      {ChartKind::traffic, "traffic", "Traffic per update by message kind", "Traffic"},
+      {ChartKind::rmr, "rmr", "Relative message redundancy", "RMR"},
+      {ChartKind::ldh, "ldh", "Last delivery hop", "LDH"},
+      {ChartKind::convergence, "convergence", "Convergence time", "Convergence"},
   };
   return kinds;
 }

@@ -5,6 +5,8 @@
 #include <boost/graph/random_layout.hpp>
 #include <boost/graph/topology.hpp>
 #include <boost/random/linear_congruential.hpp>
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -29,17 +31,34 @@ std::vector<Point> force_layout(std::size_t servers, const std::vector<sim::Stor
     if (e.a < servers && e.b < servers && e.a != e.b) boost::add_edge(e.a, e.b, g);
   }
   boost::minstd_rand random(options.seed == 0 ? 1 : options.seed);
-  // square_topology spans [-scaling, scaling] on both axes.
-  Topology space(random, options.side / 2);
+  // square_topology spans [-scaling, scaling] on both axes; room enough that few servers
+  // are pushed against its walls (the result is rescaled below anyway).
+  Topology space(random, std::max(50.0, std::sqrt(static_cast<double>(servers)) * 25));
   std::vector<Topology::point_type> at(servers);
   auto position = boost::make_iterator_property_map(at.begin(), boost::get(boost::vertex_index, g));
   boost::random_graph_layout(g, position, space);
   // Fewer rounds for big herds: each costs about linear time in servers + edges.
-  const int rounds = servers <= 500 ? 200 : servers <= 3000 ? 100 : 50;
-  boost::fruchterman_reingold_force_directed_layout(
-      g, position, space, boost::cooling(boost::linear_cooling<double>(rounds)));
+  const int rounds = servers <= 500 ? 300 : servers <= 3000 ? 100 : 50;
+  if (servers <= 1000) {
+    // Every pair repels: even spacing, O(servers^2) per round, affordable up to here.
+    boost::fruchterman_reingold_force_directed_layout(
+        g, position, space,
+        boost::cooling(boost::linear_cooling<double>(rounds)).force_pairs(boost::all_force_pairs()));
+  } else {
+    // Repulsion only between neighbouring grid cells: linear time per round.
+    boost::fruchterman_reingold_force_directed_layout(
+        g, position, space, boost::cooling(boost::linear_cooling<double>(rounds)));
+  }
+  // Stretch the result over the square: force layouts leave uneven margins.
+  double x0 = at[0][0], x1 = x0, y0 = at[0][1], y1 = y0;
+  for (const auto& p : at) {
+    x0 = std::min(x0, p[0]), x1 = std::max(x1, p[0]);
+    y0 = std::min(y0, p[1]), y1 = std::max(y1, p[1]);
+  }
+  const double margin = options.side * 0.02, inner = options.side - 2 * margin;
   for (std::size_t i = 0; i < servers; ++i) {
-    out[i] = {at[i][0] + options.side / 2, at[i][1] + options.side / 2};
+    out[i] = {margin + (x1 > x0 ? (at[i][0] - x0) / (x1 - x0) : 0.5) * inner * options.aspect,
+              margin + (y1 > y0 ? (at[i][1] - y0) / (y1 - y0) : 0.5) * inner};
   }
   return out;
 }

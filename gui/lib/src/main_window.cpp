@@ -146,7 +146,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   for (const auto& info : chart_kinds()) {
     auto* panel = new ChartPanel(info.kind);
     charts_[info.kind] = panel;
-    tabs_->addTab(panel, info.title);
+    tabs_->addTab(panel, info.tab);
+    tabs_->setTabToolTip(tabs_->count() - 1, info.title);
     connect(panel->view(), &QWidget::customContextMenuRequested, this, [this, panel](const QPoint& at) {
       tabs_->setCurrentWidget(panel);
       QMenu menu;
@@ -173,8 +174,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   auto* split = new QSplitter;
   split->addWidget(left);
   split->addWidget(tabs_);
-  split->setStretchFactor(0, 2);
-  split->setStretchFactor(1, 3);
+  split->setStretchFactor(0, 0);
+  split->setStretchFactor(1, 1);
+  split->setSizes({520, 980});
   setCentralWidget(split);
   resize(1500, 900);
 

@@ -69,8 +69,7 @@ HerdGraphItem::HerdGraphItem(std::vector<Point> positions, const RunData& run)
     if (e.a >= n || e.b >= n) continue;
     auto it = lines.find({e.a, e.b});
     const double v = it == lines.end() ? 0.0 : static_cast<double>(it->second);
-    const auto band = std::min<std::size_t>(
-        3, static_cast<std::size_t>(4 * std::log1p(v) / std::log1p(static_cast<double>(most))));
+    const auto band = std::min<std::size_t>(3, static_cast<std::size_t>(4 * v / static_cast<double>(most)));
     edge_bands_[band].emplace_back(QPointF(positions_[e.a].x, positions_[e.a].y),
                                    QPointF(positions_[e.b].x, positions_[e.b].y));
   }
@@ -132,9 +131,9 @@ void HerdGraphItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* opt
   const std::size_t n = positions_.size();
   const bool big = n > 2000;
   painter->setRenderHint(QPainter::Antialiasing, !big || lod > 2);
-  static const QColor band_colour[4] = {QColor(200, 205, 212), QColor(160, 168, 180),
-                                        QColor(110, 120, 138), QColor(55, 65, 85)};
-  static const qreal band_width[4] = {0.6, 1.0, 1.6, 2.4};
+  static const QColor band_colour[4] = {QColor(222, 225, 230), QColor(190, 196, 205),
+                                        QColor(150, 158, 172), QColor(105, 115, 132)};
+  static const qreal band_width[4] = {0.6, 0.9, 1.3, 1.8};
   for (std::size_t b = 0; b < edge_bands_.size(); ++b) {
     if (edge_bands_[b].empty()) continue;
     QColor c = band_colour[b];
@@ -420,7 +419,7 @@ void TopologyPanel::refresh() {
   if (mode_ == ColourBy::update) {
     auto [first, last] = run_->applies_of(update_id_);
     state_ = playback_state(first, last, n, time_ns_);
-    const std::int64_t fresh_since = time_ns_ - std::max<std::int64_t>(1, (hi - lo) / 12);
+    const std::int64_t fresh_since = time_ns_ - std::max<std::int64_t>(1, (hi - lo) / 30);
     for (const sim::StoredApply* a = first; a != last && a->at_ns <= time_ns_; ++a) {
       if (a->server_id < n) colours[a->server_id] = a->at_ns >= fresh_since ? kFresh : kHolder;
     }

@@ -22,7 +22,8 @@ enum class ChartKind { cdf, hops, staleness, traffic, rmr, ldh, convergence };
 struct ChartInfo {
   ChartKind kind;
   const char* name;   // for `herd-dash plot --chart`
-  const char* title;  // tab and chart title
+  const char* title;  // chart title
+  const char* tab;    // short, for the window's tab
 };
 [[nodiscard]] const std::vector<ChartInfo>& chart_kinds();
 [[nodiscard]] std::optional<ChartKind> chart_from_name(std::string_view name);

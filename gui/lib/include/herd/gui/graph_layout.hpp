@@ -1,6 +1,7 @@
 #pragma once
 // Positions for drawing a friend graph: Boost.Graph's Fruchterman-Reingold force-directed
-// layout from a seeded random start, so one graph always gets the same picture.
+// layout from a seeded random start, so one graph always gets the same picture. The
+// result is stretched over a side * aspect by side rectangle.
 
 #include <cstdint>
 #include <vector>
@@ -11,7 +12,8 @@ namespace herd::gui {
 
 struct LayoutOptions {
   std::uint32_t seed = 1;
-  double side = 1000;                 // the square the layout fills, in scene units
+  double side = 1000;                 // the layout's height, in scene units
+  double aspect = 1.6;                // its width is side * aspect (screens are wide)
   std::size_t max_servers = 20'000;   // larger graphs are refused (std::length_error)
 };
 
