@@ -39,8 +39,8 @@ std::vector<Point> force_layout(std::size_t servers, const std::vector<sim::Stor
   boost::random_graph_layout(g, position, space);
   // Fewer rounds for big herds: each costs about linear time in servers + edges.
   const int rounds = servers <= 500 ? 300 : servers <= 3000 ? 100 : 50;
-  if (servers <= 1000) {
-    // Every pair repels: even spacing, O(servers^2) per round, affordable up to here.
+  if (servers <= 500) {
+    // Every pair repels: even spacing, O(servers^2) per round, cheap at this size.
     boost::fruchterman_reingold_force_directed_layout(
         g, position, space,
         boost::cooling(boost::linear_cooling<double>(rounds)).force_pairs(boost::all_force_pairs()));

@@ -5,9 +5,10 @@
 // server, the link each server got it over highlighted (playback.hpp decides what is shown at
 // each virtual time). Zoom with the wheel, pan by dragging, click a server for its staleness.
 //
-// Level of detail: the whole herd is one graphics item that batches edges by traffic band
-// (one drawLines call each) and servers by colour (one drawPoints call each), so 10,000
-// servers cost a few dozen draw calls per frame; names are drawn only when they fit.
+// Level of detail: no item per server or link. The links are one cached item that batches
+// them by traffic band (one drawLines call each); the servers and highlighted links are one
+// item that batches by colour, so 10,000 servers cost a few dozen state changes per frame;
+// names are drawn only when they fit.
 
 #include <QElapsedTimer>
 #include <QGraphicsItem>
@@ -32,6 +33,22 @@ class QChartView;
 
 namespace herd::gui {
 
+// The friend links, which do not change during playback: drawn once into a device-pixel
+// cache (redrawn on zoom), so a playback frame costs only the servers and the highlighted
+// links.
+class HerdEdgesItem : public QGraphicsItem {
+ public:
+  HerdEdgesItem(std::vector<std::vector<QLineF>> bands, QRectF bounds, std::size_t servers,
+                QGraphicsItem* parent);
+  QRectF boundingRect() const override { return bounds_; }
+  void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
+
+ private:
+  std::vector<std::vector<QLineF>> bands_;  // by traffic band, light to heavy
+  QRectF bounds_;
+  std::size_t servers_;
+};
+
 class HerdGraphItem : public QGraphicsItem {
  public:
   HerdGraphItem(std::vector<Point> positions, const RunData& run);
@@ -50,7 +67,6 @@ class HerdGraphItem : public QGraphicsItem {
  private:
   std::vector<Point> positions_;
   std::vector<QString> names_;
-  std::vector<std::vector<QLineF>> edge_bands_;  // by traffic band, light to heavy
   std::map<QRgb, std::vector<QPointF>> by_colour_;
   std::vector<QLineF> carried_, recent_;
   std::optional<std::uint32_t> marked_;
