@@ -294,8 +294,8 @@ TopologyPanel::TopologyPanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(legend_);
   server_chart_ = new QChartView;
   server_chart_->setRenderHint(QPainter::Antialiasing);
-  server_chart_->setMinimumHeight(200);
-  server_chart_->setMaximumHeight(240);
+  server_chart_->setMinimumHeight(250);
+  server_chart_->setMaximumHeight(300);
   server_chart_->hide();
   layout->addWidget(server_chart_);
   timer_ = new QTimer(this);
