@@ -28,6 +28,7 @@
 
 #include "herd/gui/export.hpp"
 #include "herd/gui/runs_model.hpp"
+#include "herd/gui/scenario_panel.hpp"
 #include "herd/gui/topology_view.hpp"
 
 namespace herd::gui {
@@ -171,6 +172,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     statusBar()->showMessage(QString("server %1 selected; its staleness is below the graph").arg(s), 5000);
   });
 
+  scenario_ = new ScenarioPanel;
+  tabs_->addTab(scenario_, "Run scenario");
+  tabs_->setTabToolTip(tabs_->count() - 1, "Edit a scenario, run it and store it in the open database");
+  connect(scenario_, &ScenarioPanel::stored, this, [this](std::int64_t run_id) {
+    reload();
+    select_runs({run_id});
+    statusBar()->showMessage(QString("run %1 stored and selected").arg(run_id), 8000);
+  });
+
   auto* split = new QSplitter;
   split->addWidget(left);
   split->addWidget(tabs_);
@@ -214,6 +224,7 @@ void MainWindow::build_menus() {
   file->addAction("&Open results database…", QKeySequence::Open, this, [this] { open_dialog(); });
   recent_menu_ = file->addMenu("Open &recent");
   file->addAction("Re&load", QKeySequence::Refresh, this, [this] { reload(); });
+  file->addAction("Run a &scenario…", this, [this] { tabs_->setCurrentWidget(scenario_); });
   file->addSeparator();
   file->addAction("Export current view as &PNG…", this, [this] { export_current("png"); });
   file->addAction("Export current view as &SVG…", this, [this] { export_current("svg"); });
@@ -267,6 +278,7 @@ QString MainWindow::open_database(const QString& path) {
   cache_.clear();
   topology_->forget_layouts();
   watcher_->addPath(path_);
+  scenario_->set_database(path_);
   setWindowTitle("herd-dash — " + QFileInfo(path).fileName());
   remember(path);
   {

@@ -26,6 +26,7 @@ class QTimer;
 namespace herd::gui {
 
 class RunsModel;
+class ScenarioPanel;
 class TopologyPanel;
 
 // One chart of the selected runs, rebuilt when they change (lazily, when shown).
@@ -74,6 +75,7 @@ class MainWindow : public QMainWindow {
   [[nodiscard]] QTabWidget* tabs() const noexcept { return tabs_; }
   [[nodiscard]] ChartPanel* chart_panel(ChartKind kind) const;
   [[nodiscard]] TopologyPanel* topology() const noexcept { return topology_; }
+  [[nodiscard]] ScenarioPanel* scenario_panel() const noexcept { return scenario_; }
   [[nodiscard]] const QString& database() const noexcept { return path_; }
 
   static constexpr int kMaxRecent = 8;
@@ -99,6 +101,7 @@ class MainWindow : public QMainWindow {
   QTabWidget* tabs_;
   std::map<ChartKind, ChartPanel*> charts_;
   TopologyPanel* topology_;
+  ScenarioPanel* scenario_;
   QFileSystemWatcher* watcher_;
   QTimer* reload_timer_;
   QMenu* recent_menu_ = nullptr;
