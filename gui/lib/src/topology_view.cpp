@@ -332,10 +332,21 @@ void TopologyPanel::set_run(std::shared_ptr<const RunData> run) {
   run_ = std::move(run);
   clicked_.reset();
   server_chart_->hide();
-  rebuild();
+  // The layout is the slow part of a big herd: make it when the view is first shown.
+  if (isVisible()) {
+    rebuild();
+  } else {
+    dirty_ = true;
+  }
+}
+
+void TopologyPanel::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  if (dirty_) rebuild();
 }
 
 void TopologyPanel::rebuild() {
+  dirty_ = false;
   scene_->clear();
   item_ = nullptr;
   if (!run_) {
@@ -386,6 +397,7 @@ std::pair<std::int64_t, std::int64_t> TopologyPanel::range() const {
 }
 
 void TopologyPanel::set_colour_by(ColourBy mode) {
+  if (dirty_) rebuild();
   mode_ = mode;
   syncing_ = true;
   colour_by_->setCurrentIndex(mode == ColourBy::update ? 0 : 1);
@@ -394,6 +406,7 @@ void TopologyPanel::set_colour_by(ColourBy mode) {
 }
 
 void TopologyPanel::select_update(std::uint32_t update) {
+  if (dirty_) rebuild();
   update_id_ = update;
   syncing_ = true;
   update_->setValue(static_cast<int>(update));
@@ -416,6 +429,7 @@ void TopologyPanel::select_update(std::uint32_t update) {
 }
 
 void TopologyPanel::seek(std::int64_t at_ns) {
+  if (dirty_) rebuild();
   auto [lo, hi] = range();
   time_ns_ = std::clamp(at_ns, lo, hi);
   syncing_ = true;
@@ -486,6 +500,7 @@ void TopologyPanel::refresh() {
 }
 
 void TopologyPanel::play() {
+  if (dirty_) rebuild();
   if (!run_) return;
   auto [lo, hi] = range();
   if (time_ns_ >= hi) seek(lo);
@@ -526,6 +541,7 @@ void TopologyPanel::tick() {
 }
 
 void TopologyPanel::click_server(std::uint32_t server) {
+  if (dirty_) rebuild();
   if (!run_ || server >= run_->servers.size()) return;
   clicked_ = server;
   item_->set_marked(server);

@@ -247,15 +247,22 @@ StoredApply apply_row(std::int64_t update, std::int64_t server, std::int64_t at,
 std::vector<StoredApply> ResultsReader::applies(std::int64_t run_id) const {
   std::vector<StoredApply> out;
   out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(apply_count(run_id), limits_.max_rows)));
-  // applies_by_update (run_id, update_id) serves the filter; rows of one update sort small.
+  // The index applies_by_update (run_id, update_id) returns rows by update without a sort
+  // in SQLite; they come nearly in time order (as recorded), and sorting them here is
+  // several times faster than SQLite's sorter on a million rows.
   Query q(*this, "applies",
           "SELECT update_id, server_id, at_ns, delay_ns, hops, direct, from_id FROM applies "
-          "WHERE run_id = ? ORDER BY update_id, at_ns, server_id");
+          "WHERE run_id = ? ORDER BY update_id");
   q.bind(1, run_id);
   while (q.next()) {
     out.push_back(apply_row(q.i64(0), q.i64(1), q.i64(2), q.i64(3), q.i64(4), q.i64(5),
                             q.null(6) ? std::nullopt : std::optional(q.i64(6))));
   }
+  std::sort(out.begin(), out.end(), [](const StoredApply& a, const StoredApply& b) {
+    if (a.update_id != b.update_id) return a.update_id < b.update_id;
+    if (a.at_ns != b.at_ns) return a.at_ns < b.at_ns;
+    return a.server_id < b.server_id;
+  });
   return out;
 }
 

@@ -128,6 +128,9 @@ class TopologyPanel : public QWidget {
  Q_SIGNALS:
   void serverClicked(std::uint32_t server);
 
+ protected:
+  void showEvent(QShowEvent* event) override;
+
  private:
   void rebuild();
   void refresh();  // colours and labels for time_ns_
@@ -159,6 +162,7 @@ class TopologyPanel : public QWidget {
   PlaybackState state_;
   std::optional<std::uint32_t> clicked_;
   bool syncing_ = false;
+  bool dirty_ = false;  // a run was set while hidden: lay it out when shown
 };
 
 }  // namespace herd::gui
