@@ -207,4 +207,10 @@ TEST_CASE("herd-dash plot says what is wrong with its arguments", "[gui][plot]")
   auto [s6, e6] = run({path, "--run", "1", "--chart", "staleness", "-o", "x.png", "--server", "nobody"});
   CHECK(s6 == 2);
   CHECK_THAT(e6, Catch::Contains("no server 'nobody'"));
+  auto [s7, e7] = run({path, "--run", "1", "--chart", "topology", "-o", "x.png", "--at-ms", "1e300"});
+  CHECK(s7 == 2);
+  CHECK_THAT(e7, Catch::Contains("--at-ms"));
+  auto [s8, e8] = run({path, "--run", "1", "--chart", "topology", "-o", "x.png", "--update", "100000"});
+  CHECK(s8 == 2);
+  CHECK_THAT(e8, Catch::Contains("no update 100000"));
 }

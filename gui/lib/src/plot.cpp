@@ -79,7 +79,10 @@ QString parse(const QStringList& args, PlotArgs& a) {
       if (!(error = value(v)).isEmpty()) return error;
       bool ok = false;
       a.at_ms = v.toDouble(&ok);
-      if (!ok || *a.at_ms < 0) return QString("--at-ms wants a time in ms at or after 0, not '%1'").arg(v);
+      // At most a year of virtual time, so the nanoseconds fit in 64 bits.
+      if (!ok || !(*a.at_ms >= 0) || *a.at_ms > 3.2e10) {
+        return QString("--at-ms wants a time in ms from 0 to 3.2e10 (a year), not '%1'").arg(v);
+      }
     } else if (arg == "--colour" || arg == "--color") {
       if (!(error = value(a.colour)).isEmpty()) return error;
       if (a.colour != "update" && a.colour != "staleness") {
