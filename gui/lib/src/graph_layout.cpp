@@ -1,6 +1,7 @@
 #include "herd/gui/graph_layout.hpp"
 
 #include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/circle_layout.hpp>
 #include <boost/graph/fruchterman_reingold.hpp>
 #include <boost/graph/random_layout.hpp>
 #include <boost/graph/topology.hpp>
@@ -30,24 +31,30 @@ std::vector<Point> force_layout(std::size_t servers, const std::vector<sim::Stor
   for (const auto& e : edges) {
     if (e.a < servers && e.b < servers && e.a != e.b) boost::add_edge(e.a, e.b, g);
   }
-  boost::minstd_rand random(options.seed == 0 ? 1 : options.seed);
-  // square_topology spans [-scaling, scaling] on both axes; room enough that few servers
-  // are pushed against its walls (the result is rescaled below anyway).
-  Topology space(random, std::max(50.0, std::sqrt(static_cast<double>(servers)) * 25));
   std::vector<Topology::point_type> at(servers);
   auto position = boost::make_iterator_property_map(at.begin(), boost::get(boost::vertex_index, g));
-  boost::random_graph_layout(g, position, space);
-  // Fewer rounds for big herds: each costs about linear time in servers + edges.
-  const int rounds = servers <= 500 ? 300 : servers <= 3000 ? 100 : 50;
-  if (servers <= 500) {
-    // Every pair repels: even spacing, O(servers^2) per round, cheap at this size.
-    boost::fruchterman_reingold_force_directed_layout(
-        g, position, space,
-        boost::cooling(boost::linear_cooling<double>(rounds)).force_pairs(boost::all_force_pairs()));
+  if (servers > kForceLayoutMax) {
+    // Force layouts contract a big herd into a few grid cells, where repulsion is quadratic
+    // again (minutes at 10,000 servers): place servers on a circle in id order instead.
+    // Generators number ring and lattice neighbours consecutively, so the picture still
+    // shows the ring and its shortcuts.
+    boost::circle_graph_layout(g, position, 1.0);
   } else {
-    // Repulsion only between neighbouring grid cells: linear time per round.
-    boost::fruchterman_reingold_force_directed_layout(
-        g, position, space, boost::cooling(boost::linear_cooling<double>(rounds)));
+    boost::minstd_rand random(options.seed == 0 ? 1 : options.seed);
+    // square_topology spans [-scaling, scaling] on both axes; room enough that few servers
+    // are pushed against its walls (the result is rescaled below anyway).
+    Topology space(random, std::max(50.0, std::sqrt(static_cast<double>(servers)) * 25));
+    boost::random_graph_layout(g, position, space);
+    if (servers <= 500) {
+      // Every pair repels: even spacing, O(servers^2) per round, cheap at this size.
+      boost::fruchterman_reingold_force_directed_layout(
+          g, position, space,
+          boost::cooling(boost::linear_cooling<double>(300)).force_pairs(boost::all_force_pairs()));
+    } else {
+      // Repulsion only between neighbouring grid cells.
+      boost::fruchterman_reingold_force_directed_layout(
+          g, position, space, boost::cooling(boost::linear_cooling<double>(60)));
+    }
   }
   // Stretch the result over the square: force layouts leave uneven margins.
   double x0 = at[0][0], x1 = x0, y0 = at[0][1], y1 = y0;

@@ -142,6 +142,8 @@ int plot_command(const QStringList& args, std::ostream& out, std::ostream& err) 
   if (a.chart == "topology") {
     TopologyPanel panel;
     panel.resize(a.width, a.height);
+    // Shown first, so the run is laid out as soon as it is set (a hidden panel waits).
+    panel.show();
     panel.set_run(runs.front());
     if (a.update) {
       if (*a.update >= runs.front()->updates.size()) {

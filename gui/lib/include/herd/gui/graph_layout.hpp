@@ -1,6 +1,7 @@
 #pragma once
 // Positions for drawing a friend graph: Boost.Graph's Fruchterman-Reingold force-directed
-// layout from a seeded random start, so one graph always gets the same picture. The
+// layout from a seeded random start, so one graph always gets the same picture; above
+// kForceLayoutMax servers (where it would take minutes) a circle in server id order. The
 // result is stretched over a side * aspect by side rectangle.
 
 #include <cstdint>
@@ -9,6 +10,8 @@
 #include "herd/gui/chart_data.hpp"
 
 namespace herd::gui {
+
+inline constexpr std::size_t kForceLayoutMax = 1200;
 
 struct LayoutOptions {
   std::uint32_t seed = 1;
