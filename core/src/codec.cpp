@@ -178,6 +178,21 @@ constexpr double kExactPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
   return text[0] == '-' ? -magnitude : magnitude;
 }
 
+// Whether the plain decimal "digits[.digits]" is above the whole number `limit`, decided on
+// its digits: a double rounds 90.00000000000000000001 to 90.
+[[nodiscard]] bool decimal_above(std::string_view digits, std::uint64_t limit) noexcept {
+  const auto point = digits.find('.');
+  std::string_view whole = digits.substr(0, point);
+  const std::string_view fraction =
+      point == std::string_view::npos ? std::string_view{} : digits.substr(point + 1);
+  while (whole.size() > 1 && whole.front() == '0') whole.remove_prefix(1);
+  if (whole.size() > 19) return true;  // beyond any limit we check, and beyond uint64
+  std::uint64_t value = 0;
+  for (char d : whole) value = value * 10 + static_cast<std::uint64_t>(d - '0');
+  if (value != limit) return value > limit;
+  return fraction.find_first_not_of('0') != std::string_view::npos;
+}
+
 }  // namespace
 
 std::optional<GeoPoint> parse_iso6709(std::string_view text) noexcept {
@@ -189,6 +204,11 @@ std::optional<GeoPoint> parse_iso6709(std::string_view text) noexcept {
   auto lng = parse_signed_degrees(text.substr(split));
   if (!lat || !lng) return std::nullopt;
   if (*lat < -90.0 || *lat > 90.0 || *lng < -180.0 || *lng > 180.0) return std::nullopt;
+  // At the edge the doubles may have rounded: decide on the digits.
+  if ((std::fabs(*lat) == 90.0 && decimal_above(text.substr(1, split - 1), 90)) ||
+      (std::fabs(*lng) == 180.0 && decimal_above(text.substr(split + 1), 180))) {
+    return std::nullopt;
+  }
   return GeoPoint{*lat, *lng};
 }
 
@@ -230,6 +250,7 @@ std::optional<double> parse_radius_km(std::string_view text) noexcept {
   if (!is_plain_decimal(text)) return std::nullopt;
   auto value = to_double(text);
   if (!value || *value <= 0.0 || *value > 50.0) return std::nullopt;
+  if (*value == 50.0 && decimal_above(text, 50)) return std::nullopt;  // 50.000...001
   return value;
 }
 

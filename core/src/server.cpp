@@ -245,6 +245,12 @@ void Server::handle_conn_eof(Instant now, ConnId conn) {
   }
   // Graders write one command with no newline and half-close: answer it, then close.
   if (auto rest = c.framer.take_rest()) on_line(now, conn, c, *rest);
+  // A greeting that arrived unterminated with the half-close opened a link that can carry
+  // nothing more: close it rather than keep it open forever.
+  if (c.peer && !c.closing) {
+    close(conn, c, CloseReason::finished);
+    return;
+  }
   if (c.framer.overflowed() && !c.closing) {
     close(conn, c, CloseReason::line_too_long);
     return;
@@ -280,20 +286,17 @@ void Server::on_line(Instant now, ConnId conn, Connection& c, std::string_view l
   }
   bool first = !c.saw_first_line;
   c.saw_first_line = true;
-  if (config_.log_traffic) {
-    // A friend's greeting carries the herd's secret: keep it out of the log.
-    std::string_view shown = line;
-    std::string redacted;
-    if (first && line.starts_with("HERD ") && !config_.peer_secret.empty()) {
-      if (auto at = line.find(config_.peer_secret); at != std::string_view::npos) {
-        redacted = std::string(line.substr(0, at)) + "<secret>";
-        shown = redacted;
-      }
-    }
-    log_traffic("conn ", std::to_string(conn), "recv", shown);
-  }
-  ++stats_.client_lines;
   ClientLine parsed = parse_client_line(line);
+  // A greeting's secret field, right or wrong, never reaches a log or a reply: the line is
+  // shown up to the secret, then "<secret>".
+  std::string redacted;
+  if (const auto* greeting = std::get_if<PeerGreeting>(&parsed); greeting && !greeting->auth.empty()) {
+    redacted = std::string(line.substr(0, static_cast<std::size_t>(greeting->auth.data() - line.data()))) +
+               "<secret>";
+  }
+  const std::string_view shown = redacted.empty() ? line : std::string_view(redacted);
+  if (config_.log_traffic) log_traffic("conn ", std::to_string(conn), "recv", shown);
+  ++stats_.client_lines;
   if (c.link_only) {
     // The peer port carries friends' links only: no client is answered there.
     if (auto* greeting = std::get_if<PeerGreeting>(&parsed);
@@ -309,14 +312,14 @@ void Server::on_line(Instant now, ConnId conn, Connection& c, std::string_view l
   if (auto* greeting = std::get_if<PeerGreeting>(&parsed); greeting && first) {
     if (on_greeting(now, conn, c, *greeting)) return;
   } else if (auto* iamat = std::get_if<IamatCommand>(&parsed)) {
-    on_iamat(now, conn, c, *iamat);
+    on_iamat(now, conn, c, line, *iamat);
     return;
   } else if (auto* whatsat = std::get_if<WhatsatCommand>(&parsed)) {
     on_whatsat(now, conn, c, line, *whatsat);
     return;
   }
   ++stats_.invalid_lines;
-  reply_now(conn, c, "? " + std::string(line) + "\n");
+  reply_now(conn, c, "? " + std::string(shown) + "\n");
 }
 
 bool Server::on_greeting(Instant /*now*/, ConnId conn, Connection& c,
@@ -343,14 +346,25 @@ bool Server::on_greeting(Instant /*now*/, ConnId conn, Connection& c,
   return true;
 }
 
-void Server::on_iamat(Instant now, ConnId conn, Connection& c, const IamatCommand& cmd) {
+void Server::on_iamat(Instant now, ConnId conn, Connection& c, std::string_view line,
+                      const IamatCommand& cmd) {
+  if (cmd.client.size() > config_.limits.max_client_bytes) {
+    ++stats_.invalid_lines;
+    reply_now(conn, c, "? " + std::string(line) + "\n");
+    return;
+  }
+  if (store_full() && store_.find(cmd.client) == nullptr) {
+    ++stats_.invalid_lines;
+    refuse_record(cmd.client);
+    reply_now(conn, c, "? " + std::string(line) + "\n");
+    return;
+  }
   Nanoseconds diff_ns = 0;
   if (__builtin_sub_overflow(now.ns, cmd.client_time_ns, &diff_ns)) {
     // Only absurd timestamps get here (centuries away); the difference has no int64 form.
+    // Answered like any invalid line: the line exactly as the client sent it.
     ++stats_.invalid_lines;
-    std::string line = "IAMAT " + std::string(cmd.client) + " " + std::string(cmd.coords) +
-                       " " + std::string(cmd.client_time);
-    reply_now(conn, c, "? " + line + "\n");
+    reply_now(conn, c, "? " + std::string(line) + "\n");
     return;
   }
   LocationUpdate update = LocationUpdate::accepted(config_.name, diff_ns, cmd.client, cmd.coords,
@@ -506,6 +520,21 @@ void Server::apply_queued_repairs(Instant now) {
   }
 }
 
+bool Server::store_full() const noexcept {
+  return config_.limits.max_records != 0 && store_.size() >= config_.limits.max_records;
+}
+
+void Server::refuse_record(std::string_view client) {
+  // Logged at the first refusal and then at every 1,000th, so a flood of new names cannot
+  // turn into a flood of log lines.
+  if (stats_.records_refused++ % 1000 == 0) {
+    log(LogLevel::warn, "record store full (max_records " +
+                            std::to_string(config_.limits.max_records) + "): refused client '" +
+                            printable(client.substr(0, 64)) + "' (" +
+                            std::to_string(stats_.records_refused) + " refused so far)");
+  }
+}
+
 // Stores a friend's update if it is newer, counts and observes it, and tells the strategy:
 // a pushed update as new or redundant, a repair (anti-entropy) only when it was new.
 // `parsed` comes from split_peer_update; false if its values turn out malformed.
@@ -519,6 +548,13 @@ bool Server::take_peer_update(Instant now, PeerId from, PeerUpdate& parsed, Peer
   const RecordStore::Lookup at = store_.lookup(parsed.client, line_id);
   const bool repeat = at.record && line_id == at.id;
   if (!repeat && !check_peer_update_values(parsed)) return false;
+  if (!at.record) {
+    if (parsed.client.size() > config_.limits.max_client_bytes) return false;
+    if (store_full()) {
+      refuse_record(parsed.client);
+      return true;  // well-formed, just not storable here: not a bad peer line
+    }
+  }
   if (const StoredRecord* held = at.record) {
     // The timestamps settle most of the rest; only equal timestamps need the byte
     // comparison of the total order.

@@ -130,6 +130,22 @@ TEST_CASE("codec: time difference has a sign and exactly nine decimals") {
   CHECK_FALSE(is_time_diff("+0.2638733860"));
 }
 
+TEST_CASE("codec: a coordinate or radius just past its limit is refused on its digits") {
+  // Each of these reads as exactly 90, 180 or 50 in a double; the digits say otherwise.
+  for (const char* bad : {"+90.00000000000000000001+0", "-90.00000000000000000001+0",
+                          "+0+180.000000000000000000001", "+0-180.000000000000000000001",
+                          "+090.0000000000000000001-1"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_iso6709(bad));
+  }
+  CHECK(parse_iso6709("+90.000000000000000000000-180.00000000000000000000"));
+  CHECK(parse_iso6709("+89.99999999999999999999+179.99999999999999999999"));
+  CHECK_FALSE(parse_radius_km("50.000000000000000001"));
+  CHECK_FALSE(parse_radius_km("+050.00000000000000000001"));
+  CHECK(parse_radius_km("50.000000000000000000") == Approx(50));
+  CHECK(parse_radius_km("049.99999999999999999999") == Approx(50));
+}
+
 TEST_CASE("codec: WHATSAT radius lies in from 0 to 50 and bound from 1 to 20") {
   CHECK(parse_radius_km("10") == Approx(10));
   CHECK(parse_radius_km("50") == Approx(50));

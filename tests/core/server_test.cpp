@@ -241,16 +241,17 @@ TEST_CASE("server: clients cannot inject peer messages") {
   }
   SECTION("a greeting with the wrong secret is a client line") {
     h.feed(1, "HERD 1 Bona guess\nAT Bona +0.100000000 kiwi +34-118 1621464827.5 1\n");
-    CHECK(h.sent[1] == "? HERD 1 Bona guess\n? AT Bona +0.100000000 kiwi +34-118 1621464827.5 1\n");
+    // The secret field, right or wrong, is never echoed.
+    CHECK(h.sent[1] == "? HERD 1 Bona <secret>\n? AT Bona +0.100000000 kiwi +34-118 1621464827.5 1\n");
     CHECK(h.logged("wrong peer secret"));
   }
   SECTION("a greeting from a server that is not a friend is a client line") {
     h.feed(1, "HERD 1 Campbell s3cret\n");
-    CHECK(h.sent[1] == "? HERD 1 Campbell s3cret\n");
+    CHECK(h.sent[1] == "? HERD 1 Campbell <secret>\n");
   }
   SECTION("a greeting after the first line is a client line") {
     h.feed(1, "IAMAT a +1+1 1\nHERD 1 Bona s3cret\nAT Bona +0.100000000 kiwi +1+1 1 1\n");
-    CHECK(h.sent[1].find("? HERD 1 Bona s3cret\n") != std::string::npos);
+    CHECK(h.sent[1].find("? HERD 1 Bona <secret>\n") != std::string::npos);
     CHECK(h.sent[1].find("? AT Bona") != std::string::npos);
   }
   CHECK_FALSE(h.server.records().find("kiwi"));
@@ -485,6 +486,40 @@ TEST_CASE("server: an overlong line is caught on the fast path and the framer pa
   }
 }
 
+TEST_CASE("server: a rejected greeting's secret reaches neither the reply nor the log") {
+  ServerConfig config = clark();
+  config.log_traffic = true;
+  Harness h(config);
+  h.open(1);
+  h.feed(1, "HERD 1 Bona wrong-guess\n");
+  h.feed(1, "HERD 1 Bona other-guess\n");  // a second greeting-shaped line on a client conn
+  CHECK(h.sent[1] == "? HERD 1 Bona <secret>\n? HERD 1 Bona <secret>\n");
+  CHECK(h.logged("conn 1 recv: HERD 1 Bona <secret>"));
+  CHECK_FALSE(h.logged("wrong-guess"));
+  CHECK_FALSE(h.logged("other-guess"));
+}
+
+TEST_CASE("server: an IAMAT whose time difference overflows is echoed exactly as sent") {
+  Harness h(clark());
+  h.open(1);
+  const std::string line = "IAMAT  kiwi\t+34.068930-118.445127   -9200000000.000000000";
+  h.feed(1, line + "\n");
+  CHECK(h.sent[1] == "? " + line + "\n");
+  CHECK_FALSE(h.server.records().find("kiwi"));
+}
+
+TEST_CASE("server: a greeting without a newline, then a half-close, does not stay open") {
+  Harness h(clark());
+  h.server.handle_conn_open(Instant{kT0}, 4, Server::ConnRole::link);
+  h.drain();
+  h.feed(4, "HERD 1 Bona s3cret");
+  CHECK(h.closed.count(4) == 0);
+  h.eof(4);
+  REQUIRE(h.closed.count(4) == 1);
+  CHECK(h.closed[4] == CloseReason::finished);
+  CHECK(h.sent[4].empty());
+}
+
 TEST_CASE("server: a friend's greeting is logged without the herd's secret") {
   Harness h(clark());
   h.open(3);
@@ -516,6 +551,7 @@ TEST_CASE("server: the longest IAMAT a client may send makes peer lines a friend
   config.name = "Clark";
   config.friends = {"Bona"};
   config.limits.max_line_bytes = kMax;
+  config.limits.max_client_bytes = kMax;  // the client ID fills the line
   Harness clark_h(config);
   clark_h.server.handle_peer_up(Instant{kT0}, 0);
   clark_h.drain();
@@ -541,6 +577,7 @@ TEST_CASE("server: the longest IAMAT a client may send makes peer lines a friend
   bona_config.name = "Bona";
   bona_config.friends = {"Clark"};
   bona_config.limits.max_line_bytes = kMax;
+  bona_config.limits.max_client_bytes = kMax;
   bona_config.propagation.anti_entropy = true;  // so AE PUSH is its own, not foreign
   Harness bona(bona_config);
   bona.server.handle_conn_open(Instant{kT0}, 8, Server::ConnRole::link);
@@ -595,4 +632,48 @@ TEST_CASE("server: the peer port takes friends' greetings only and the client po
   h.feed(3, "HERD 1 Bona s3cret\n");
   CHECK(h.sent[3].empty());
   CHECK(h.server.take_greeted_friends() == std::vector<PeerId>{0});
+}
+
+// --- limits on what clients can make a server hold (docs/protocol.md) ------------------------
+
+TEST_CASE("server: the record store holds max_records clients, then refuses new ones") {
+  ServerConfig config = clark();
+  config.limits.max_records = 3;
+  Harness h(config);
+  h.open(1);
+  for (const char* client : {"a", "b", "c"}) {
+    h.feed(1, std::string("IAMAT ") + client + " +1+1 1621464827.5\n");
+  }
+  CHECK(h.server.records().size() == 3);
+  h.sent[1].clear();
+  h.feed(1, "IAMAT d +1+1 1621464827.5\n");
+  CHECK(h.sent[1] == "? IAMAT d +1+1 1621464827.5\n");
+  CHECK_FALSE(h.server.records().find("d"));
+  // A known client still moves.
+  h.sent[1].clear();
+  h.feed(1, "IAMAT a +2+2 1621464828.5\n");
+  CHECK(h.sent[1].starts_with("AT Clark "));
+  // A friend's update for a new client is dropped and counted, not treated as a bad line.
+  h.server.handle_conn_open(Instant{kT0}, 2, Server::ConnRole::link);
+  h.feed(2, "HERD 1 Bona s3cret\nAT Bona +0.100000000 e +1+1 1621464827.5 1\n");
+  CHECK_FALSE(h.server.records().find("e"));
+  CHECK(h.server.stats().records_refused == 2);
+  CHECK(h.server.stats().bad_peer_lines == 0);
+  CHECK(h.closed.count(2) == 0);
+  CHECK(h.logged("record store full (max_records 3)"));
+}
+
+TEST_CASE("server: client IDs longer than max_client_bytes are refused") {
+  ServerConfig config = clark();
+  config.limits.max_client_bytes = 8;
+  Harness h(config);
+  h.open(1);
+  h.feed(1, "IAMAT 12345678 +1+1 1621464827.5\n");
+  CHECK(h.server.records().find("12345678"));
+  h.sent[1].clear();
+  h.feed(1, "IAMAT 123456789 +1+1 1621464827.5\n");
+  CHECK(h.sent[1] == "? IAMAT 123456789 +1+1 1621464827.5\n");
+  h.server.handle_conn_open(Instant{kT0}, 2, Server::ConnRole::link);
+  h.feed(2, "HERD 1 Bona s3cret\nAT Bona +0.100000000 123456789 +1+1 1621464827.5 1\n");
+  CHECK_FALSE(h.server.records().find("123456789"));
 }

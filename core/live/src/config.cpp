@@ -337,7 +337,8 @@ class ConfigReader {
 
   void read_limits(const toml::table& limits, HerdConfig& config) {
     check_keys(limits, "[limits]", {"max_line_bytes", "max_connections", "idle_timeout",
-                                    "max_output_bytes", "max_pending_replies"});
+                                    "max_output_bytes", "max_pending_replies", "max_records",
+                                    "max_client_bytes"});
     constexpr std::int64_t kMax = std::numeric_limits<std::int32_t>::max();
     if (auto v = positive_at(limits, "max_line_bytes", "limits.max_line_bytes", kMax)) {
       limits_.max_line_bytes = *v;
@@ -354,6 +355,12 @@ class ConfigReader {
     }
     if (auto v = positive_at(limits, "max_pending_replies", "limits.max_pending_replies", kMax)) {
       limits_.max_pending_replies = *v;
+    }
+    if (auto v = positive_at(limits, "max_records", "limits.max_records", kMax)) {
+      limits_.max_records = *v;
+    }
+    if (auto v = positive_at(limits, "max_client_bytes", "limits.max_client_bytes", kMax)) {
+      limits_.max_client_bytes = *v;
     }
   }
 

@@ -1,8 +1,10 @@
 #include "herd/live/herd_runner.hpp"
 
 #include <csignal>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <system_error>
 
 #include <sys/resource.h>
 
@@ -10,6 +12,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "herd/live/live_server.hpp"
+#include "herd/live/observation_log.hpp"
 #include "herd/live/places_setup.hpp"
 #include "herd/live/server_log.hpp"
 
@@ -24,6 +27,31 @@ void raise_descriptor_limit() {
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
   limit.rlim_cur = limit.rlim_max;
   setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+// The ready file: written whole under a temporary name, then renamed into place.
+bool write_ready_file(const std::filesystem::path& file,
+                      const std::vector<std::unique_ptr<LiveServer>>& servers) {
+  std::filesystem::path temporary = file;
+  temporary += ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    for (const auto& server : servers) {
+      out << server->name() << " " << server->port() << " " << server->peer_port() << "\n";
+    }
+    if (!out.flush()) {
+      std::cerr << "herd-server: " << temporary.string() << ": cannot write the ready file\n";
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, file, ec);
+  if (ec) {
+    std::cerr << "herd-server: " << file.string() << ": cannot write the ready file: "
+              << ec.message() << "\n";
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -42,6 +70,17 @@ int run_herd(const HerdConfig& config, const RunOptions& options) {
     return 1;
   }
 
+  std::unique_ptr<ObservationLog> observations;
+  if (options.observe_file) {
+    try {
+      observations =
+          std::make_unique<ObservationLog>(io, *options.observe_file, options.observe_limit_bytes);
+    } catch (const std::exception& error) {
+      std::cerr << "herd-server: " << error.what() << "\n";
+      return 1;
+    }
+  }
+
   const auto console = ServerLog::make_console_sink();
   std::vector<std::unique_ptr<LiveServer>> servers;
   for (const auto& name : options.servers) {
@@ -53,17 +92,29 @@ int run_herd(const HerdConfig& config, const RunOptions& options) {
     }
     ServerSetup copy = *setup;
     copy.core.log_traffic = options.log_traffic;
+    copy.core.emit_observations = observations != nullptr;
     LiveOptions live;
     live.log_dir = options.log_dir.value_or(config.log_dir);
     live.max_output_bytes = config.max_output_bytes;
     live.console_sink = console;
     servers.push_back(std::make_unique<LiveServer>(io, std::move(copy), *places, std::move(live)));
+    if (observations) {
+      LiveServer& server = *servers.back();
+      server.set_observer([&observations, &server, friends = setup->core.friends](
+                              const core::Observation& observation) {
+        observations->record(server.name(), friends, observation);
+      });
+    }
   }
 
   try {
     for (auto& server : servers) server->start();
   } catch (const StartError& error) {
     std::cerr << "herd-server: " << error.what() << "\n";
+    for (auto& server : servers) server->stop();
+    return 1;
+  }
+  if (options.ready_file && !write_ready_file(*options.ready_file, servers)) {
     for (auto& server : servers) server->stop();
     return 1;
   }

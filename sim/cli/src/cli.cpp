@@ -11,7 +11,9 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <new>
 #include <optional>
 #include <sstream>
 
@@ -21,6 +23,7 @@
 #include "herd/sim/golden.hpp"
 #include "herd/sim/graph_files.hpp"
 #include "herd/sim/herd_builder.hpp"
+#include "herd/sim/live_runner.hpp"
 #include "herd/sim/results_db.hpp"
 #include "herd/sim/run_listing.hpp"
 #include "herd/sim/run_store.hpp"
@@ -29,6 +32,7 @@
 #include "herd/sim/simulation.hpp"
 #include "herd/sim/sweep.hpp"
 #include "herd/sim/topology_stats.hpp"
+#include "herd/sim/trace_export.hpp"
 
 #ifndef HERD_VERSION
 #define HERD_VERSION "unknown"
@@ -48,6 +52,9 @@ struct RunOptions {
   bool verify = false;
   bool summary_only = false;
   bool quiet = false;
+  bool trace = false;  // record every message (docs/traces.md)
+  std::string backend = "sim";  // or "live": real herd-server processes (docs/live-backend.md)
+  LiveRunOptions live;
 };
 
 // Progress on stderr, only for runs that last long enough for someone to wonder. On a
@@ -105,7 +112,22 @@ struct Outcome {
   std::uint64_t fingerprint = 0;
   SimulationCounters counters;
   double wall_seconds = 0;
+  std::string trace_note;  // what the message trace recorded; empty without one
 };
+
+// One line about a run's message trace; the truncation is said, never left to be noticed.
+std::string describe_trace(const MessageTrace* trace) {
+  if (!trace) return {};
+  std::string note = "trace: " + std::to_string(trace->size()) + " messages recorded";
+  if (trace->truncated()) {
+    char at[48];
+    std::snprintf(at, sizeof at, "%.9f", static_cast<double>(trace->truncated_at_ns()) / 1e9);
+    note += "; TRUNCATED at the limit of " + std::to_string(trace->limit()) + " (t=" + at +
+            "s): " + std::to_string(trace->unrecorded()) +
+            " later messages not recorded (raise [scenario] trace_limit)";
+  }
+  return note;
+}
 
 Outcome simulate(const Scenario& scenario, const HerdLayout& layout,
                  const places::OfflineGazetteer* places, bool keep_deliveries, bool quiet,
@@ -124,6 +146,7 @@ Outcome simulate(const Scenario& scenario, const HerdLayout& layout,
   out.summary = sim->metrics().summarize();
   out.fingerprint = sim->fingerprint();
   out.counters = sim->counters();
+  out.trace_note = describe_trace(sim->trace());
   if (keep) *keep = std::move(sim);
   return out;
 }
@@ -147,17 +170,109 @@ void print_summary(std::ostream& os, const Scenario& s, const HerdLayout& layout
     os << line;
   }
   if (!o.summary.convergence_ns) os << "  convergence_ms                  never converged\n";
+  if (!o.trace_note.empty()) os << "  " << o.trace_note << "\n";
 }
 
 RunRecord make_record(const std::vector<std::string>& overrides, const Outcome& o) {
   return simulated_run_record(overrides, o.fingerprint, o.counters, o.wall_seconds);
 }
 
+// The scenario on real herd-server processes (sim/live), summed up like a simulated run.
+Outcome run_live_outcome(const Scenario& scenario, const HerdLayout& layout, LiveRunOptions options,
+                         bool keep_deliveries, bool quiet, LiveOutcome& live) {
+  options.keep_deliveries = keep_deliveries;
+  if (!quiet) options.progress = [](const std::string& s) { std::cerr << "[herd-sim live] " << s << "\n"; };
+  live = run_live(scenario, layout, options);
+  Outcome out;
+  out.summary = live.metrics->summarize();
+  out.wall_seconds = live.counters.wall_seconds;
+  out.counters.events = live.counters.observations;
+  out.counters.peer_deliveries = live.counters.peer_deliveries;
+  out.counters.peer_dropped = live.counters.peer_dropped;
+  out.counters.client_commands = live.counters.client_commands;
+  out.counters.simulated_ns = live.counters.simulated_ns;
+  out.counters.drained_ns = live.counters.drained_ns;
+  return out;
+}
+
+void store_live_run(const std::string& db_path, const std::vector<std::string>& overrides,
+                    const Scenario& scenario, const HerdLayout& layout, const LiveOutcome& live,
+                    const Outcome& out, std::int64_t* run_id = nullptr) {
+  RunRecord record = make_record(overrides, out);
+  record.backend = "live";
+  record.fingerprint.reset();
+  ResultsDb db(db_path);
+  const auto id = db.store_run(scenario, layout, live.faults, *live.metrics, record);
+  if (run_id) *run_id = id;
+}
+
+// `run --backend live`.
+int run_live_backend(const RunOptions& o, const Scenario& scenario, const HerdLayout& layout) {
+  if (o.verify) {
+    throw std::invalid_argument("--verify-determinism: live runs are not deterministic "
+                                "(real time, real sockets); it applies to --backend sim only");
+  }
+  LiveOutcome live;
+  const Outcome out = run_live_outcome(scenario, layout, o.live, !o.summary_only, o.quiet, live);
+  char line[256];
+  std::cout << "herd-sim: " << scenario.name << " (seed " << scenario.seed << ") LIVE on "
+            << layout.size() << " herd-server processes, " << layout.edge_count()
+            << " friendships, strategy " << scenario.strategy << "\n";
+  std::snprintf(line, sizeof line,
+                "  %.3f s of workload + %.3f s drain in %.3f s wall, %llu observations, %llu "
+                "peer lines through the link proxies\n",
+                static_cast<double>(out.counters.simulated_ns) / 1e9,
+                static_cast<double>(out.counters.drained_ns) / 1e9, out.wall_seconds,
+                static_cast<unsigned long long>(out.counters.events),
+                static_cast<unsigned long long>(out.counters.peer_deliveries));
+  std::cout << line << "  metric                          value\n";
+  for (const auto& [name, value] : summary_metrics(out.summary)) {
+    std::snprintf(line, sizeof line, "  %-30s %14s\n", name.c_str(), format_metric(name, value).c_str());
+    std::cout << line;
+  }
+  if (!out.summary.convergence_ns) std::cout << "  convergence_ms                  never converged\n";
+  if (!o.no_db) {
+    std::int64_t run_id = 0;
+    store_live_run(o.db_path, o.overrides, scenario, layout, live, out, &run_id);
+    std::cout << "  stored as run " << run_id << " (backend live) in " << o.db_path << "\n";
+  }
+  return kExitPassed;
+}
+
+// The live backend's own options (docs/live-backend.md).
+void add_live_options(CLI::App* command, LiveRunOptions& live) {
+  command->add_option("--server-bin", live.server_bin,
+                      "--backend live: the herd-server to run (default: the one beside herd-sim)");
+  command->add_option("--clients", live.clients,
+                      "--backend live: per-command (a connection per command, the default) or "
+                      "persistent (one pipelined connection per server)")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, LiveRunOptions::Clients>{
+              {"per-command", LiveRunOptions::Clients::per_command},
+              {"persistent", LiveRunOptions::Clients::persistent}},
+          CLI::ignore_case))
+      ->option_text("per-command|persistent");
+  command->add_option("--link-loss", live.link_loss,
+                      "--backend live: probability that a link proxy drops a peer line")
+      ->check(CLI::Range(0.0, 0.999));
+  command->add_option("--live-dir", live.tmp_parent,
+                      "--backend live: make the run's private folder here (default: the system "
+                      "temporary folder)");
+  command->add_flag("--keep-live-dir", live.keep_dir,
+                    "--backend live: keep the run's folder (configs, logs, observations)");
+}
+
 int run_command(const RunOptions& o) {
   Scenario scenario = load_scenario(o.scenario_path, o.overrides);
   if (o.seed) scenario.seed = *o.seed;
+  if (o.trace) scenario.trace = true;
+  if (o.backend == "live" && scenario.trace) {
+    throw std::invalid_argument("--backend live: message traces are recorded by the simulator "
+                                "only; drop --trace (or [scenario] trace) for a live run");
+  }
   FriendGraph graph = build_friend_graph(scenario);
   HerdLayout layout = layout_of(graph);
+  if (o.backend == "live") return run_live_backend(o, scenario, layout);
   auto places = open_scenario_places(scenario);
 
   std::unique_ptr<Simulation> sim;
@@ -180,8 +295,9 @@ int run_command(const RunOptions& o) {
   }
   if (!o.no_db) {
     ResultsDb db(o.db_path);
-    auto run_id = db.store_run(scenario, layout, sim->faults(), sim->metrics(),
-                               make_record(o.overrides, first));
+    RunRecord record = make_record(o.overrides, first);
+    record.trace = sim->trace();
+    auto run_id = db.store_run(scenario, layout, sim->faults(), sim->metrics(), record);
     std::cout << "  stored as run " << run_id << " in " << o.db_path << "\n";
   }
   return status;
@@ -198,8 +314,11 @@ struct CheckOptions {
   bool require_expect = false;
   std::optional<std::int64_t> seeds;  // --seeds: wins over [expect] seeds
   bool update_golden = false;         // write NAME.golden.toml instead of comparing
+  bool trace = false;                 // record every message (stored with --db)
   bool golden = false;                // a scenario without a golden file fails
   std::string junit, json;
+  std::string backend = "sim";  // or "live" (docs/live-backend.md)
+  LiveRunOptions live;
 };
 
 // One per-run expectation over several seeds: it holds when it holds in every seed; the
@@ -233,6 +352,7 @@ CheckResult check_one(const std::filesystem::path& file, const CheckOptions& o, 
   try {
     Scenario scenario = load_scenario(file, o.overrides);
     if (o.seed) scenario.seed = *o.seed;
+    if (o.trace && !o.db_path.empty()) scenario.trace = true;
     r.name = scenario.name;
     r.seed = scenario.seed;
     r.strategy = scenario.strategy;
@@ -263,11 +383,18 @@ CheckResult check_one(const std::filesystem::path& file, const CheckOptions& o, 
       std::unique_ptr<Simulation> sim;
       std::string label = labelled ? scenario.name + ": " : std::string();
       if (seed_count > 1) label += "seed " + std::to_string(current_seed) + ": ";
-      Outcome run = simulate(scenario, layout, places.get(), store && !o.summary_only, o.quiet,
-                             store ? &sim : nullptr, label);
+      LiveOutcome live;
+      Outcome run = o.backend == "live"
+                        ? run_live_outcome(scenario, layout, o.live, store && !o.summary_only,
+                                           o.quiet, live)
+                        : simulate(scenario, layout, places.get(), store && !o.summary_only,
+                                   o.quiet, store ? &sim : nullptr, label);
+      if (run.trace_note.find("TRUNCATED") != std::string::npos) {
+        std::cerr << "herd-sim check: " << label << scenario.name << ": " << run.trace_note << "\n";
+      }
       SeedRun seed_run;
       seed_run.seed = current_seed;
-      seed_run.fingerprint = hex64(run.fingerprint);
+      seed_run.fingerprint = o.backend == "live" ? "live" : hex64(run.fingerprint);
       seed_run.metrics = summary_metrics(run.summary);
       if (o.verify) {
         Outcome second = simulate(scenario, layout, places.get(), false, o.quiet, nullptr, label);
@@ -287,10 +414,13 @@ CheckResult check_one(const std::filesystem::path& file, const CheckOptions& o, 
       r.seeds.push_back(std::move(seed_run));
       summaries.push_back(run.summary);
       seeds.push_back(current_seed);
-      if (store) {
+      if (store && live.metrics) {
+        store_live_run(o.db_path, o.overrides, scenario, layout, live, run);
+      } else if (store) {
         ResultsDb db(o.db_path);
-        (void)db.store_run(scenario, layout, sim->faults(), sim->metrics(),
-                           make_record(o.overrides, run));
+        RunRecord record = make_record(o.overrides, run);
+        record.trace = sim->trace();
+        (void)db.store_run(scenario, layout, sim->faults(), sim->metrics(), record);
       }
     }
     if (seed_count == 1) {
@@ -318,7 +448,7 @@ CheckResult check_one(const std::filesystem::path& file, const CheckOptions& o, 
       if (!out) throw std::runtime_error(golden_path.string() + ": cannot write the golden file");
       r.golden_file = golden_path.string();
       r.golden_updated = true;
-    } else if (std::filesystem::exists(golden_path, exists_error)) {
+    } else if (o.backend != "live" && std::filesystem::exists(golden_path, exists_error)) {
       r.golden_file = golden_path.string();
       r.golden_drift = golden_drift(read_golden(golden_path), now);
       r.expectations.push_back(
@@ -341,6 +471,8 @@ CheckResult check_one(const std::filesystem::path& file, const CheckOptions& o, 
     if (auto bad = failed_seeds(r); !bad.empty() && seed_count > 1) {
       r.reproduce = reproduce(bad.front(), 1);
     }
+  } catch (const LiveRunInterrupted&) {
+    throw;  // Ctrl-C ends the whole check, not just this scenario
   } catch (const InvariantViolation& e) {
     // The run broke one of the simulator's invariants: a failed check, like an expectation.
     r.status = CheckStatus::failed;
@@ -369,6 +501,10 @@ void write_report_file(const std::string& path, const std::string& what,
 }
 
 int check_command(const CheckOptions& o) {
+  if (o.trace && o.db_path.empty()) {
+    std::cerr << "herd-sim check: --trace: traces are kept only in a database; add --db FILE "
+                 "(recording nothing)\n";
+  }
   CheckSettings settings;
   settings.require_expect = o.require_expect;
   std::vector<CheckResult> results;
@@ -674,6 +810,15 @@ int run_cli(int argc, char** argv) {
   run->add_flag("--summary-only", run_options.summary_only,
                 "Store summaries, not per-(update, server) rows (large herds)");
   run->add_flag("-q,--quiet", run_options.quiet, "No progress on stderr");
+  run->add_flag("--trace", run_options.trace,
+                "Record every peer and client message into the database's messages table "
+                "(as [scenario] trace = true; docs/traces.md)");
+  run->add_option("--backend", run_options.backend,
+                  "sim: virtual time (default); live: real herd-server processes on loopback, "
+                  "in real time (docs/live-backend.md)")
+      ->check(CLI::IsMember({"sim", "live"}))
+      ->capture_default_str();
+  add_live_options(run, run_options.live);
 
   CheckOptions check_options;
   bool check_no_db = false;
@@ -720,6 +865,14 @@ int run_cli(int argc, char** argv) {
   check->add_flag("--summary-only", check_options.summary_only,
                   "With --db: store summaries, not per-(update, server) rows");
   check->add_flag("-q,--quiet", check_options.quiet, "No progress on stderr");
+  check->add_flag("--trace", check_options.trace,
+                  "Record every message of each run (stored with --db; docs/traces.md)");
+  check->add_option("--backend", check_options.backend,
+                    "sim: virtual time (default); live: real herd-server processes, in real "
+                    "time (docs/live-backend.md); golden files are not compared on live runs")
+      ->check(CLI::IsMember({"sim", "live"}))
+      ->capture_default_str();
+  add_live_options(check, check_options.live);
   check->footer(kExitCodes);
 
   std::string topo_source, dot_out;
@@ -775,6 +928,8 @@ int run_cli(int argc, char** argv) {
   merge->add_option("out", merge_out, "Output database (created if missing)")->required();
   merge->add_option("inputs", merge_inputs, "Databases to copy in, in order")->required();
 
+  TraceCommand trace(app);  // trace_export.cpp
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -784,12 +939,36 @@ int run_cli(int argc, char** argv) {
   }
   try {
     if (*run) return run_command(run_options);
-    if (*check) return check_command(check_options);
+    if (*check) {
+      if (check_options.backend == "live" &&
+          (check_options.verify || check_options.update_golden || check_options.golden)) {
+        throw std::invalid_argument("--backend live: live runs are not deterministic; "
+                                    "--verify-determinism, --golden and --update-golden apply "
+                                    "to --backend sim only");
+      }
+      if (check_options.backend == "live" && check_options.trace) {
+        throw std::invalid_argument("--backend live: message traces are recorded by the "
+                                    "simulator only; drop --trace");
+      }
+      return check_command(check_options);
+    }
     if (*topo) return topo_command(topo_source, topo_overrides, dot_out, topo_names);
     if (*report) return report_command(report_db);
     if (*shrink) return shrink_command(shrink_args);
     if (*sweep) return sweep_command(sweep_args);
     if (*merge) return merge_command(merge_out, merge_inputs);
+    if (trace.selected()) return trace.run();
+  } catch (const std::bad_alloc&) {
+    std::cout.flush();
+    std::cerr << "herd-sim: out of memory"
+              << (*run ? " running " + run_options.scenario_path : std::string())
+              << " (a smaller herd or workload, a coarser scenario.sample_every or "
+                 "--summary-only needs less)\n";
+    return kExitError;
+  } catch (const LiveRunInterrupted& e) {
+    std::cout.flush();
+    std::cerr << "herd-sim: live run " << e.what() << "; its servers and files are gone\n";
+    return 128 + e.signal;
   } catch (const std::exception& e) {
     std::cout.flush();
     std::cerr << "herd-sim: " << e.what() << "\n";

@@ -52,9 +52,10 @@ RunStoreResult run_and_store(const Scenario& scenario, const std::filesystem::pa
   result.fingerprint = sim.fingerprint();
   result.counters = sim.counters();
   ResultsDb results(db);
-  result.run_id = results.store_run(
-      scenario, layout, sim.faults(), sim.metrics(),
-      simulated_run_record(options.overrides, result.fingerprint, result.counters, result.wall_seconds));
+  RunRecord record =
+      simulated_run_record(options.overrides, result.fingerprint, result.counters, result.wall_seconds);
+  record.trace = sim.trace();  // when the scenario asked for a message trace, as herd-sim run stores it
+  result.run_id = results.store_run(scenario, layout, sim.faults(), sim.metrics(), record);
   return result;
 }
 

@@ -37,6 +37,7 @@ Verdict judge(const Scenario& scenario, const HerdLayout& layout, SimulationOpti
   }
   options.progress = nullptr;
   options.keep_deliveries = false;
+  options.trace = false;  // thousands of runs, none stored
   Verdict v;
   Simulation sim(scenario, layout, options);
   try {

@@ -424,6 +424,7 @@ std::vector<SweepCell> run_sweep(const SweepSpec& spec, const SweepOptions& opti
         record.peer_dropped = sim.counters().peer_dropped;
         record.client_commands = sim.counters().client_commands;
         record.drained_ns = sim.counters().drained_ns;
+        record.trace = sim.trace();  // [scenario] trace = true in a swept scenario
         cell.run_id = db->store_run(w.scenario, sim.layout(), sim.faults(), sim.metrics(), record);
       }
       {

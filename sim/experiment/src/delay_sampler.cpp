@@ -11,7 +11,8 @@ double open_unit(Prng& rng) { return 1.0 - rng.uniform_double(); }
 
 Nanoseconds to_delay(double ns) {
   if (!(ns > 0)) return 0;  // also catches NaN
-  constexpr double kMax = 1e18;  // ~31 years: beyond any scenario, and no overflow
+  // Ten years: no scenario duration is longer, and sums with the epoch cannot overflow.
+  constexpr auto kMax = static_cast<double>(kMaxScenarioDuration);
   return static_cast<Nanoseconds>(std::min(ns, kMax));
 }
 }  // namespace

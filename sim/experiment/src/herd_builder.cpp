@@ -38,14 +38,25 @@ FriendGraph generate(const TopologySpec& t, std::uint64_t seed) {
 
 FriendGraph build_friend_graph(const Scenario& scenario) {
   const TopologySpec& t = scenario.topology;
-  switch (t.kind) {
-    case TopologySpec::Kind::generated:
-      return generate(t, scenario.seed);
-    case TopologySpec::Kind::file:
-      // DOT and GML by extension; anything else is read as an edge list.
-      return load_graph_file(t.path, graph_format_for(t.path).value_or(GraphFileFormat::edge_list));
-    case TopologySpec::Kind::explicit_edges:
-      break;
+  try {
+    switch (t.kind) {
+      case TopologySpec::Kind::generated:
+        return generate(t, scenario.seed);
+      case TopologySpec::Kind::file:
+        // DOT and GML by extension; anything else is read as an edge list.
+        return load_graph_file(t.path,
+                               graph_format_for(t.path).value_or(GraphFileFormat::edge_list));
+      case TopologySpec::Kind::explicit_edges:
+        break;
+    }
+  } catch (const TopologyError& error) {
+    // Point at the scenario key that asked for this graph (a generator's limits and a failed
+    // connected draw are only found here).
+    if (t.where.empty()) throw;
+    throw TopologyError(t.where + ": " + error.what());
+  } catch (const std::bad_alloc&) {
+    if (t.where.empty()) throw;
+    throw TopologyError(t.where + ": out of memory while building the friend graph");
   }
   FriendGraph graph(t.servers);
   for (const auto& [a, b] : t.friends) graph.add_edge(a, b);

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "herd/sim/message_trace.hpp"
+
 #include <algorithm>
 #include <cinttypes>
 #include <cmath>
@@ -120,6 +122,27 @@ CREATE TABLE IF NOT EXISTS traffic_links (
   bytes INTEGER NOT NULL,
   PRIMARY KEY (run_id, from_id, to_id)
 );
+CREATE TABLE IF NOT EXISTS message_traces (
+  run_id INTEGER PRIMARY KEY REFERENCES runs(run_id) ON DELETE CASCADE,
+  messages INTEGER NOT NULL,
+  trace_limit INTEGER NOT NULL,
+  truncated INTEGER NOT NULL,
+  unrecorded INTEGER NOT NULL,
+  truncated_at_ns INTEGER
+);
+CREATE TABLE IF NOT EXISTS messages (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  send_ns INTEGER NOT NULL,
+  recv_ns INTEGER NOT NULL,
+  from_id INTEGER,
+  to_id INTEGER,
+  conn INTEGER,
+  kind TEXT NOT NULL,
+  update_id INTEGER,
+  bytes INTEGER NOT NULL,
+  outcome TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_by_time ON messages (run_id, send_ns);
 CREATE TABLE IF NOT EXISTS summary (
   run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
   metric TEXT NOT NULL,
@@ -438,6 +461,7 @@ std::int64_t ResultsDb::store_run(const Scenario& scenario, const HerdLayout& la
         link.bind(1, run_id).bind(2, from).bind(3, to).bind(4, c.lines).bind(5, c.bytes).run();
       }
     }
+    if (record.trace) store_trace(run_id, *record.trace, metrics);
     Statement metric(db_, path_, "INSERT INTO summary VALUES (?,?,?)");
     for (const auto& [name, value] : summary_metrics(metrics.summarize())) {
       metric.bind(1, run_id).bind(2, name).bind(3, value).run();
@@ -447,6 +471,66 @@ std::int64_t ResultsDb::store_run(const Scenario& scenario, const HerdLayout& la
   } catch (...) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
+  }
+}
+
+// One row per message; client ends are NULL server ids and the connection in `conn`. Kinds
+// and outcomes are bound as static text: the loop allocates nothing per row.
+void ResultsDb::store_trace(std::int64_t run_id, const MessageTrace& trace,
+                            const MetricsRecorder& metrics) {
+  Statement info(db_, path_, "INSERT INTO message_traces VALUES (?,?,?,?,?,?)");
+  info.bind(1, run_id).bind(2, static_cast<std::uint64_t>(trace.size()));
+  info.bind(3, trace.limit()).bind(4, trace.truncated() ? 1 : 0).bind(5, trace.unrecorded());
+  if (trace.truncated()) {
+    info.bind(6, trace.truncated_at_ns());
+  } else {
+    info.bind_null(6);
+  }
+  info.run();
+  // Millions of rows: a page cache that holds the table's and the index's growing ends.
+  exec("PRAGMA cache_size = -65536");
+  Statement insert(db_, path_, "INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,?,?)");
+  sqlite3_stmt* q = insert.get();
+  auto check = [&](int rc) {
+    if (rc != SQLITE_OK) throw ResultsError(path_.string() + ": cannot bind: " + sqlite3_errmsg(db_));
+  };
+  // The last update looked up: a flood carries one update in many rows close together.
+  std::uint64_t last_hash = 0;
+  std::optional<UpdateIndex> last_index;
+  for (std::size_t i = 0; i < trace.size(); ++i) {
+    const MessageRecord& m = trace[i];
+    const bool client_request = m.kind == MessageKind::iamat || m.kind == MessageKind::whatsat ||
+                                m.kind == MessageKind::client_other;
+    const bool reply = m.kind == MessageKind::reply_at || m.kind == MessageKind::reply_error;
+    check(sqlite3_bind_int64(q, 1, run_id));
+    check(sqlite3_bind_int64(q, 2, m.send_ns));
+    check(sqlite3_bind_int64(q, 3, m.recv_ns));
+    check(client_request ? sqlite3_bind_null(q, 4) : sqlite3_bind_int64(q, 4, m.from));
+    check(reply ? sqlite3_bind_null(q, 5) : sqlite3_bind_int64(q, 5, m.to));
+    if (client_request && m.outcome != MessageOutcome::lost &&
+        m.outcome != MessageOutcome::in_flight) {
+      check(sqlite3_bind_int64(q, 6, m.from));
+    } else if (reply) {
+      check(sqlite3_bind_int64(q, 6, m.to));
+    } else {
+      check(sqlite3_bind_null(q, 6));
+    }
+    check(sqlite3_bind_text(q, 7, to_string(m.kind), -1, SQLITE_STATIC));
+    if (m.update != 0 && m.update != last_hash) {
+      last_hash = m.update;
+      last_index = metrics.update_index(m.update);
+    }
+    if (m.update != 0 && last_index) {
+      check(sqlite3_bind_int64(q, 8, *last_index));
+    } else {
+      check(sqlite3_bind_null(q, 8));
+    }
+    check(sqlite3_bind_int64(q, 9, m.bytes));
+    check(sqlite3_bind_text(q, 10, to_string(m.outcome), -1, SQLITE_STATIC));
+    if (sqlite3_step(q) != SQLITE_DONE) {
+      throw ResultsError(path_.string() + ": cannot write: " + sqlite3_errmsg(db_));
+    }
+    sqlite3_reset(q);
   }
 }
 

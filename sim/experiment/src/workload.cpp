@@ -65,8 +65,12 @@ char* signed_fixed6(char* p, char* end, double value) {
 
 std::optional<Nanoseconds> Workload::next_after(Nanoseconds now_ns, double rate_per_s) {
   if (rate_per_s <= 0 || clients_.empty() || servers_ == 0) return std::nullopt;
-  auto gap = static_cast<Nanoseconds>(exponential(rng_, 1e9 / rate_per_s));
-  Nanoseconds next = now_ns + std::max<Nanoseconds>(1, gap);
+  // A tiny rate draws gaps far beyond int64 nanoseconds (1e-300/s: about 1e309 ns, or
+  // infinity): compare in double first, so a gap past the end stops the stream instead of
+  // overflowing the conversion.
+  const double drawn = exponential(rng_, 1e9 / rate_per_s);
+  if (now_ns >= end_ns_ || !(drawn < static_cast<double>(end_ns_ - now_ns))) return std::nullopt;
+  Nanoseconds next = now_ns + std::max<Nanoseconds>(1, static_cast<Nanoseconds>(drawn));
   if (next >= end_ns_) return std::nullopt;
   return next;
 }

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <array>
-#include <fstream>
+#include <limits>
+#include <sstream>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "herd/config/text_file.hpp"
 #include "readers.hpp"
 
 namespace herd::sim::detail {
@@ -41,11 +43,15 @@ constexpr std::size_t kMaxSamples = 1'000'000;
 
 std::vector<Nanoseconds> read_samples(const toml::node& file_node, std::string_view path,
                                       const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
+  std::string contents;
+  try {
+    contents = config::read_text_file(file, config::kMaxSampleFileBytes, "latency sample file");
+  } catch (const config::TextFileError& error) {
     fail_at(file_node.source(), std::string(path) + ": cannot read " + in_quotes(file.string()) +
+                                    ": " + error.reason() +
                                     " (paths are relative to the scenario's folder)");
   }
+  std::istringstream in(std::move(contents));
   const std::string file_name = file.string();
   std::vector<Nanoseconds> samples;
   std::string line;
@@ -64,6 +70,11 @@ std::vector<Nanoseconds> read_samples(const toml::node& file_node, std::string_v
     } catch (const std::invalid_argument& error) {
       throw ScenarioError(file_name, line_number, static_cast<int>(first) + 1,
                           "empirical latency sample: " + std::string(error.what()));
+    }
+    if (samples.back() > kMaxScenarioDuration) {
+      throw ScenarioError(file_name, line_number, static_cast<int>(first) + 1,
+                          "empirical latency sample: must be at most " +
+                              format_duration(kMaxScenarioDuration) + " (10 years)");
     }
     if (samples.size() > kMaxSamples) {
       throw ScenarioError(file_name, line_number, 1,

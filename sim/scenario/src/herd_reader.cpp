@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "herd/config/text_file.hpp"
 #include "herd/sim/friend_graph.hpp"
 #include "herd/sim/graph_files.hpp"
 #include "readers.hpp"
@@ -18,9 +19,9 @@
 namespace herd::sim::detail {
 namespace {
 
-// Simulated herds are bounded so a typo like n = 2000000 fails fast instead of exhausting
-// memory while the graph is built.
-constexpr std::int64_t kMaxServers = 100'000;
+// Simulated herds are bounded (the same bound as graph files, sim::kMaxServers) so a typo
+// like n = 20000000 fails fast instead of exhausting memory while the graph is built.
+constexpr auto kMaxServers = static_cast<std::int64_t>(sim::kMaxServers);
 constexpr std::int64_t kAnyInt = std::numeric_limits<std::int64_t>::max();
 
 // Server names travel as a field of AT lines, so they cannot contain blanks.
@@ -202,12 +203,15 @@ std::filesystem::path existing_file(const toml::node& node, const std::string& p
 // herd.friends matter here; the rest of that format is the live loader's to check.
 void read_config_herd(const toml::node& node, TopologySpec& topology, ReadContext& context) {
   const std::filesystem::path file = existing_file(node, "herd.config", context);
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
+  std::string text;
+  try {
+    text = config::read_text_file(file, config::kMaxHerdConfigFileBytes, "herd configuration");
+  } catch (const config::TextFileError& error) {
+    fail_at(node.source(), "herd.config: " + std::string(error.what()));
+  }
   toml::table config;
   try {
-    config = toml::parse(text.str(), file.generic_string());
+    config = toml::parse(text, file.generic_string());
   } catch (const toml::parse_error& error) {
     fail_at(error.source(),
             "TOML syntax error in herd config: " + std::string(error.description()));
@@ -267,6 +271,7 @@ void read_herd(const toml::table& root, Scenario& scenario, ReadContext& context
 
   TopologySpec& topology = scenario.topology;
   const toml::node& node = *herd.get(chosen->str());
+  topology.where = position_of(node.source()) + ": herd." + std::string(chosen->str());
   if (chosen->str() == "servers") {
     topology.kind = TopologySpec::Kind::explicit_edges;
     topology.servers = read_server_names(node, "herd.servers");
@@ -288,13 +293,22 @@ void read_herd(const toml::table& root, Scenario& scenario, ReadContext& context
   } else if (chosen->str() == "file") {
     topology.kind = TopologySpec::Kind::file;
     topology.path = existing_file(node, "herd.file", context).generic_string();
-    // The file's names, when it reads; a file that does not is reported with its own
-    // positions when the simulator builds the graph, as before.
+    // Read the graph now, so that its errors point at this key (and at their own line in
+    // the graph file) and names in faults and scripts are checked against it.
+    std::size_t servers = 0;
     try {
       const FriendGraph graph = load_graph_file(
           topology.path, graph_format_for(topology.path).value_or(GraphFileFormat::edge_list));
+      servers = graph.size();
       context.servers = ServerNames(graph.names());
-    } catch (const std::exception&) {
+    } catch (const std::bad_alloc&) {
+      fail_at(node.source(), "herd.file: out of memory while reading " + in_quotes(topology.path));
+    } catch (const std::exception& error) {
+      fail_at(node.source(), "herd.file: " + std::string(error.what()));
+    }
+    if (servers == 0) {
+      fail_at(node.source(), "herd.file: " + in_quotes(topology.path) +
+                                 " has no servers (a herd needs at least one)");
     }
   } else {
     read_config_herd(node, topology, context);

@@ -11,6 +11,7 @@ LinkOverride read_link(const toml::table& table, const std::string& path,
                        const ReadContext& context) {
   check_keys(table, path, {"between", "from", "to", "latency"});
   LinkOverride link;
+  link.where = position_of(table.source()) + ": " + path;
   const toml::node* between = table.get("between");
   const toml::node* from = table.get("from");
   const toml::node* to = table.get("to");

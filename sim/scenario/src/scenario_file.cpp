@@ -5,6 +5,7 @@
 #include "herd/sim/scenario_file.hpp"
 
 #include "herd/config/propagation_toml.hpp"
+#include "herd/config/text_file.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -64,7 +65,7 @@ void read_scenario_table(const toml::table& root, Scenario& scenario, ReadContex
       as_table(require(root, "", "scenario", "the scenario's name, seed and duration"), "scenario");
   check_keys(table, "[scenario]",
              {"name", "description", "seed", "duration", "epoch", "sample_every", "drain",
-              "max_events", "places_db"});
+              "max_events", "places_db", "trace", "trace_limit"});
   scenario.name = as_nonempty_string(require(table, "scenario", "name", "what the run is called"),
                                      "scenario.name");
   if (const auto* description = table.get("description")) {
@@ -76,8 +77,8 @@ void read_scenario_table(const toml::table& root, Scenario& scenario, ReadContex
   }
   context.duration_ns = scenario.duration_ns;
   if (const auto* epoch = table.get("epoch")) {
-    const std::int64_t max_s = std::numeric_limits<Nanoseconds>::max() / core::kNanosPerSecond;
-    scenario.epoch_ns = as_integer(*epoch, "scenario.epoch", 0, max_s) * core::kNanosPerSecond;
+    scenario.epoch_ns =
+        as_integer(*epoch, "scenario.epoch", 0, kMaxEpochSeconds) * core::kNanosPerSecond;
   }
   if (const auto* every = table.get("sample_every")) {
     scenario.sample_every_ns = as_duration(*every, "scenario.sample_every", 1);
@@ -85,9 +86,27 @@ void read_scenario_table(const toml::table& root, Scenario& scenario, ReadContex
   if (const auto* drain = table.get("drain")) {
     scenario.drain_ns = as_duration(*drain, "scenario.drain");
   }
+  // Staleness is sampled over the duration and the drain; bound the number of instants
+  // before a run (and its staleness table) grows without limit.
+  const Nanoseconds sampled_ns = scenario.duration_ns + scenario.drain_ns;
+  if (sampled_ns / scenario.sample_every_ns > kMaxSampleInstants) {
+    const toml::node* at = table.get("sample_every");
+    if (at == nullptr) at = table.get("duration");
+    const Nanoseconds least = sampled_ns / kMaxSampleInstants + 1;
+    fail_at(at != nullptr ? at->source() : table.source(),
+            "scenario.sample_every: " + format_duration(scenario.sample_every_ns) +
+                " over the duration and drain (" + format_duration(sampled_ns) +
+                ") makes more than " + std::to_string(kMaxSampleInstants) +
+                " staleness samples; set sample_every to at least " + format_duration(least));
+  }
   if (const auto* cap = table.get("max_events")) {
     scenario.max_events = static_cast<std::uint64_t>(as_integer(
         *cap, "scenario.max_events", 0, std::numeric_limits<std::int64_t>::max()));
+  }
+  if (const auto* trace = table.get("trace")) scenario.trace = as_bool(*trace, "scenario.trace");
+  if (const auto* limit = table.get("trace_limit")) {
+    scenario.trace_limit = static_cast<std::uint64_t>(
+        as_integer(*limit, "scenario.trace_limit", 1, static_cast<std::int64_t>(kMaxTraceLimit)));
   }
   if (const auto* places = table.get("places_db")) {
     const std::string written = as_string(*places, "scenario.places_db");
@@ -266,12 +285,13 @@ Scenario parse_scenario(std::string_view toml_text, std::string_view source_name
 
 Scenario load_scenario(const std::filesystem::path& file,
                        const std::vector<std::string>& overrides) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw ScenarioError(file.string(), 0, 0, "cannot open the scenario file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw ScenarioError(file.string(), 0, 0, "cannot read the scenario file");
-  return parse_scenario(text.str(), file.string(), overrides);
+  std::string text;
+  try {
+    text = config::read_text_file(file, config::kMaxScenarioFileBytes, "the scenario file");
+  } catch (const config::TextFileError& error) {
+    throw ScenarioError(file.string(), 0, 0, error.reason());
+  }
+  return parse_scenario(text, file.string(), overrides);
 }
 
 }  // namespace herd::sim

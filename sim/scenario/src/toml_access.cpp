@@ -72,6 +72,11 @@ void fail_at(const toml::source_region& where, const std::string& message) {
                       static_cast<int>(where.begin.column), message);
 }
 
+std::string position_of(const toml::source_region& where) {
+  const std::string file = where.path ? *where.path : std::string("<scenario>");
+  return file + ":" + std::to_string(where.begin.line) + ":" + std::to_string(where.begin.column);
+}
+
 std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
 std::string describe_type(const toml::node& node) {
@@ -216,6 +221,11 @@ Nanoseconds as_duration(const toml::node& node, std::string_view path, Nanosecon
     fail_at(node.source(), std::string(path) + ": must be at least " + format_duration(min_ns) +
                                ", got " + in_quotes(text->get()));
   }
+  if (value > kMaxScenarioDuration) {
+    fail_at(node.source(), std::string(path) + ": must be at most " +
+                               format_duration(kMaxScenarioDuration) + " (10 years), got " +
+                               in_quotes(text->get()));
+  }
   return value;
 }
 
@@ -226,11 +236,18 @@ Nanoseconds as_signed_duration(const toml::node& node, std::string_view path) {
                                ": expected a duration string such as \"-250ms\" or \"1s\", got " +
                                describe_type(node));
   }
+  Nanoseconds value = 0;
   try {
-    return parse_signed_duration(text->get());
+    value = parse_signed_duration(text->get());
   } catch (const std::invalid_argument& error) {
     fail_at(node.source(), std::string(path) + ": " + error.what());
   }
+  if (value > kMaxScenarioDuration || value < -kMaxScenarioDuration) {
+    fail_at(node.source(), std::string(path) + ": must be within " +
+                               format_duration(kMaxScenarioDuration) + " (10 years) of 0, got " +
+                               in_quotes(text->get()));
+  }
+  return value;
 }
 
 namespace {

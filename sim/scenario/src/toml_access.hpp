@@ -22,6 +22,8 @@ namespace herd::sim::detail {
 // "a string", "an integer", "a table", ... for "expected X, got Y" messages.
 [[nodiscard]] std::string describe_type(const toml::node& node);
 [[nodiscard]] std::string in_quotes(std::string_view text);
+// "file:line:column" of a node, as fail_at prints it.
+[[nodiscard]] std::string position_of(const toml::source_region& where);
 
 // "parent.key" (or "key" at the top level); "parent[3]" for array entries.
 [[nodiscard]] std::string key_path(std::string_view parent, std::string_view key);

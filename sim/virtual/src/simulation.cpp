@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "herd/core/codec.hpp"
 #include "herd/places/offline_gazetteer.hpp"
 #include "herd/sim/delay_sampler.hpp"
 #include "herd/sim/random_faults.hpp"
@@ -27,6 +28,28 @@ constexpr Nanoseconds kForever = std::numeric_limits<Nanoseconds>::max();
 
 const char* const kNoPlaces =
     "{\n   \"html_attributions\" : [],\n   \"results\" : [],\n   \"status\" : \"ZERO_RESULTS\"\n}";
+
+// A trace's peer kinds are the recorder's line kinds, value for value.
+static_assert(static_cast<int>(MessageKind::greeting) == static_cast<int>(PeerLineKind::greeting));
+static_assert(static_cast<int>(MessageKind::at) == static_cast<int>(PeerLineKind::at));
+static_assert(static_cast<int>(MessageKind::ae_push) == static_cast<int>(PeerLineKind::ae_push));
+static_assert(static_cast<int>(MessageKind::other) == static_cast<int>(PeerLineKind::other));
+static_assert(kPeerLineKinds == static_cast<std::size_t>(MessageKind::other) + 1);
+
+// The update an AT or AE PUSH line carries: the id of its AT line (its first six fields),
+// as servers and the recorder compute it; 0 for other lines.
+std::uint64_t carried_update(MessageKind kind, std::string_view line) {
+  constexpr std::string_view kPush = "AE PUSH ";
+  if (kind == MessageKind::ae_push) {
+    if (!line.starts_with(kPush)) return 0;
+    line.remove_prefix(kPush.size());
+  } else if (kind != MessageKind::at) {
+    return 0;
+  }
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  auto parsed = core::split_peer_update(line);
+  return parsed ? core::update_id(parsed->at_line) : 0;
+}
 
 template <class... Fs>
 struct Overloaded : Fs... {
@@ -65,6 +88,7 @@ Simulation::Simulation(const Scenario& scenario, HerdLayout layout, SimulationOp
   if (options_.check_invariants.value_or(invariants_by_default())) {
     checker_.emplace();
   }
+  if (options_.trace.value_or(scenario_.trace)) trace_.emplace(scenario_.trace_limit);
   build_servers(scenario_);
   build_links(scenario_);
   metrics_.track_links(links_.size());
@@ -84,6 +108,7 @@ core::ServerConfig Simulation::server_config(std::uint32_t index) const {
   config.emit_observations = true;
   config.limits.idle_timeout_ns = 0;  // simulated clients never idle on a connection
   config.limits.max_connections = std::numeric_limits<std::size_t>::max();
+  config.limits.max_records = 0;  // the workload bounds the clients; every record is a result
   config.propagation = scenario_.propagation;
   config.propagation.seed = derive_seed(scenario_.seed, kServerStream + index);
   config.strategy_factory = options_.strategy_factory;
@@ -127,8 +152,9 @@ void Simulation::build_links(const Scenario& scenario) {
       }
     }
     if (!found) {
-      throw std::invalid_argument("network.links: " + override_spec.a + " and " +
-                                  override_spec.b + " are not friends");
+      throw std::invalid_argument(
+          (override_spec.where.empty() ? std::string("network.links") : override_spec.where) +
+          ": " + override_spec.a + " and " + override_spec.b + " are not friends");
     }
   }
   for (auto& link : links_) link.latency = link.base_latency;
@@ -220,6 +246,7 @@ void Simulation::run() {
   if (last_sample_ns_ != end) metrics_.sample_staleness(end);
   metrics_.mark_workload_end();
   drain_until_settled(end);
+  if (trace_) finish_trace();
   if (checker_) check_stores_at_end();
 }
 
@@ -360,6 +387,19 @@ void Simulation::submit(ClientCommand command) {
     slot = commands_.size();
     commands_.push_back(std::move(command));
   }
+  if (trace_) {
+    const ClientCommand& c = commands_[slot];
+    MessageKind kind = c.kind == ClientCommand::Kind::iamat    ? MessageKind::iamat
+                       : c.kind == ClientCommand::Kind::whatsat ? MessageKind::whatsat
+                       : c.line.starts_with("IAMAT ")           ? MessageKind::iamat
+                       : c.line.starts_with("WHATSAT ")         ? MessageKind::whatsat
+                                                                : MessageKind::client_other;
+    if (command_row_.size() <= slot) command_row_.resize(slot + 1, MessageTrace::kNoRow);
+    // The connection is opened on arrival; `from` gets its number then.
+    command_row_[slot] = trace_->add(MessageRecord{now_ns_, now_ns_ + delay, 0, 0, c.server,
+                                                   static_cast<std::uint32_t>(c.line.size() + 1),
+                                                   kind, MessageOutcome::in_flight});
+  }
   queue_.push(now_ns_ + delay, EventKind::deliver_client, commands_[slot].server, slot);
 }
 
@@ -368,6 +408,11 @@ void Simulation::deliver_client(std::uint64_t slot) {
   SimServer& s = servers_[server];
   if (!s.up) {
     metrics_.on_request(false);
+    if (trace_ && command_row_[slot] != MessageTrace::kNoRow) {
+      MessageRecord& row = trace_->row(command_row_[slot]);
+      row.recv_ns = now_ns_;
+      row.outcome = MessageOutcome::lost;
+    }
     free_commands_.push_back(slot);
     return;
   }
@@ -380,11 +425,26 @@ void Simulation::deliver_client(std::uint64_t slot) {
   open_requests_.emplace_back(conn, OpenRequest{command.kind, false});
   command.line.push_back('\n');
   core::Instant now = local_now(server);
+  const std::uint32_t row = trace_ ? command_row_[slot] : MessageTrace::kNoRow;
+  if (trace_) {
+    // Past the limit (no row) its replies are still counted as unrecorded.
+    tracing_ = TraceDelivery{true, row, server, conn, false};
+    if (row != MessageTrace::kNoRow) {
+      MessageRecord& r = trace_->row(row);
+      r.recv_ns = now_ns_;
+      r.from = static_cast<std::uint32_t>(conn);
+    }
+  }
   s.core->handle_conn_open(now, conn);
   s.core->handle_conn_bytes(now, conn, command.line);
   s.core->handle_conn_eof(now, conn);
   free_commands_.push_back(slot);
   drain(server);
+  tracing_ = TraceDelivery{};
+  if (row != MessageTrace::kNoRow) {
+    MessageRecord& r = trace_->row(row);
+    if (r.outcome == MessageOutcome::in_flight) r.outcome = MessageOutcome::unanswered;
+  }
 }
 
 std::string Simulation::link_peer_name(std::uint32_t server, core::ConnId conn) const {
@@ -425,6 +485,7 @@ void Simulation::deliver_peer(std::uint32_t link_index, std::uint64_t slot) {
   Link& link = links_[link_index];
   if (!link.up || link.epoch != message.epoch) {
     ++counters_.peer_dropped;
+    if (trace_) trace_lost(take_trace_row(slot), message.text());
     free_in_flight(slot);
     return;
   }
@@ -438,6 +499,30 @@ void Simulation::deliver_peer(std::uint32_t link_index, std::uint64_t slot) {
   const std::string_view bytes = message.text();
   metrics_.on_peer_line(link_index, classify_peer_line(bytes), bytes.size());
   fingerprint_.add_bytes(bytes);
+  if (trace_) {
+    // As below, but the slot is kept until the outcome is known: a rejected line's update
+    // is read from its bytes.
+    const std::uint32_t row = take_trace_row(slot);
+    const core::ServerStats before = dst.core->stats();
+    tracing_ = TraceDelivery{true, row, link.to, 0, false};
+    dst.core->handle_conn_bytes(local_now(link.to), link.conn, bytes);
+    drain(link.to);
+    const bool warned = tracing_.warned;
+    tracing_ = TraceDelivery{};
+    if (row != MessageTrace::kNoRow) {
+      MessageRecord& r = trace_->row(row);
+      r.recv_ns = now_ns_;
+      if (r.outcome == MessageOutcome::in_flight) {  // no update applied or ignored
+        const core::ServerStats& after = servers_[link.to].core->stats();
+        const bool refused = warned || after.bad_peer_lines != before.bad_peer_lines ||
+                             after.peer_lines_too_long != before.peer_lines_too_long;
+        r.outcome = refused ? MessageOutcome::rejected : MessageOutcome::delivered;
+        r.update = carried_update(r.kind, in_flight_[slot].text());
+      }
+    }
+    free_in_flight(slot);
+    return;
+  }
   dst.core->handle_conn_bytes(local_now(link.to), link.conn, bytes);
   // The server has consumed the bytes (it copies what it keeps); drain() may send, and
   // reuse the slot.
@@ -474,6 +559,7 @@ void Simulation::send(std::uint32_t link_index, core::SharedText bytes) {
   Link& link = links_[link_index];
   if (!link.up) {
     ++counters_.peer_dropped;
+    if (trace_) trace_dropped(link_index, *bytes);
     return;
   }
   Nanoseconds arrival = now_ns_ + sample_delay(*link.latency, link.rng);
@@ -490,6 +576,7 @@ void Simulation::send(std::uint32_t link_index, core::SharedText bytes) {
   arrival = std::max(arrival, link.clog_until_ns);
   link.last_arrival_ns = std::max(link.last_arrival_ns, arrival);
   std::uint64_t slot = store_in_flight(link.epoch, std::move(bytes));
+  if (trace_) trace_send(link_index, slot, arrival, in_flight_[slot].text());
   queue_.push(arrival, EventKind::deliver_peer, link_index, slot);
 }
 
@@ -522,6 +609,7 @@ void Simulation::drain(std::uint32_t server) {
                                       " as a client's: '" + core::log_excerpt(out.bytes) + "'");
               }
               request->answered = true;
+              if (tracing_.active && out.conn == tracing_.conn) trace_reply(server, out);
               if (request->kind == ClientCommand::Kind::whatsat &&
                   out.bytes.compare(0, 2, "? ") == 0) {
                 metrics_.on_unknown_read();
@@ -546,7 +634,11 @@ void Simulation::drain(std::uint32_t server) {
               s.core->handle_places_result(local_now(server), out.request,
                                            core::PlacesResult{std::move(json)});
             },
-            [&](core::LogRecord&) {},
+            [&](core::LogRecord& out) {
+              if (tracing_.active && out.level >= core::LogLevel::warn) {
+                tracing_.warned = true;
+              }
+            },
             [&](core::Observation& out) {
               switch (out.kind) {
                 case core::ObservationKind::update_accepted:
@@ -566,9 +658,11 @@ void Simulation::drain(std::uint32_t server) {
                   metrics_.on_applied(now_ns_, server, out.update_id, out.hops,
                                       out.from ? layout_.neighbours[server][*out.from]
                                                : kNoServer);
+                  if (tracing_.row != MessageTrace::kNoRow) trace_observed(server, out);
                   break;
                 case core::ObservationKind::update_ignored:
                   metrics_.on_ignored(now_ns_, server, out.update_id);
+                  if (tracing_.row != MessageTrace::kNoRow) trace_observed(server, out);
                   break;
                 case core::ObservationKind::read_answered:
                   metrics_.on_read(now_ns_, server, out.update, out.update_id);
@@ -760,8 +854,14 @@ void Simulation::crash(std::uint32_t server) {
   for (const auto& input : s.backlog) {
     if (input.kind == EventKind::deliver_client) {
       metrics_.on_request(false);
+      if (trace_ && command_row_[input.payload] != MessageTrace::kNoRow) {
+        MessageRecord& row = trace_->row(command_row_[input.payload]);
+        row.recv_ns = now_ns_;
+        row.outcome = MessageOutcome::lost;
+      }
       free_commands_.push_back(input.payload);
     } else {
+      if (trace_) trace_lost(take_trace_row(input.payload), in_flight_[input.payload].text());
       free_in_flight(input.payload);
     }
   }
@@ -799,6 +899,87 @@ void Simulation::resume(std::uint32_t server) {
   s.timer_at_ns.reset();
   s.core->handle_timeout(local_now(server));
   drain(server);
+}
+
+// --- message trace -------------------------------------------------------------------------
+// Rows are appended when a message is sent, so they come in send-time order, and patched
+// when its fate is known. Nothing here feeds the fingerprint or the metrics.
+
+void Simulation::trace_send(std::uint32_t link_index, std::uint64_t slot, Nanoseconds arrival,
+                            std::string_view bytes) {
+  const Link& link = links_[link_index];
+  const auto kind = static_cast<MessageKind>(classify_peer_line(bytes));
+  const std::uint32_t row =
+      trace_->add(MessageRecord{now_ns_, arrival, 0, link.from, link.to,
+                                static_cast<std::uint32_t>(bytes.size()), kind,
+                                MessageOutcome::in_flight});
+  if (in_flight_row_.size() < in_flight_.size()) {
+    in_flight_row_.resize(in_flight_.size(), MessageTrace::kNoRow);
+  }
+  in_flight_row_[slot] = row;
+}
+
+void Simulation::trace_dropped(std::uint32_t link_index, std::string_view bytes) {
+  const Link& link = links_[link_index];
+  const auto kind = static_cast<MessageKind>(classify_peer_line(bytes));
+  (void)trace_->add(MessageRecord{now_ns_, now_ns_, carried_update(kind, bytes), link.from,
+                                  link.to, static_cast<std::uint32_t>(bytes.size()), kind,
+                                  MessageOutcome::dropped});
+}
+
+std::uint32_t Simulation::take_trace_row(std::uint64_t slot) {
+  if (slot >= in_flight_row_.size()) return MessageTrace::kNoRow;
+  return std::exchange(in_flight_row_[slot], MessageTrace::kNoRow);
+}
+
+void Simulation::trace_lost(std::uint32_t row, std::string_view bytes) {
+  if (row == MessageTrace::kNoRow) return;
+  MessageRecord& r = trace_->row(row);
+  r.recv_ns = now_ns_;
+  r.outcome = MessageOutcome::lost;
+  r.update = carried_update(r.kind, bytes);
+}
+
+// An update applied or ignored while a friend's line is handled is that line's: the core
+// handles one connection's bytes per call, and only friends' lines carry updates.
+void Simulation::trace_observed(std::uint32_t server, const core::Observation& out) {
+  if (server != tracing_.server || !out.from) return;
+  MessageRecord& r = trace_->row(tracing_.row);
+  if (r.outcome == MessageOutcome::applied) return;  // applied wins over a second ignore
+  r.outcome = out.kind == core::ObservationKind::update_applied ? MessageOutcome::applied
+                                                                : MessageOutcome::ignored;
+  r.update = out.update_id;
+}
+
+// A reply to the client command being handled: a row of its own, which also settles the
+// command's outcome and the update both carry (the reply's AT line).
+void Simulation::trace_reply(std::uint32_t server, const core::SendToConn& out) {
+  const std::string_view bytes = out.bytes;
+  const bool error = bytes.starts_with("? ");
+  std::uint64_t update = 0;
+  if (bytes.starts_with("AT ")) update = core::update_id(bytes.substr(0, bytes.find('\n')));
+  (void)trace_->add(MessageRecord{now_ns_, now_ns_, update, server,
+                                  static_cast<std::uint32_t>(tracing_.conn),
+                                  static_cast<std::uint32_t>(bytes.size()),
+                                  error ? MessageKind::reply_error : MessageKind::reply_at,
+                                  MessageOutcome::delivered});
+  if (tracing_.row == MessageTrace::kNoRow) return;
+  MessageRecord& request = trace_->row(tracing_.row);
+  if (request.outcome != MessageOutcome::answered) {
+    request.outcome = error ? MessageOutcome::rejected : MessageOutcome::answered;
+    request.update = update;
+  }
+}
+
+// At the end: what is still on the wire (or waiting in a paused server) stays in flight,
+// with the update it carries.
+void Simulation::finish_trace() {
+  for (std::uint64_t slot = 0; slot < in_flight_row_.size(); ++slot) {
+    const std::uint32_t row = in_flight_row_[slot];
+    if (row == MessageTrace::kNoRow) continue;
+    MessageRecord& r = trace_->row(row);
+    r.update = carried_update(r.kind, in_flight_[slot].text());
+  }
 }
 
 }  // namespace herd::sim

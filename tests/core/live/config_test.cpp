@@ -173,7 +173,8 @@ TEST_CASE("config: limits reach the core configuration of every server") {
   const HerdConfig config = parse(
       "[herd]\npeer_secret = \"s\"\nfriends = [[\"B\", \"A\"]]\nlog_dir = \"x/y\"\n"
       "[limits]\nmax_line_bytes = 100\nmax_connections = 7\nidle_timeout = \"1.5s\"\n"
-      "max_output_bytes = 4096\nmax_pending_replies = 3\n" +
+      "max_output_bytes = 4096\nmax_pending_replies = 3\nmax_records = 50\n"
+      "max_client_bytes = 64\n" +
       kServers);
   CHECK(config.max_output_bytes == 4096);
   CHECK(config.log_dir == "x/y");
@@ -183,6 +184,8 @@ TEST_CASE("config: limits reach the core configuration of every server") {
     CHECK(server.core.limits.max_connections == 7);
     CHECK(server.core.limits.idle_timeout_ns == 1'500'000'000);
     CHECK(server.core.limits.max_pending_replies == 3);
+    CHECK(server.core.limits.max_records == 50);
+    CHECK(server.core.limits.max_client_bytes == 64);
     CHECK(server.core.peer_secret == "s");
   }
   CHECK(config.find("A")->core.friends == std::vector<std::string>{"B"});

@@ -145,7 +145,7 @@ TEST_CASE("hostile input: a client with a wrong peer secret cannot inject update
 
   TestClient impostor(herd.port("Clark"));
   impostor.send("HERD 1 Bona wrong-secret\n");
-  CHECK(impostor.read_line() == "? HERD 1 Bona wrong-secret\n");
+  CHECK(impostor.read_line() == "? HERD 1 Bona <secret>\n");  // the secret is never echoed
   impostor.send(update + "\n");
   CHECK(impostor.read_line() == "? " + update + "\n");
   CHECK(grader_request(herd.port("Clark"), "WHATSAT mallory 10 1") == "? WHATSAT mallory 10 1\n");

@@ -68,7 +68,7 @@ TEST_CASE("herd forms: generator parameters outside their range are errors at th
              StartsWith("t.toml:4:55: herd.generate.degree: n x degree must be even"));
   CHECK_THAT(error_of("[scenario]\nname = \"h\"\n[herd]\n"
                       "generate = { kind = \"ring\", n = 2 }\n"),
-             StartsWith("t.toml:4:33: herd.generate.n: expected an integer from 3 to 100000"));
+             StartsWith("t.toml:4:33: herd.generate.n: expected an integer from 3 to 1000000"));
   CHECK_THAT(error_of("[scenario]\nname = \"h\"\n[herd]\n"
                       "generate = { kind = \"barabasi_albert\", n = 5, m = 5 }\n"),
              StartsWith("t.toml:4:51: herd.generate.m: expected an integer from 1 to 4"));

@@ -44,6 +44,13 @@ struct ServerLimits {
   // Commands of one connection waiting for earlier replies (e.g. behind a places look-up);
   // a connection that pipelines more is closed.
   std::size_t max_pending_replies = 1024;
+  // Records held (one per client ID). When full, an IAMAT for a new client is answered "? "
+  // and a friend's update for a new client is dropped and counted (records_refused); known
+  // clients still update. 0: no limit (the simulator, whose workload bounds its clients).
+  std::size_t max_records = 1'000'000;
+  // Longest client ID: an IAMAT naming a longer one is invalid ("? "), and a friend's update
+  // naming one is dropped as malformed. Every stored record costs about this much at most.
+  std::size_t max_client_bytes = 1024;
 };
 
 // The most bytes a line on a friend's link can have beyond the client line it was made from,
@@ -153,6 +160,8 @@ struct ServerStats {
   // lines from friends dropped as too long; neither costs the link.
   std::uint64_t peer_lines_too_long = 0;
   std::uint64_t connections_closed_by_limit = 0;
+  // New clients refused because the store held max_records (IAMATs and friends' updates).
+  std::uint64_t records_refused = 0;
 };
 
 class Server {
@@ -257,7 +266,10 @@ class Server {
   enum class PeerUpdateKind { pushed, repaired };
   bool take_peer_update(Instant now, PeerId from, PeerUpdate& parsed, PeerUpdateKind kind);
   void apply_queued_repairs(Instant now);
-  void on_iamat(Instant now, ConnId conn, Connection& c, const IamatCommand& cmd);
+  [[nodiscard]] bool store_full() const noexcept;
+  void refuse_record(std::string_view client);
+  void on_iamat(Instant now, ConnId conn, Connection& c, std::string_view line,
+                const IamatCommand& cmd);
   void on_whatsat(Instant now, ConnId conn, Connection& c, std::string_view line,
                   const WhatsatCommand& cmd);
   bool on_greeting(Instant now, ConnId conn, Connection& c, const PeerGreeting& greeting);

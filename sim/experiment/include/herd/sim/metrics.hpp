@@ -168,6 +168,10 @@ class MetricsRecorder {
   [[nodiscard]] const std::vector<std::string>& client_names() const noexcept {
     return client_names_;
   }
+  // The index (updates(), the results' update_id) of the update with this core::update_id.
+  [[nodiscard]] std::optional<UpdateIndex> update_index(std::uint64_t id) const {
+    return find_update(id);
+  }
   // The newest update `server` holds of client number `client`, by the recorder's count.
   [[nodiscard]] std::optional<std::uint64_t> newest_held(ServerIndex server,
                                                          std::uint32_t client) const;

@@ -21,7 +21,9 @@ struct sqlite3;
 
 namespace herd::sim {
 
-inline constexpr int kSchemaVersion = 3;
+class MessageTrace;
+
+inline constexpr int kSchemaVersion = 4;
 
 struct ResultsError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -42,6 +44,9 @@ struct RunRecord {
   std::int64_t drained_ns = 0;  // virtual time run past the duration to let updates settle
   std::string sweep_id;         // "name@hash" for a sweep's cells, empty (NULL) otherwise
   std::string variant;          // the sweep variant's label, empty (NULL) outside sweeps
+  // The run's message trace, stored in `messages` and `message_traces` (docs/traces.md);
+  // null: the run recorded none.
+  const MessageTrace* trace = nullptr;
 };
 
 struct RunRow {
@@ -103,6 +108,7 @@ class ResultsDb {
 
  private:
   void exec(const char* sql) const;
+  void store_trace(std::int64_t run_id, const MessageTrace& trace, const MetricsRecorder& metrics);
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
 };

@@ -4,6 +4,7 @@
 // seed. Durations are integer nanoseconds of virtual time.
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,9 @@ struct DelayDistribution {
 struct TopologySpec {
   enum class Kind { explicit_edges, generated, file };
   Kind kind = Kind::explicit_edges;
+  // "file:line:column: herd.generate" (the key that chose this form), so errors found only
+  // when the graph is built (a generator's limits, no connected draw) point into the file.
+  std::string where;
   std::vector<std::string> servers;                          // explicit
   std::vector<std::pair<std::string, std::string>> friends;  // explicit
   std::string generator;  // line ring star grid tree complete erdos_renyi watts_strogatz
@@ -59,6 +63,7 @@ struct TopologySpec {
 };
 
 struct LinkOverride {
+  std::string where;  // "file:line:column: network.links[i]", for errors found at run time
   std::string a, b;
   bool both_directions = true;
   DelayDistribution latency;
@@ -176,6 +181,19 @@ struct Expectations {
   std::optional<std::int64_t> max_ldh;
 };
 
+// Bounds that keep every sum the runtimes form (epoch + time + latency + fault length +
+// drain + skew ...) inside int64 nanoseconds: each duration a scenario gives is at most
+// kMaxScenarioDuration (10 years of virtual time), the epoch at most kMaxEpochSeconds
+// (about the year 2182). Staleness sampling takes at most kMaxSampleInstants instants.
+inline constexpr Nanoseconds kMaxScenarioDuration = 87'600LL * 3600 * core::kNanosPerSecond;
+inline constexpr std::int64_t kMaxEpochSeconds =
+    (std::numeric_limits<Nanoseconds>::max() - 8 * kMaxScenarioDuration) / core::kNanosPerSecond;
+inline constexpr std::int64_t kMaxSampleInstants = 1'000'000;
+
+// Default and greatest [scenario] trace_limit (message trace rows are numbered in 32 bits).
+inline constexpr std::uint64_t kDefaultTraceLimit = 50'000'000;
+inline constexpr std::uint64_t kMaxTraceLimit = 4'000'000'000ULL;
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -188,6 +206,9 @@ struct Scenario {
   Nanoseconds drain_ns = 10 * core::kNanosPerSecond;
   // A run that handles more events than this stops with an error (0: no cap).
   std::uint64_t max_events = 10'000'000'000ULL;
+  // Record every peer and client message (docs/traces.md), at most trace_limit of them.
+  bool trace = false;
+  std::uint64_t trace_limit = kDefaultTraceLimit;
   std::string strategy = "flood";  // a label: the push strategy, "+anti-entropy" if on
   core::PropagationConfig propagation;
   TopologySpec topology;

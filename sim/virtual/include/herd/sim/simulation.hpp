@@ -14,6 +14,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -22,6 +23,7 @@
 #include "herd/sim/fingerprint.hpp"
 #include "herd/sim/invariants.hpp"
 #include "herd/sim/herd_layout.hpp"
+#include "herd/sim/message_trace.hpp"
 #include "herd/sim/metrics.hpp"
 #include "herd/sim/prng.hpp"
 #include "herd/sim/scenario.hpp"
@@ -46,6 +48,8 @@ struct SimulationOptions {
   // Builds each server's strategy instead of core::make_propagation (a strategy under
   // development, or a broken one planted by a test).
   core::StrategyFactory strategy_factory;
+  // Record a message trace (docs/traces.md); unset: as the scenario's `trace` says.
+  std::optional<bool> trace;
   // Called with every client command as it is sent (virtual time, server, line): how a
   // shrinker turns a drawn workload into an explicit script.
   std::function<void(Nanoseconds, std::uint32_t, const std::string&)> on_client_command;
@@ -84,6 +88,9 @@ class Simulation {
   [[nodiscard]] const MetricsRecorder& metrics() const noexcept { return metrics_; }
   [[nodiscard]] const HerdLayout& layout() const noexcept { return layout_; }
   [[nodiscard]] const std::vector<FaultSpec>& faults() const noexcept { return faults_; }
+  // Every message of the run, when the scenario asked for a trace (docs/traces.md); null
+  // otherwise.
+  [[nodiscard]] const MessageTrace* trace() const noexcept { return trace_ ? &*trace_ : nullptr; }
   // The server as it is now (after run(): at the end); null while crashed.
   [[nodiscard]] const core::Server* server(std::uint32_t index) const;
 
@@ -180,6 +187,16 @@ class Simulation {
   std::uint64_t store_in_flight(std::uint64_t epoch, core::SharedText bytes);
   void free_in_flight(std::uint64_t slot);
 
+  // Message trace (only when trace_ is set; see docs/traces.md).
+  void trace_send(std::uint32_t link, std::uint64_t slot, Nanoseconds arrival,
+                  std::string_view bytes);
+  void trace_dropped(std::uint32_t link, std::string_view bytes);
+  [[nodiscard]] std::uint32_t take_trace_row(std::uint64_t slot);
+  void trace_lost(std::uint32_t row, std::string_view bytes);
+  void trace_observed(std::uint32_t server, const core::Observation& out);
+  void trace_reply(std::uint32_t server, const core::SendToConn& out);
+  void finish_trace();
+
   Scenario scenario_;
   HerdLayout layout_;
   SimulationOptions options_;
@@ -212,6 +229,19 @@ class Simulation {
   bool draining_ = false;  // past the duration: no workload, faults or samples
   bool ran_ = false;
   bool prefetch_ = false;  // see prefetch_ahead()
+
+  std::optional<MessageTrace> trace_;
+  std::vector<std::uint32_t> in_flight_row_;  // by in-flight slot: its trace row
+  std::vector<std::uint32_t> command_row_;    // by command slot
+  // The delivery being handled, whose outputs say what became of it.
+  struct TraceDelivery {
+    bool active = false;
+    std::uint32_t row = MessageTrace::kNoRow;  // none past the trace's limit
+    std::uint32_t server = 0;  // the receiver
+    core::ConnId conn = 0;     // client commands: their connection
+    bool warned = false;       // the receiver logged a warning while handling it
+  };
+  TraceDelivery tracing_;
 };
 
 }  // namespace herd::sim
