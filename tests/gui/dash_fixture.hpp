@@ -57,6 +57,7 @@ inline std::int64_t store_dash_run(const std::filesystem::path& db,
   record.events = sim.counters().events;
   record.drained_ns = sim.counters().drained_ns;
   record.peer_deliveries = sim.counters().peer_deliveries;
+  record.trace = sim.trace();  // set when the overrides ask for a message trace
   return writer.store_run(scenario, layout, sim.faults(), sim.metrics(), record);
 }
 

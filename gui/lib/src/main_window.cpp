@@ -3,6 +3,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -29,6 +30,7 @@
 #include "herd/gui/export.hpp"
 #include "herd/gui/runs_model.hpp"
 #include "herd/gui/scenario_panel.hpp"
+#include "herd/gui/sequence_view.hpp"
 #include "herd/gui/topology_view.hpp"
 
 namespace herd::gui {
@@ -170,6 +172,39 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   });
   connect(topology_, &TopologyPanel::serverClicked, this, [this](std::uint32_t s) {
     statusBar()->showMessage(QString("server %1 selected; its staleness is below the graph").arg(s), 5000);
+  });
+
+  // The message trace (runs stored with --trace), as a sequence diagram.
+  messages_tab_ = new QWidget;
+  {
+    auto* layout = new QVBoxLayout(messages_tab_);
+    auto* row = new QHBoxLayout;
+    from_ms_ = new QDoubleSpinBox;
+    from_ms_->setRange(0, 1e9);
+    from_ms_->setDecimals(1);
+    from_ms_->setSuffix(" ms");
+    from_ms_->setPrefix("from ");
+    length_ms_ = new QDoubleSpinBox;
+    length_ms_->setRange(0.1, 60'000);
+    length_ms_->setDecimals(1);
+    length_ms_->setValue(100);
+    length_ms_->setSuffix(" ms");
+    length_ms_->setPrefix("for ");
+    row->addWidget(new QLabel("Message trace of the first selected run (herd-sim run --trace):"));
+    row->addWidget(from_ms_);
+    row->addWidget(length_ms_);
+    row->addStretch(1);
+    layout->addLayout(row);
+    sequence_ = new SequenceView;
+    layout->addWidget(sequence_, 1);
+    auto refresh = [this] { show_messages(from_ms_->value(), length_ms_->value()); };
+    connect(from_ms_, &QDoubleSpinBox::editingFinished, this, refresh);
+    connect(length_ms_, &QDoubleSpinBox::editingFinished, this, refresh);
+  }
+  tabs_->addTab(messages_tab_, "Messages");
+  tabs_->setTabToolTip(tabs_->count() - 1, "Message sequence of a run stored with a message trace");
+  connect(tabs_, &QTabWidget::currentChanged, this, [this](int) {
+    if (tabs_->currentWidget() == messages_tab_) show_messages(from_ms_->value(), length_ms_->value());
   });
 
   scenario_ = new ScenarioPanel;
@@ -359,11 +394,24 @@ void MainWindow::selection_changed() {
     QApplication::restoreOverrideCursor();
   }
   for (auto& [kind, panel] : charts_) panel->set_runs(runs);
+  first_run_ = runs.empty() ? nullptr : runs.front();
+  if (first_run_ && !first_run_->updates.empty()) {
+    // Start the message window at the first accepted update.
+    QSignalBlocker block(from_ms_);
+    from_ms_->setValue(static_cast<double>(first_run_->updates.front().accepted_ns) / 1e6);
+  }
+  if (tabs_->currentWidget() == messages_tab_) show_messages(from_ms_->value(), length_ms_->value());
   topology_->set_run(runs.empty() ? nullptr : runs.front());
   if (!runs.empty()) {
     statusBar()->showMessage(QString("%1 run(s), %2 deliveries, ready in %3 s")
                                  .arg(runs.size()).arg(rows).arg(clock.elapsed() / 1000.0, 0, 'f', 2));
   }
+}
+
+void MainWindow::show_messages(double from_ms, double length_ms) {
+  if (!first_run_ || path_.isEmpty()) return;
+  sequence_->show_trace(path_, first_run_->run.run_id, static_cast<std::int64_t>(from_ms * 1e6),
+                        static_cast<std::int64_t>(length_ms * 1e6));
 }
 
 void MainWindow::export_current(const QString& what) {
@@ -374,6 +422,17 @@ void MainWindow::export_current(const QString& what) {
   if (current == topology_) {
     target = topology_->view();
     csv = to_csv(topology_->table());
+  } else if (current == messages_tab_) {
+    target = sequence_;
+    Table t;
+    t.header = {"from", "to", "send_ns", "recv_ns", "kind", "outcome"};
+    const auto& l = sequence_->layout();
+    for (const auto& a : l.arrows) {
+      t.rows.push_back({std::to_string(l.lanes[a.from_lane]), std::to_string(l.lanes[a.to_lane]),
+                        std::to_string(a.send_ns), std::to_string(a.recv_ns), sim::to_string(a.kind),
+                        sim::to_string(a.outcome)});
+    }
+    csv = to_csv(t);
   } else if (auto* panel = qobject_cast<ChartPanel*>(current)) {
     target = panel->view();
     csv = to_csv(panel->table());

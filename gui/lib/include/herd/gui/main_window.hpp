@@ -14,6 +14,7 @@
 
 class QChartView;
 class QComboBox;
+class QDoubleSpinBox;
 class QFileSystemWatcher;
 class QLabel;
 class QLineEdit;
@@ -27,6 +28,7 @@ namespace herd::gui {
 
 class RunsModel;
 class ScenarioPanel;
+class SequenceView;
 class TopologyPanel;
 
 // One chart of the selected runs, rebuilt when they change (lazily, when shown).
@@ -76,6 +78,9 @@ class MainWindow : public QMainWindow {
   [[nodiscard]] ChartPanel* chart_panel(ChartKind kind) const;
   [[nodiscard]] TopologyPanel* topology() const noexcept { return topology_; }
   [[nodiscard]] ScenarioPanel* scenario_panel() const noexcept { return scenario_; }
+  [[nodiscard]] SequenceView* sequence_view() const noexcept { return sequence_; }
+  // Shows the first selected run's message trace from `from_ms` for `length_ms`.
+  void show_messages(double from_ms, double length_ms);
   [[nodiscard]] const QString& database() const noexcept { return path_; }
 
   static constexpr int kMaxRecent = 8;
@@ -102,6 +107,11 @@ class MainWindow : public QMainWindow {
   std::map<ChartKind, ChartPanel*> charts_;
   TopologyPanel* topology_;
   ScenarioPanel* scenario_;
+  SequenceView* sequence_;
+  QWidget* messages_tab_;
+  QDoubleSpinBox* from_ms_;
+  QDoubleSpinBox* length_ms_;
+  std::shared_ptr<const RunData> first_run_;
   QFileSystemWatcher* watcher_;
   QTimer* reload_timer_;
   QMenu* recent_menu_ = nullptr;
