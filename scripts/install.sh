@@ -11,7 +11,7 @@ packages=(
   libboost1.81-all-dev libboost-json1.81-dev
   libspdlog-dev libsqlite3-dev sqlite3 libtomlplusplus-dev libcli11-dev libssl-dev openssl
   catch2 libbenchmark-dev
-  qt6-base-dev qt6-charts-dev libgl-dev
+  qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev
   xvfb xauth netcat-openbsd parallel
   lsof  # the course graders stop a server with lsof -ti:PORT | xargs kill; a live test does too
   clang libclang-rt-14-dev  # the fuzz preset: libFuzzer with ASan and UBSan (docs/fuzzing.md)

@@ -27,6 +27,7 @@
 #include "herd/sim/live_runner.hpp"
 #include "herd/sim/results_db.hpp"
 #include "herd/sim/run_listing.hpp"
+#include "herd/sim/run_store.hpp"
 #include "herd/sim/scenario_file.hpp"
 #include "herd/sim/shrink.hpp"
 #include "herd/sim/simulation.hpp"
@@ -91,13 +92,6 @@ class Progress {
   double last_ = 0;
   bool shown_ = false;
 };
-
-std::string iso_now() {
-  std::time_t t = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return text;
-}
 
 std::string hex64(std::uint64_t v) {
   char text[24];
@@ -181,18 +175,7 @@ void print_summary(std::ostream& os, const Scenario& s, const HerdLayout& layout
 }
 
 RunRecord make_record(const std::vector<std::string>& overrides, const Outcome& o) {
-  RunRecord record;
-  record.herd_version = HERD_VERSION;
-  record.recorded_at = iso_now();
-  record.overrides = overrides;
-  record.fingerprint = o.fingerprint;
-  record.wall_seconds = o.wall_seconds;
-  record.events = o.counters.events;
-  record.peer_deliveries = o.counters.peer_deliveries;
-  record.peer_dropped = o.counters.peer_dropped;
-  record.client_commands = o.counters.client_commands;
-  record.drained_ns = o.counters.drained_ns;
-  return record;
+  return simulated_run_record(overrides, o.fingerprint, o.counters, o.wall_seconds);
 }
 
 // The scenario on real herd-server processes (sim/live), summed up like a simulated run.
