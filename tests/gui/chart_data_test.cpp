@@ -174,3 +174,15 @@ TEST_CASE("the graph layout is deterministic and spreads servers out", "[gui][la
   CHECK(closest > 10);
   CHECK_THROWS_AS(force_layout(30'000, {}, {}), std::length_error);
 }
+
+TEST_CASE("a run's label names its backend when it is not the simulator", "[gui][charts]") {
+  herd::sim::StoredRun run;
+  run.run_id = 7;
+  run.scenario = "winter2023-outage";
+  run.strategy = "flood";
+  run.seed = 1;
+  run.backend = "sim";
+  CHECK(run_label(run) == "#7 winter2023-outage flood s1");
+  run.backend = "live";
+  CHECK(run_label(run) == "#7 winter2023-outage flood s1 live");
+}

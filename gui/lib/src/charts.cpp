@@ -98,7 +98,8 @@ std::vector<std::string> short_labels(const std::vector<const RunData*>& runs) {
     }
     out.push_back("#" + std::to_string(r->run.run_id) + " " +
                   (r->run.variant.empty() ? r->run.strategy : r->run.variant) + " s" +
-                  std::to_string(r->run.seed));
+                  std::to_string(r->run.seed) +
+                  (r->run.backend != "sim" ? " " + r->run.backend : std::string()));
   }
   return out;
 }

@@ -12,7 +12,10 @@ std::pair<const sim::StoredApply*, const sim::StoredApply*> RunData::applies_of(
 std::string run_label(const sim::StoredRun& run) {
   std::string label = "#" + std::to_string(run.run_id) + " " + run.scenario + " " +
                       (run.variant.empty() ? run.strategy : run.variant);
-  return label + " s" + std::to_string(run.seed);
+  label += " s" + std::to_string(run.seed);
+  // Simulated runs are the default; a live run says so, so sim and live compare legibly.
+  if (run.backend != "sim") label += " " + run.backend;
+  return label;
 }
 
 std::shared_ptr<const RunData> load_run(const sim::ResultsReader& reader, std::int64_t run_id) {
