@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build pkg-config git python3
+  ccache  # rebuilds and fresh clones reuse compiled objects
   libboost1.81-all-dev libboost-json1.81-dev
   libspdlog-dev libsqlite3-dev sqlite3 libtomlplusplus-dev libcli11-dev libssl-dev openssl
   catch2 libbenchmark-dev

@@ -195,9 +195,22 @@ TestHerd::TestHerd(HerdSpec spec) : spec_(std::move(spec)), config_(dir_.path() 
   for (const auto& line : spec_.limits) toml << line << "\n";
   toml << "\n[strategy]\n";
   for (const auto& line : spec_.strategy) toml << line << "\n";
+  // The kernel may hand out a port again once its probe socket is closed, so ports already
+  // given to this herd (client and peer) are refused rather than written twice.
+  std::set<std::uint16_t> taken;
   for (const auto& name : spec_.servers) {
     // The config leaves peer_port out, so each server also takes port + 1000 (the default).
-    const std::uint16_t port = free_port_pair();
+    std::uint16_t port = 0;
+    for (int attempt = 0;; ++attempt) {
+      port = free_port_pair();
+      const auto peer = static_cast<std::uint16_t>(port + kDefaultPeerPortOffset);
+      if (!taken.contains(port) && !taken.contains(peer)) {
+        taken.insert(port);
+        taken.insert(peer);
+        break;
+      }
+      if (attempt == 100) throw TestError("cannot find distinct free ports for the test herd");
+    }
     ports_.emplace(name, port);
     toml << "\n[[servers]]\nname = " << toml_string(name) << "\nhost = \"127.0.0.1\"\nport = "
          << port << "\n";
