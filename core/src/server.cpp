@@ -699,6 +699,17 @@ std::optional<Instant> Server::poll_timeout() const {
   return std::min(*next_idle_sweep_, *strategy_due);
 }
 
+Server::RestoreResult Server::restore_record(Instant now, std::string_view at_line,
+                                             std::uint32_t hops) {
+  auto update = LocationUpdate::from_at_line(SharedText(at_line));
+  if (!update || hops > kMaxHops || update->client.size() > config_.limits.max_client_bytes) {
+    return RestoreResult::invalid;
+  }
+  if (store_full() && store_.find(update->client) == nullptr) return RestoreResult::store_full;
+  return store_.offer(*update, now, hops) == OfferResult::applied ? RestoreResult::restored
+                                                                   : RestoreResult::not_newer;
+}
+
 // --- outputs -------------------------------------------------------------------------------
 
 std::vector<PeerId> Server::take_greeted_friends() {

@@ -677,3 +677,47 @@ TEST_CASE("server: client IDs longer than max_client_bytes are refused") {
   h.feed(2, "HERD 1 Bona s3cret\nAT Bona +0.100000000 123456789 +1+1 1621464827.5 1\n");
   CHECK_FALSE(h.server.records().find("123456789"));
 }
+
+TEST_CASE("server: a restored record is served but neither observed nor pushed to friends") {
+  Harness h(clark());
+  h.server.handle_peer_up(Instant{kT0}, 0);
+  h.drain();
+  h.to_peer.clear();
+  h.observations.clear();
+  CHECK(h.server.restore_record(Instant{kT0}, kAt, 2) == Server::RestoreResult::restored);
+  h.drain();
+  CHECK(h.to_peer.empty());
+  CHECK(h.observations.empty());
+  const StoredRecord* held = h.server.records().find("kiwi.cs.ucla.edu");
+  REQUIRE(held != nullptr);
+  CHECK(*held->update.at_line == kAt);
+  CHECK(held->hops == 2);
+  // The same line again, or an older one, changes nothing.
+  CHECK(h.server.restore_record(Instant{kT0}, kAt, 2) == Server::RestoreResult::not_newer);
+  CHECK(h.server.restore_record(
+            Instant{kT0},
+            "AT Clark +0.100000000 kiwi.cs.ucla.edu +34.068930-118.445127 1621464820.000000000", 0) ==
+        Server::RestoreResult::not_newer);
+  // WHATSAT answers with it.
+  h.open(1);
+  h.feed(1, "WHATSAT kiwi.cs.ucla.edu 10 5\n");
+  REQUIRE(h.queries.size() == 1);
+  h.answer(h.queries[0], "{\"results\":[],\"status\":\"ZERO_RESULTS\"}");
+  CHECK(h.sent[1].rfind(kAt + "\n", 0) == 0);
+}
+
+TEST_CASE("server: restore refuses malformed lines and records beyond max_records") {
+  ServerConfig config = clark();
+  config.limits.max_records = 1;
+  Harness h(config);
+  CHECK(h.server.restore_record(Instant{kT0}, "AT Clark nonsense", 0) ==
+        Server::RestoreResult::invalid);
+  CHECK(h.server.restore_record(Instant{kT0}, kAt + " ", 0) == Server::RestoreResult::invalid);
+  CHECK(h.server.restore_record(Instant{kT0}, kAt, kMaxHops + 1) ==
+        Server::RestoreResult::invalid);
+  CHECK(h.server.restore_record(Instant{kT0}, kAt, 0) == Server::RestoreResult::restored);
+  CHECK(h.server.restore_record(
+            Instant{kT0}, "AT Clark +0.100000000 other +34.068930-118.445127 1621464820.000000000", 0) ==
+        Server::RestoreResult::store_full);
+  CHECK(h.server.records().size() == 1);
+}

@@ -188,6 +188,12 @@ class Server {
   void handle_peer_bytes(Instant now, PeerId peer, std::string_view bytes);
   void handle_places_result(Instant now, std::uint64_t request, PlacesResult result);
   void handle_timeout(Instant now);
+  // Puts back a record this server held before it stopped (read from a durable store by
+  // the runtime, before any connection): stored as it was, with its hops, but neither
+  // observed nor pushed to friends; anti-entropy reconciles it with them as usual.
+  enum class RestoreResult { restored, not_newer, invalid, store_full };
+  [[nodiscard]] RestoreResult restore_record(Instant now, std::string_view at_line,
+                                             std::uint32_t hops);
 
   // Hints with no effect on behaviour, in two stages: a runtime that knows a connection
   // will deliver bytes soon may call prefetch_state, and once that has had time to load,
