@@ -54,7 +54,8 @@ class ConfigReader {
       : source_(std::move(source_name)), env_(env) {}
 
   HerdConfig read(const toml::table& root) {
-    check_keys(root, "the top level", {"herd", "strategy", "places", "limits", "servers"});
+    check_keys(root, "the top level",
+               {"herd", "strategy", "places", "limits", "servers", "storage"});
     HerdConfig config;
     config.source = source_;
     read_servers(root, config);
@@ -62,6 +63,7 @@ class ConfigReader {
     read_herd(herd, config);
     if (const toml::table* places = optional_table(root, "places")) read_places(*places, config);
     if (const toml::table* limits = optional_table(root, "limits")) read_limits(*limits, config);
+    read_storage(optional_table(root, "storage"), config);
     // Live herds recover what a server missed while it was down: anti-entropy is on unless
     // the config turns it off ([strategy] anti_entropy = false).
     core::PropagationConfig propagation;
@@ -191,7 +193,7 @@ class ConfigReader {
     std::map<std::string, toml::source_region> endpoints;
     for (const toml::node& entry : *servers) {
       const toml::table& table = *entry.as_table();
-      check_keys(table, "[[servers]]", {"name", "host", "port", "peer_port"});
+      check_keys(table, "[[servers]]", {"name", "host", "port", "peer_port", "store"});
       ServerSetup setup;
       setup.core.name = required_string(table, "name", "servers.name", "the server's name");
       const toml::node& name_node = *table.get("name");
@@ -243,6 +245,11 @@ class ConfigReader {
                               "; every client and peer port must differ");
       }
       endpoints.emplace(peer_endpoint, peer_source);
+      if (auto store = string_at(table, "store", "servers.store")) {
+        if (store->empty()) fail(table.get("store")->source(), "servers.store must not be empty");
+        setup.storage = StorageSettings{*store, SyncPolicy::full};
+        store_sources_.emplace(setup.core.name, table.get("store")->source());
+      }
       config.servers.push_back(std::move(setup));
     }
   }
@@ -364,6 +371,46 @@ class ConfigReader {
     }
   }
 
+  // [storage] dir gives every server <dir>/<name>.db; a server's own `store` wins. Two
+  // servers sharing one file would refuse to start (the file is locked), so say it here.
+  void read_storage(const toml::table* storage, HerdConfig& config) {
+    SyncPolicy sync = SyncPolicy::full;
+    std::optional<std::string> dir;
+    if (storage != nullptr) {
+      check_keys(*storage, "[storage]", {"dir", "sync"});
+      dir = string_at(*storage, "dir", "storage.dir");
+      if (dir && dir->empty()) fail(storage->get("dir")->source(), "storage.dir must not be empty");
+      if (auto policy = string_at(*storage, "sync", "storage.sync")) {
+        if (*policy == "full") {
+          sync = SyncPolicy::full;
+        } else if (*policy == "normal") {
+          sync = SyncPolicy::normal;
+        } else {
+          fail(storage->get("sync")->source(),
+               "storage.sync: expected \"full\" or \"normal\", got " + in_quotes(*policy));
+        }
+      }
+    }
+    std::map<std::string, std::string> owners;  // file -> server
+    for (auto& server : config.servers) {
+      if (!server.storage && dir) {
+        server.storage = StorageSettings{std::filesystem::path(*dir) / (server.core.name + ".db"),
+                                         sync};
+      }
+      if (!server.storage) continue;
+      server.storage->sync = sync;
+      const std::string file = server.storage->file.lexically_normal().string();
+      if (const auto it = owners.find(file); it != owners.end()) {
+        const auto where = store_sources_.find(server.core.name);
+        fail(where != store_sources_.end() ? where->second : storage->source(),
+             "server " + in_quotes(server.core.name) + " would share its store " +
+                 in_quotes(file) + " with server " + in_quotes(it->second) +
+                 "; every server needs a file of its own");
+      }
+      owners.emplace(file, server.core.name);
+    }
+  }
+
   // Each server's friends are its neighbours in the undirected graph, sorted by name so the
   // PeerIds do not depend on the order the friendships were written in.
   void assign_friends(HerdConfig& config) const {
@@ -398,6 +445,7 @@ class ConfigReader {
   std::string source_;
   const EnvLookup& env_;
   std::map<std::string, toml::source_region> server_sources_;
+  std::map<std::string, toml::source_region> store_sources_;  // servers with `store`
   std::vector<Friendship> friendships_;
   std::string secret_;
   core::ServerLimits limits_;
@@ -411,6 +459,10 @@ std::string to_string(const Endpoint& endpoint) {
     return "[" + endpoint.host + "]:" + std::to_string(endpoint.port);
   }
   return endpoint.host + ":" + std::to_string(endpoint.port);
+}
+
+std::string_view to_string(SyncPolicy sync) noexcept {
+  return sync == SyncPolicy::full ? "full" : "normal";
 }
 
 const ServerSetup* HerdConfig::find(std::string_view name) const {

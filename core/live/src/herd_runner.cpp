@@ -4,6 +4,8 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <string>
 #include <system_error>
 
 #include <sys/resource.h>
@@ -83,6 +85,14 @@ int run_herd(const HerdConfig& config, const RunOptions& options) {
 
   const auto console = ServerLog::make_console_sink();
   std::vector<std::unique_ptr<LiveServer>> servers;
+  // A durable store that cannot commit stops the whole process (docs/durability.md).
+  std::optional<std::string> store_failure;
+  auto on_store_failure = [&](const std::string& why) {
+    if (store_failure) return;
+    store_failure = why;
+    for (auto& server : servers) server->stop();
+    io.stop();
+  };
   for (const auto& name : options.servers) {
     const ServerSetup* setup = config.find(name);
     if (setup == nullptr) {
@@ -97,6 +107,7 @@ int run_herd(const HerdConfig& config, const RunOptions& options) {
     live.log_dir = options.log_dir.value_or(config.log_dir);
     live.max_output_bytes = config.max_output_bytes;
     live.console_sink = console;
+    live.on_store_failure = on_store_failure;
     servers.push_back(std::make_unique<LiveServer>(io, std::move(copy), *places, std::move(live)));
     if (observations) {
       LiveServer& server = *servers.back();
@@ -133,6 +144,10 @@ int run_herd(const HerdConfig& config, const RunOptions& options) {
     std::cerr << "herd-server: unexpected error: " << error.what() << "\n";
     for (auto& server : servers) server->stop();
     return 2;
+  }
+  if (store_failure) {
+    std::cerr << "herd-server: " << *store_failure << "\n";
+    return 1;
   }
   return 0;
 }

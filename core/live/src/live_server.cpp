@@ -7,6 +7,7 @@
 #include <utility>
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
 
 #include "herd/live/clock.hpp"
 #include "herd/places/provider.hpp"
@@ -42,12 +43,35 @@ ServerSetup with_entropy(ServerSetup setup) {
   return setup;
 }
 
+// A durable store learns which records changed from the core's observations.
+ServerSetup with_store_observations(ServerSetup setup) {
+  if (setup.storage) setup.core.emit_observations = true;
+  return setup;
+}
+
+// The client field of an AT line the core stored ("AT <origin> <diff> <client> ..."): such
+// lines are validated, with single spaces between fields.
+std::string_view client_of(std::string_view at_line) {
+  std::size_t start = 0;
+  for (int field = 0; field < 3; ++field) {
+    start = at_line.find(' ', start);
+    if (start == std::string_view::npos) return {};
+    ++start;
+  }
+  return at_line.substr(start, at_line.find(' ', start) - start);
+}
+
+std::string shortened(std::string_view text, std::size_t max_bytes = 120) {
+  if (text.size() <= max_bytes) return std::string(text);
+  return std::string(text.substr(0, max_bytes)) + "...";
+}
+
 }  // namespace
 
 LiveServer::LiveServer(asio::io_context& io, ServerSetup setup, places::PlacesProvider& places,
                        LiveOptions options)
     : io_(io),
-      setup_(with_entropy(std::move(setup))),
+      setup_(with_store_observations(with_entropy(std::move(setup)))),
       places_(places),
       options_(std::move(options)),
       core_(setup_.core),
@@ -83,6 +107,7 @@ void LiveServer::start() {
   } catch (const std::exception& error) {
     throw StartError(name() + ": " + error.what());
   }
+  open_store();
   open_acceptor(clients_, setup_.listen);
   open_acceptor(peers_, setup_.peer_listen);
   started_ = true;
@@ -149,6 +174,20 @@ void LiveServer::stop() {
   for (auto& link : links_) {
     link->stop();
     dropped += link->dropped_messages();
+  }
+  if (store_) {
+    // A clean stop keeps what the last turn changed; its replies are not sent any more.
+    try {
+      store_->commit();
+    } catch (const StoreError& error) {
+      log_->notice(spdlog::level::err, std::string("store: ") + error.what());
+    }
+    held_.clear();
+    log_->notice(spdlog::level::info,
+                 "store: " + std::to_string(store_->records_written()) + " records written in " +
+                     std::to_string(store_->commits()) + " commits to " +
+                     store_->file().string());
+    store_.reset();  // closes the file, folding the write-ahead log into it
   }
   const core::ServerStats& stats = core_.stats();
   log_->notice(spdlog::level::info,
@@ -265,10 +304,112 @@ void LiveServer::drain_outputs() {
   // core without draining: see dispatch.)
   if (draining_) return;
   draining_ = true;
-  while (auto output = core_.poll_output()) dispatch(*output);
+  if (store_) {
+    // Everything one input produced is looked at together: the core queues an IAMAT's
+    // reply before the observation that says its record changed.
+    for (;;) {
+      batch_.clear();
+      while (auto output = core_.poll_output()) batch_.push_back(std::move(*output));
+      if (batch_.empty()) break;
+      route_durable(batch_);
+    }
+  } else {
+    while (auto output = core_.poll_output()) dispatch(*output);
+  }
   draining_ = false;
   redial_greeted_friends();
   rearm_timer();
+}
+
+// --- the durable store ---------------------------------------------------------------------
+
+void LiveServer::open_store() {
+  if (!setup_.storage) return;
+  const std::string file = setup_.storage->file.string();
+  try {
+    store_ = std::make_unique<DurableStore>(setup_.storage->file, name(), setup_.storage->sync);
+    const std::size_t rows = store_->count();
+    const std::size_t max_records = setup_.core.limits.max_records;
+    if (max_records != 0 && rows > max_records) {
+      throw StoreError(file + ": holds " + std::to_string(rows) +
+                       " records, more than [limits] max_records = " +
+                       std::to_string(max_records) + "; raise the limit or move the file away");
+    }
+    const core::Instant now = wall_now();
+    store_->load([&](std::string_view client, std::string_view at_line, std::uint32_t hops) {
+      const auto result = core_.restore_record(now, at_line, hops);
+      const core::StoredRecord* held = core_.records().find(client);
+      if (result != core::Server::RestoreResult::restored || held == nullptr ||
+          *held->update.at_line != at_line) {
+        throw StoreError(file + ": the record of client '" + shortened(client) +
+                         "' is not a valid AT line of that client: '" + shortened(at_line) + "'");
+      }
+    });
+    log_->notice(spdlog::level::info,
+                 "store: " + file + ", " + std::to_string(rows) + " records restored, sync " +
+                     std::string(to_string(setup_.storage->sync)));
+  } catch (const StoreError& error) {
+    store_.reset();
+    throw StartError(name() + ": " + error.what());
+  }
+}
+
+void LiveServer::route_durable(std::vector<core::Output>& batch) {
+  for (const auto& output : batch) {
+    const auto* observation = std::get_if<core::Observation>(&output);
+    if (observation == nullptr) continue;
+    if (observation->kind == core::ObservationKind::update_accepted ||
+        observation->kind == core::ObservationKind::update_applied) {
+      store_->stage(observation->update, client_of(*observation->update), observation->hops);
+    }
+  }
+  // Nothing leaves while a change is uncommitted: an AT reply acknowledges its record, a
+  // WHATSAT reply or a friend's line may reveal one, and later outputs must not overtake
+  // earlier ones. Logs and observations say what happened in memory and go at once.
+  const bool hold = store_->staged() > 0 || !held_.empty();
+  for (auto& output : batch) {
+    if (hold && !std::holds_alternative<core::LogRecord>(output) &&
+        !std::holds_alternative<core::Observation>(output)) {
+      held_.push_back(std::move(output));
+    } else {
+      dispatch(output);
+    }
+  }
+  if (hold && !commit_posted_) {
+    // Posted behind the handlers already queued: the changes of one turn of the event loop
+    // share one commit (group commit).
+    commit_posted_ = true;
+    asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+      const auto still = alive.lock();
+      if (still && *still) commit_store();
+    });
+  }
+}
+
+void LiveServer::commit_store() {
+  commit_posted_ = false;
+  if (stopped_ || !store_) return;
+  try {
+    store_->commit();
+  } catch (const StoreError& error) {
+    // What was staged is in memory only: the replies that would acknowledge or reveal it
+    // are dropped, and the server stops rather than run on with records it cannot keep.
+    held_.clear();
+    store_.reset();
+    const std::string why = name() + ": " + error.what() +
+                            "; stopped, unacknowledged updates were not answered";
+    log_->notice(spdlog::level::err, "store: " + why);
+    stop();
+    if (options_.on_store_failure) options_.on_store_failure(why);
+    return;
+  }
+  std::vector<core::Output> held;
+  held.swap(held_);
+  draining_ = true;
+  for (auto& output : held) dispatch(output);
+  draining_ = false;
+  // A places answer given at once during that dispatch left outputs in the core.
+  drain_outputs();
 }
 
 // A friend that greets us is running again: our link to it need not wait out its backoff

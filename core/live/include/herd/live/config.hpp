@@ -43,6 +43,19 @@ struct PlacesSettings {
   std::chrono::milliseconds timeout{5000};   // per Google request
 };
 
+// How a durable store makes a commit last (docs/durability.md#sync-policy): `full` syncs the
+// write-ahead log to the disk at every commit (survives a power cut); `normal` leaves that to
+// the operating system (survives the process being killed, not the machine going down).
+enum class SyncPolicy { full, normal };
+
+[[nodiscard]] std::string_view to_string(SyncPolicy sync) noexcept;
+
+// A server's durable store ([storage] dir, or [[servers]] store): its SQLite file.
+struct StorageSettings {
+  std::filesystem::path file;  // as configured; relative paths are relative to the cwd
+  SyncPolicy sync = SyncPolicy::full;
+};
+
 // A server's peer port when its [[servers]] table has no peer_port: its client port + 1000.
 inline constexpr std::uint16_t kDefaultPeerPortOffset = 1000;
 
@@ -58,6 +71,8 @@ struct ServerSetup {
   // Every client port of the herd: an outbound link whose local port happens to be one of
   // them is dropped and dialled again.
   std::vector<std::uint16_t> herd_client_ports;
+  // Set when the server keeps its records on disk (docs/durability.md).
+  std::optional<StorageSettings> storage;
 };
 
 struct HerdConfig {

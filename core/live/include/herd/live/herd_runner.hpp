@@ -26,7 +26,8 @@ struct RunOptions {
 };
 
 // Returns the process exit code: 0 after a clean stop by signal, 1 when a server cannot
-// start (the reason is printed on stderr), 2 on an unexpected runtime error.
+// start or its durable store cannot commit (the reason is printed on stderr), 2 on an
+// unexpected runtime error.
 [[nodiscard]] int run_herd(const HerdConfig& config, const RunOptions& options);
 
 }  // namespace herd::live

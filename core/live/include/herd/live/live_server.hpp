@@ -28,6 +28,7 @@
 #include "herd/core/server.hpp"
 #include "herd/live/client_connection.hpp"
 #include "herd/live/config.hpp"
+#include "herd/live/durable_store.hpp"
 #include "herd/live/peer_link.hpp"
 #include "herd/live/server_log.hpp"
 
@@ -48,6 +49,9 @@ struct LiveOptions {
   std::size_t max_output_bytes = 1024 * 1024;
   spdlog::sink_ptr console_sink;  // null: no console output
   BackoffPolicy backoff;
+  // Called once if the durable store fails to commit; the server has stopped by then and
+  // sent nothing that depended on the failed commit. The message names the file.
+  std::function<void(const std::string& why)> on_store_failure;
 };
 
 class LiveServer final : private ConnectionEvents, private PeerLinkEvents {
@@ -100,6 +104,11 @@ class LiveServer final : private ConnectionEvents, private PeerLinkEvents {
   void on_places_answer(std::uint64_t request, std::string json);
   void drain_outputs();
   void dispatch(core::Output& output);
+  // With a durable store: stages the records a batch of outputs changed, dispatches the
+  // rest at once or holds it until they are committed (docs/durability.md).
+  void route_durable(std::vector<core::Output>& batch);
+  void open_store();
+  void commit_store();
   void rearm_timer();
   void on_timer(const boost::system::error_code& ec);
   void do_flush_timer();
@@ -119,6 +128,12 @@ class LiveServer final : private ConnectionEvents, private PeerLinkEvents {
   std::vector<std::unique_ptr<PeerLink>> links_;
   std::optional<core::Instant> timer_deadline_;
   std::function<void(const core::Observation&)> observer_;
+  // The server's records on disk, when it has a store; outputs wait in held_ (in order)
+  // while records they may depend on are staged and not yet committed.
+  std::unique_ptr<DurableStore> store_;
+  std::vector<core::Output> batch_;
+  std::vector<core::Output> held_;
+  bool commit_posted_ = false;
   // Lets a places answer that arrives after this server is gone find out it is gone.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   core::ConnId next_conn_id_ = 1;
