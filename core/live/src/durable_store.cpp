@@ -1,5 +1,6 @@
 #include "herd/live/durable_store.hpp"
 
+#include <cerrno>
 #include <cstring>
 #include <limits>
 #include <system_error>
@@ -137,10 +138,17 @@ void DurableStore::exec(const char* sql, std::string_view what) {
 }
 
 void DurableStore::fail(int rc, std::string_view what) const {
+  // Taken first: SQLite keeps the errno of a failed write only for some errors, and the
+  // system's reason (a full disk, a file size limit, a read-only file system) says more
+  // than its "disk I/O error".
+  const int last_errno = errno;
   std::string why = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
-  // SQLite says "disk I/O error" for most failed writes; the system's reason is more useful
-  // (a full disk, a file size limit, a read-only file system).
-  const int system_errno = db_ != nullptr ? sqlite3_system_errno(db_) : 0;
+  int system_errno = db_ != nullptr ? sqlite3_system_errno(db_) : 0;
+  const int primary = rc & 0xff;
+  if (system_errno == 0 && (primary == SQLITE_IOERR || primary == SQLITE_FULL ||
+                            primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY)) {
+    system_errno = last_errno;
+  }
   if (system_errno != 0) why += std::string(" (") + std::strerror(system_errno) + ")";
   throw StoreError(file_.string() + ": " + std::string(what) + ": " + why);
 }

@@ -262,3 +262,44 @@ TEST_CASE("config: each server has a peer port, by default its port + 1000; link
   // Peer lines carry any server's name as the origin: the longest sets the peer limit.
   CHECK(a.core.longest_server_name == 7);
 }
+
+TEST_CASE("config: storage dir gives every server a file of its own; a server's store wins") {
+  using herd::live::SyncPolicy;
+  const HerdConfig none = parse("[herd]\npeer_secret = \"s\"\n" + kServers);
+  CHECK(!none.servers[0].storage);
+  CHECK(!none.servers[1].storage);
+
+  const HerdConfig dir = parse("[herd]\npeer_secret = \"s\"\n[storage]\ndir = \"state/h\"\n"
+                               "sync = \"normal\"\n" + kServers);
+  REQUIRE(dir.servers[0].storage);
+  CHECK(dir.servers[0].storage->file == "state/h/A.db");
+  CHECK(dir.servers[0].storage->sync == SyncPolicy::normal);
+  REQUIRE(dir.servers[1].storage);
+  CHECK(dir.servers[1].storage->file == "state/h/B.db");
+
+  std::string own = "[herd]\npeer_secret = \"s\"\n" + kServers + "store = \"b-records.db\"\n";
+  const HerdConfig one = parse(own);
+  CHECK(!one.servers[0].storage);
+  REQUIRE(one.servers[1].storage);
+  CHECK(one.servers[1].storage->file == "b-records.db");
+  CHECK(one.servers[1].storage->sync == SyncPolicy::full);
+}
+
+TEST_CASE("config: storage mistakes are reported with their position") {
+  const std::string herd = "[herd]\npeer_secret = \"s\"\n";
+  const std::vector<BadConfig> cases = {
+      {"unknown key", herd + "[storage]\nfile = \"x\"\n" + kServers, "4:1", "unknown key \"file\""},
+      {"bad sync", herd + "[storage]\nsync = \"always\"\n" + kServers, "4:8",
+       "storage.sync: expected \"full\" or \"normal\", got \"always\""},
+      {"empty dir", herd + "[storage]\ndir = \"\"\n" + kServers, "4:7",
+       "storage.dir must not be empty"},
+      {"shared file", herd + kServers + "store = \"A.db\"\n[storage]\ndir = \".\"\n", "13:9",
+       "would share its store"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.what);
+    const std::string message = error_of(c.text);
+    CHECK_THAT(message, Catch::Contains("t.toml:" + c.position + ":"));
+    CHECK_THAT(message, Catch::Contains(c.message));
+  }
+}
