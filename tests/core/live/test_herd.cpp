@@ -195,6 +195,10 @@ TestHerd::TestHerd(HerdSpec spec) : spec_(std::move(spec)), config_(dir_.path() 
   for (const auto& line : spec_.limits) toml << line << "\n";
   toml << "\n[strategy]\n";
   for (const auto& line : spec_.strategy) toml << line << "\n";
+  if (!spec_.storage.empty()) {
+    toml << "\n[storage]\n";
+    for (const auto& line : spec_.storage) toml << line << "\n";
+  }
   // The kernel may hand out a port again once its probe socket is closed, so ports already
   // given to this herd (client and peer) are refused rather than written twice.
   std::set<std::uint16_t> taken;
@@ -227,7 +231,11 @@ std::filesystem::path TestHerd::output_path(const std::string& name) const {
 }
 
 void TestHerd::start(const std::string& name, const std::vector<std::string>& extra_args) {
-  std::vector<std::string> argv{HERD_SERVER_BIN, "--config", config_.string(), "--name", name};
+  std::vector<std::string> argv = launcher_;
+  for (const std::string& arg : {std::string(HERD_SERVER_BIN), std::string("--config"),
+                                config_.string(), std::string("--name"), name}) {
+    argv.push_back(arg);
+  }
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   auto child = std::make_unique<ChildProcess>(argv, output_path(name));
   const auto deadline = Clock::now() + 10s;

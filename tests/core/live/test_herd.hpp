@@ -61,6 +61,7 @@ struct HerdSpec {
   std::string peer_secret = "test-herd-secret";
   std::vector<std::string> limits;  // TOML lines for [limits], e.g. "idle_timeout = \"1s\""
   std::vector<std::string> strategy;  // TOML lines for [strategy], e.g. "anti_entropy = false"
+  std::vector<std::string> storage;   // TOML lines for [storage]; none: no [storage] table
 };
 
 // Clark alone (no friends), with extra [limits] lines.
@@ -86,6 +87,9 @@ class TestHerd {
   // connections.
   void start(const std::string& name, const std::vector<std::string>& extra_args = {});
   void start_all();
+  // Runs later starts through this command (argv prefix; the server's command line follows
+  // as "$0" "$@"), e.g. a shell that sets a resource limit first. Empty: run directly.
+  void set_launcher(std::vector<std::string> launcher) { launcher_ = std::move(launcher); }
   // Waits until every server's log says each of its outbound links is up.
   void wait_for_links(Clock::duration timeout = 10s);
   // Sends a signal; for SIGKILL also waits for the process to be gone.
@@ -109,6 +113,7 @@ class TestHerd {
   std::filesystem::path config_;
   std::map<std::string, std::uint16_t> ports_;
   std::map<std::string, std::unique_ptr<ChildProcess>> processes_;
+  std::vector<std::string> launcher_;
 };
 
 // Counts non-overlapping occurrences of `needle`.
