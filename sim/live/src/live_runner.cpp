@@ -104,16 +104,6 @@ std::vector<std::string> live_unsupported(const Scenario& scenario) {
       problems.push_back(where + "clock faults (skew, drift) cannot be run live: every live "
                                  "server reads the host's clock");
     }
-    if (f.kind == FaultSpec::Kind::crash && !f.amnesia) {
-      problems.push_back(where + "a crash with amnesia = false cannot be run live: herd-server "
-                                 "keeps no durable state, so a restarted server always starts "
-                                 "empty");
-    }
-  }
-  if (scenario.random_faults.enabled && scenario.random_faults.crashes > 0 &&
-      !scenario.random_faults.amnesia) {
-    problems.push_back("random_faults: amnesia = false cannot be run live: herd-server keeps no "
-                       "durable state");
   }
   if (scenario.duration_ns > 86'400LL * core::kNanosPerSecond) {
     problems.push_back("scenario.duration: a live run lasts as long as its scenario, and more "
@@ -132,6 +122,7 @@ namespace {
 struct RunEvent {
   enum class Kind : std::uint8_t { observed, server_down, server_up, heal };
   Kind kind = Kind::observed;
+  bool amnesia = true;  // server_up: restarted without its records
   Nanoseconds at_ns = 0;  // since the run's start
   ServerIndex server = 0;
   const live::ObservedEvent* observed = nullptr;
@@ -156,6 +147,7 @@ struct ServerSlot {
   std::chrono::steady_clock::time_point start_deadline{};
   bool paused = false;
   int crashes_active = 0;
+  bool amnesia_due = false;  // an active crash fault wants the restart without state
 };
 
 class LiveRun {
@@ -196,7 +188,7 @@ class LiveRun {
   // Scheduling in real time, relative to the run's start.
   void at(Nanoseconds rel_ns, std::function<void()> fn);
   void arm();
-  void record(RunEvent::Kind kind, ServerIndex server = 0);
+  void record(RunEvent::Kind kind, ServerIndex server = 0, bool amnesia = true);
 
   void submit(ClientCommand command, Nanoseconds rel_ns);
   void send_per_command(const ClientCommand& command);
@@ -209,7 +201,9 @@ class LiveRun {
   void apply_cuts();
   std::vector<std::uint32_t> links_between(const std::vector<std::string>& a,
                                            const std::vector<std::string>& b) const;
-  void crash(std::uint32_t server);
+  void crash(std::uint32_t server, bool amnesia);
+  [[nodiscard]] std::filesystem::path store_file(std::uint32_t server) const;
+  void forget_state(std::uint32_t server);
   void restart(std::uint32_t server);
 
   // Reads every observation file and feeds `metrics` as the virtual runtime would, up to
@@ -342,6 +336,10 @@ void LiveRun::write_config(std::uint32_t s) {
   if (!scenario_.places_db.empty()) toml << "db = " << toml_string(scenario_.places_db) << "\n";
   // Workload clients may keep a connection for the whole run.
   toml << "\n[limits]\nidle_timeout = \"0s\"\nmax_connections = 1000000\n";
+  // Records on disk, so a crash can restart with state. Faults kill processes, never the
+  // machine: the operating system keeps what a commit wrote, so the log need not be synced.
+  toml << "\n[storage]\ndir = " << toml_string((folder_ / "state").string())
+       << "\nsync = \"normal\"\n";
   toml << "\n[strategy]\nfanout = " << p.fanout << "\nhop_limit = " << p.hop_limit
        << "\nfeedback = " << (p.rumor_feedback ? "true" : "false")
        << "\nloss = " << (p.rumor_counter ? "\"counter\"" : "\"coin\"") << "\nk = " << p.rumor_k
@@ -466,9 +464,10 @@ void LiveRun::check_processes() {
 
 // --- scheduling ----------------------------------------------------------------------------
 
-void LiveRun::record(RunEvent::Kind kind, ServerIndex server) {
+void LiveRun::record(RunEvent::Kind kind, ServerIndex server, bool amnesia) {
   RunEvent e;
   e.kind = kind;
+  e.amnesia = amnesia;
   e.at_ns = system_now_ns() - t0_sys_ns_;
   e.server = server;
   runner_events_.push_back(e);
@@ -694,8 +693,10 @@ std::vector<std::uint32_t> LiveRun::links_between(const std::vector<std::string>
   return result;
 }
 
-void LiveRun::crash(std::uint32_t s) {
+void LiveRun::crash(std::uint32_t s, bool amnesia) {
   ServerSlot& slot = servers_[s];
+  // Overlapping crashes: the restart is amnesia if any of them says so.
+  slot.amnesia_due = slot.amnesia_due || amnesia;
   if (slot.crashes_active++ > 0) return;
   if (!slot.up && !slot.starting) return;
   // SIGKILL: no goodbye, no flush; what it held is gone with it.
@@ -712,9 +713,28 @@ void LiveRun::restart(std::uint32_t s) {
   ServerSlot& slot = servers_[s];
   if (slot.crashes_active > 0 && --slot.crashes_active > 0) return;
   if (slot.up || slot.starting) return;
-  // A new process on the same ports, empty (amnesia: herd-server keeps nothing on disk).
-  record(RunEvent::Kind::server_up, s);
+  // A new process on the same ports. Every server keeps its records in a durable store of
+  // its own, so a plain crash restarts with them; amnesia removes the file first.
+  const bool amnesia = slot.amnesia_due;
+  slot.amnesia_due = false;
+  if (amnesia) forget_state(s);
+  record(RunEvent::Kind::server_up, s, amnesia);
   spawn(s);
+}
+
+std::filesystem::path LiveRun::store_file(std::uint32_t s) const {
+  return folder_ / "state" / (layout_.names[s] + ".db");
+}
+
+void LiveRun::forget_state(std::uint32_t s) {
+  const std::filesystem::path file = store_file(s);
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::filesystem::path part = file;
+    part += suffix;
+    std::error_code ec;
+    std::filesystem::remove(part, ec);
+    if (ec) throw LiveRunError(part.string() + ": cannot remove for an amnesia crash: " + ec.message());
+  }
 }
 
 void LiveRun::start_fault(std::size_t index) {
@@ -722,7 +742,7 @@ void LiveRun::start_fault(std::size_t index) {
   using Kind = FaultSpec::Kind;
   switch (f.kind) {
     case Kind::crash:
-      for (const auto& name : f.servers) crash(layout_.index_of(name));
+      for (const auto& name : f.servers) crash(layout_.index_of(name), f.amnesia);
       break;
     case Kind::pause:
       for (const auto& name : f.servers) {
@@ -832,7 +852,7 @@ std::uint64_t LiveRun::replay(MetricsRecorder& m, Nanoseconds end_ns) {
   auto feed = [&](const RunEvent& e) {
     switch (e.kind) {
       case RunEvent::Kind::server_down: m.on_server_down(e.at_ns, e.server); return;
-      case RunEvent::Kind::server_up: m.on_server_up(e.at_ns, e.server, true); return;
+      case RunEvent::Kind::server_up: m.on_server_up(e.at_ns, e.server, e.amnesia); return;
       case RunEvent::Kind::heal: m.on_heal(e.at_ns); return;
       case RunEvent::Kind::observed: break;
     }
