@@ -204,3 +204,44 @@ TEST_CASE("durable herd: a store that cannot write stops its server and loses no
   }
   CHECK(found == acked.size());
 }
+
+TEST_CASE("durable herd: a store the server cannot trust stops the start, naming the file") {
+  TempDir state_dir("herd-state");
+  const auto file = state_dir.path() / "Clark.db";
+  auto write_rows = [&](const std::vector<std::string>& lines) {
+    std::filesystem::remove(file);
+    herd::live::DurableStore store(file, "Clark", herd::live::SyncPolicy::full);
+    for (const auto& line : lines) {
+      const herd::core::SharedText text(line);
+      std::string_view client = *text;
+      client = client.substr(client.find(' ', 3) + 1);
+      client = client.substr(client.find(' ') + 1);
+      client = client.substr(0, client.find(' '));
+      store.stage(text, client, 0);
+    }
+    store.commit();
+  };
+  auto start_error = [&](const std::vector<std::string>& limits) {
+    HerdSpec spec = lone_server(limits);
+    spec.storage = {"dir = \"" + state_dir.path().string() + "\""};
+    TestHerd herd(std::move(spec));
+    try {
+      herd.start("Clark");
+    } catch (const TestError& error) {
+      return std::string(error.what());
+    }
+    return std::string("(started)");
+  };
+  const std::string good = "AT Clark +0.000120000 kiwi +34.068930-118.445127 1621464827.959498503";
+  const std::string other = "AT Clark +0.000120000 lime +34.068930-118.445127 1621464827.959498503";
+
+  write_rows({good, "AT Clark garbage kiwi2 and-more"});
+  CHECK_THAT(start_error({}), Catch::Contains("Clark: " + file.string() +
+                                              ": the record of client 'kiwi2' is not a valid AT "
+                                              "line of that client"));
+
+  write_rows({good, other});
+  CHECK_THAT(start_error({"max_records = 1"}),
+             Catch::Contains(file.string() + ": holds 2 records, more than [limits] max_records = 1"));
+  CHECK(start_error({"max_records = 2"}) == "(started)");
+}
