@@ -236,6 +236,7 @@ class LiveRun {
   std::vector<std::unique_ptr<live::LinkProxy>> proxies_;
   std::vector<ServerSlot> servers_;
   std::vector<FaultSpec> faults_;
+  bool durable_ = false;  // some crash restarts with state, so servers keep a durable store
   std::vector<std::vector<int>> cut_sides_;
   std::vector<std::size_t> active_cuts_;
   std::vector<RunEvent> runner_events_;
@@ -338,8 +339,12 @@ void LiveRun::write_config(std::uint32_t s) {
   toml << "\n[limits]\nidle_timeout = \"0s\"\nmax_connections = 1000000\n";
   // Records on disk, so a crash can restart with state. Faults kill processes, never the
   // machine: the operating system keeps what a commit wrote, so the log need not be synced.
-  toml << "\n[storage]\ndir = " << toml_string((folder_ / "state").string())
-       << "\nsync = \"normal\"\n";
+  // Only runs with such a crash get a store: a commit per event-loop turn adds latency to
+  // every hop, which would skew the delays of runs that never need it.
+  if (durable_) {
+    toml << "\n[storage]\ndir = " << toml_string((folder_ / "state").string())
+         << "\nsync = \"normal\"\n";
+  }
   toml << "\n[strategy]\nfanout = " << p.fanout << "\nhop_limit = " << p.hop_limit
        << "\nfeedback = " << (p.rumor_feedback ? "true" : "false")
        << "\nloss = " << (p.rumor_counter ? "\"counter\"" : "\"coin\"") << "\nk = " << p.rumor_k
@@ -981,6 +986,9 @@ LiveOutcome LiveRun::run() {
                                     scenario_.duration_ns, rng);
     faults_.insert(faults_.end(), drawn.begin(), drawn.end());
   }
+  durable_ = std::any_of(faults_.begin(), faults_.end(), [](const FaultSpec& f) {
+    return f.kind == FaultSpec::Kind::crash && !f.amnesia;
+  });
   Scenario drawn_faults;
   drawn_faults.faults = faults_;
   if (!live_unsupported(drawn_faults).empty()) {
