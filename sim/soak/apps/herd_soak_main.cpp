@@ -90,6 +90,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-recorded", options.max_recorded,
                  "Marks (log warnings, failed commands) kept for classification")
       ->capture_default_str();
+  app.add_option("--max-log-line", options.max_log_line_bytes,
+                 "A log line longer than this many bytes is cut there")
+      ->capture_default_str();
   app.add_option("--json", json_out, "Also write the report as JSON to this file");
   app.add_option("--server-bin", options.live.server_bin,
                  "The herd-server to run (default: the one beside herd-soak)");

@@ -171,6 +171,20 @@ TEST_CASE("soak verdict: a planted error line and a failure no fault explains ar
   CHECK(again.listed.size() == 2);
 }
 
+TEST_CASE("soak verdict: marks beyond the recording limit count as unexplained") {
+  SoakReport r = flat_report();
+  r.unclassified = 4;
+  SoakOptions o;
+  o.max_recorded = 1;
+  judge(r, {log_mark("Bona", 1, "warning link to Clark down")}, o);  // no fault: unexplained
+  CHECK(r.unexplained == 5);
+  CHECK_FALSE(r.passed);
+  REQUIRE(r.reasons.size() == 2);
+  CHECK(r.reasons[0] == "4 mark(s) beyond the 1 recorded (--max-recorded) were not classified; "
+                        "they count as unexplained");
+  CHECK(r.reasons[1] == "5 error(s) that no injected fault explains");
+}
+
 TEST_CASE("soak verdict: a leaking server fails, and a restart starts a new series") {
   SoakReport r = flat_report();
   // Campbell leaks 2 MiB a minute.
@@ -237,4 +251,9 @@ TEST_CASE("soak options: limits are checked at their edges") {
   SoakOptions m;
   m.max_recorded = 0;
   CHECK_THROWS_AS(validate(m, 60), SoakError);
+  m.max_recorded = 1;
+  m.max_log_line_bytes = 64;
+  CHECK_NOTHROW(validate(m, 60));
+  m.max_log_line_bytes = 63;
+  CHECK_THROWS_WITH(validate(m, 60), "--max-log-line must be at least 64 bytes");
 }

@@ -47,6 +47,8 @@ struct SoakOptions {
   std::size_t max_recorded = 100'000;
   // Unexplained errors listed one by one in the report (all are counted).
   std::size_t max_listed = 200;
+  // A log line longer than this is cut there before it is classified.
+  std::size_t max_log_line_bytes = 64 * 1024;
   // A progress line after each sample (empty: silent).
   std::function<void(const std::string&)> progress;
   // After each sample, with the run's folder (tests plant lines in logs through it).
@@ -119,7 +121,7 @@ struct SoakReport {
   // Errors.
   std::uint64_t log_problems = 0, log_explained = 0;
   std::uint64_t client_failures = 0, client_explained = 0;
-  std::uint64_t unclassified = 0;  // beyond max_recorded
+  std::uint64_t unclassified = 0;  // beyond max_recorded: counted as unexplained
   std::uint64_t unexplained = 0;
   std::uint64_t load_unsolicited = 0;  // connections closed for bytes that answer nothing
   std::vector<ErrorRecord> listed;     // the unexplained ones, in time order, up to max_listed
@@ -140,7 +142,8 @@ struct SoakReport {
 [[nodiscard]] SoakReport run_soak(const Scenario& scenario, const HerdLayout& layout,
                                   const SoakOptions& options);
 
-// The verdict and the error tallies from the raw material (exposed for tests).
+// The verdict and the error tallies from the raw material (exposed for tests); marks that
+// were not recorded (report.unclassified) count as unexplained.
 void judge(SoakReport& report, std::vector<ErrorRecord> marks, const SoakOptions& options);
 
 // The human report and the machine one (docs/soak.md#report).
