@@ -170,6 +170,19 @@ class LiveRun {
   void say(const std::string& what) const {
     if (options_.progress) options_.progress(what);
   }
+  void tell(LiveRunEvent::Kind kind, std::uint32_t server = 0) const {
+    if (!options_.on_event) return;
+    LiveRunEvent e;
+    e.kind = kind;
+    e.folder = folder_;
+    e.system_ns = kind == LiveRunEvent::Kind::time_zero ? t0_sys_ns_ : system_now_ns();
+    if (kind == LiveRunEvent::Kind::server_ready) {
+      e.server = server;
+      e.pid = servers_[server].process->pid();
+      e.client_port = servers_[server].client_port;
+    }
+    options_.on_event(e);
+  }
   void check_interrupt() const {
     if (interrupted_) throw LiveRunInterrupted(interrupted_);
   }
@@ -406,6 +419,7 @@ void LiveRun::poll_start(std::uint32_t s) {
     slot.starting = false;
     slot.up = true;
     slot.attempts = 0;
+    tell(LiveRunEvent::Kind::server_ready, s);
     // Friends' proxies dial its peer port from now on.
     for (std::uint32_t i = 0; i < links_.size(); ++i) {
       if (links_[i].to == s) proxies_[i]->set_target(slot.peer_port);
@@ -1057,6 +1071,7 @@ LiveOutcome LiveRun::run() {
   // Time 0: from here on, scenario times are real time since this instant.
   t0_ = SteadyClock::now();
   t0_sys_ns_ = system_now_ns();
+  tell(LiveRunEvent::Kind::time_zero);
   say("herd up; running " + std::to_string(scenario_.duration_ns / 1'000'000) + " ms of workload");
   workload_.emplace(scenario_.workload, layout_.size(), derive_seed(scenario_.seed, kWorkloadStream),
                     t0_sys_ns_, scenario_.duration_ns);
@@ -1132,6 +1147,7 @@ LiveOutcome LiveRun::run() {
     if (persistent_[s]) persistent_fail(s, persistent_[s]);
   }
   io_.poll();
+  tell(LiveRunEvent::Kind::stopping);
   stop_servers();
   for (auto& p : proxies_) {
     counters_.peer_deliveries += p->delivered();

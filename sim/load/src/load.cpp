@@ -230,6 +230,9 @@ void Worker::fail(const Pending& p, std::size_t target, ErrorKind kind, const st
                   Clock::time_point now) {
   completed.fetch_add(1, std::memory_order_relaxed);
   errors.fetch_add(1, std::memory_order_relaxed);
+  if (options_.on_failure) {
+    options_.on_failure(Failure{target, p.command.kind, kind, p.due, now, p.measured, detail});
+  }
   std::string& example = stats_.error_examples[static_cast<std::size_t>(kind)];
   if (example.empty()) example = name(target) + ": " + detail;
   if (!p.measured) {

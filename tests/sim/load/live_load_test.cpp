@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -207,6 +208,36 @@ TEST_CASE("load: a target nobody listens on counts every command as connect_refu
     CHECK_THAT(r.error_examples[static_cast<std::size_t>(ErrorKind::connect_refused)],
                Catch::Matchers::Contains("127.0.0.1:" + std::to_string(port)));
   }
+}
+
+TEST_CASE("load: on_failure tells of every failed command, with its target and instants") {
+  const std::uint16_t closed = free_port();
+  TestHerd herd(lone_server({}));
+  herd.start_all();
+  LoadOptions o;
+  o.targets = resolve_targets({"127.0.0.1:" + std::to_string(herd.port("Clark")),
+                               "127.0.0.1:" + std::to_string(closed)});
+  o.style = ConnectionStyle::persistent;
+  o.connections = 2;
+  o.count = 20;
+  o.workload.clients = 20;
+  std::vector<Failure> failures;  // one worker thread: no lock needed
+  const auto before = std::chrono::steady_clock::now();
+  o.on_failure = [&](const Failure& f) {
+    CHECK(f.detail.find("refused") != std::string_view::npos);
+    failures.push_back(f);
+  };
+  const LoadResult r = run_load(o);
+  CHECK(r.failed() > 0);
+  REQUIRE(failures.size() == r.failed());
+  for (const auto& f : failures) {
+    CHECK(f.target == 1);
+    CHECK(f.error == ErrorKind::connect_refused);
+    CHECK(f.measured);
+    CHECK(f.due >= before);
+    CHECK(f.at >= f.due);
+  }
+  CHECK(r.ok() + r.failed() == 20);
 }
 
 TEST_CASE("load: a server that never answers times out, and the rest of its pipeline is aborted") {

@@ -38,6 +38,22 @@ struct LiveRunInterrupted : std::runtime_error {
   int signal;
 };
 
+// What a watcher of a live run (herd-soak, docs/soak.md) is told, on the runner's thread.
+struct LiveRunEvent {
+  enum class Kind : std::uint8_t {
+    server_ready,  // a herd-server process is up (at the start, and after each restart)
+    time_zero,     // every server and link is up; the workload starts now
+    stopping,      // the drain is over; the servers are about to be stopped
+  };
+  Kind kind = Kind::server_ready;
+  std::filesystem::path folder;  // the run's private folder (logs in folder/"logs")
+  Nanoseconds system_ns = 0;     // the host's system clock at the event
+  // server_ready only:
+  std::uint32_t server = 0;      // index in the herd layout
+  int pid = 0;
+  std::uint16_t client_port = 0;
+};
+
 struct LiveRunOptions {
   // The herd-server executable; empty: the one beside the running program
   // (/proc/self/exe's folder).
@@ -59,6 +75,8 @@ struct LiveRunOptions {
   bool raise_priority = true;
   // Progress lines (what the run is doing) for stderr; empty: silent.
   std::function<void(const std::string&)> progress;
+  // Told of each server process that gets ready, of time 0 and of the stop; empty: nobody.
+  std::function<void(const LiveRunEvent&)> on_event;
 };
 
 struct LiveCounters {

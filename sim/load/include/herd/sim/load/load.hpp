@@ -12,6 +12,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -59,6 +60,18 @@ struct Progress {
   std::uint64_t in_flight = 0;
 };
 
+// One command that ended with an error, as it happened (for a watcher that needs to know
+// when and where, as herd-soak does to tell injected faults from real errors).
+struct Failure {
+  std::size_t target = 0;  // index in LoadOptions::targets
+  CommandKind command = CommandKind::iamat;
+  ErrorKind error = ErrorKind::io_error;
+  std::chrono::steady_clock::time_point due;  // when the command was due
+  std::chrono::steady_clock::time_point at;   // when it was given up
+  bool measured = false;                       // false: due during the warm-up
+  std::string_view detail;                     // valid during the call only
+};
+
 struct LoadOptions {
   std::vector<Target> targets;  // resolved
   ConnectionStyle style = ConnectionStyle::persistent;
@@ -83,6 +96,9 @@ struct LoadOptions {
   const std::atomic<bool>* interrupt = nullptr;
   // Called from run_load's thread about once a second while the load runs.
   std::function<void(const Progress&)> progress;
+  // Called for every failed command, on the thread of the worker that ran it (so from
+  // several threads at once when threads > 1); it must be quick. Empty: nobody is told.
+  std::function<void(const Failure&)> on_failure;
 };
 
 // Checks the options for contradictions and limits; throws LoadError saying which option.
