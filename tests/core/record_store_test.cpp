@@ -95,7 +95,7 @@ TEST_CASE("record store: an empty store has no index until its first record, the
   RecordStore store;
   store.prefetch("kiwi");  // a hint on an empty store must be harmless
   CHECK(store.find("kiwi") == nullptr);
-  auto first = update("AT Clark +0.1 kiwi +34.068930-118.445127 1621464827.959498503");
+  auto first = update("AT Clark +0.100000000 kiwi +34.068930-118.445127 1621464827.959498503");
   RecordStore::Lookup at = store.lookup("kiwi", update_id(*first.at_line));
   CHECK(at.record == nullptr);
   const StoredRecord* stored = nullptr;
@@ -105,7 +105,7 @@ TEST_CASE("record store: an empty store has no index until its first record, the
   CHECK(store.size() == 1);
   // Enough clients to grow the index several times: every one is still found.
   for (int i = 0; i < 100; ++i) {
-    auto u = update("AT Clark +0.1 c" + std::to_string(i) + " +34.068930-118.445127 1621464827.5");
+    auto u = update("AT Clark +0.100000000 c" + std::to_string(i) + " +34.068930-118.445127 1621464827.5");
     CHECK(store.offer(u, Instant{2}, 1) == OfferResult::applied);
   }
   CHECK(store.size() == 101);
