@@ -109,7 +109,7 @@ std::uint32_t leaf_of_hash(std::uint64_t client_hash) noexcept {
   return static_cast<std::uint32_t>(client_hash % kDigestLeaves);
 }
 
-constexpr std::size_t kInitialSlots = 64;
+constexpr std::size_t kInitialSlots = 8;
 
 }  // namespace
 
@@ -117,7 +117,7 @@ std::uint32_t digest_leaf_of(std::string_view client) noexcept {
   return leaf_of_hash(client_hash(client));
 }
 
-RecordStore::RecordStore(bool keep_digests) : slots_(kInitialSlots) {
+RecordStore::RecordStore(bool keep_digests) {
   if (keep_digests) {
     leaf_digest_.assign(kDigestLeaves, 0);
     group_digest_.assign(kDigestGroups, 0);
@@ -161,7 +161,7 @@ std::size_t RecordStore::probe(std::string_view client, std::uint64_t hash,
 }
 
 void RecordStore::grow_index() {
-  std::vector<Slot> old(slots_.size() * 2);
+  std::vector<Slot> old(slots_.empty() ? kInitialSlots : slots_.size() * 2);
   old.swap(slots_);
   const std::size_t mask = slots_.size() - 1;
   for (const Slot& slot : old) {
@@ -176,6 +176,7 @@ RecordStore::Lookup RecordStore::lookup(std::string_view client,
                                         std::optional<std::uint64_t> line_id) const {
   Lookup at;
   at.hash = client_hash(client);
+  if (slots_.empty()) return at;  // nothing held; offer() makes the index
   at.slot = probe(client, at.hash, line_id);
   if (const Slot& slot = slots_[at.slot]; slot.entry) {
     at.record = &slot.entry->record;
@@ -193,6 +194,12 @@ OfferResult RecordStore::offer(const LocationUpdate& update, Instant now, std::u
 OfferResult RecordStore::offer(const Lookup& at, const LocationUpdate& update, Instant now,
                                std::uint32_t hops, const StoredRecord** stored,
                                std::optional<std::uint64_t> known_id) {
+  if (slots_.empty()) {
+    grow_index();
+    Lookup fresh = at;
+    fresh.slot = probe(update.client, at.hash, std::nullopt);
+    return offer(fresh, update, now, hops, stored, known_id);
+  }
   Slot& slot = slots_[at.slot];
   if (slot.entry) {
     StoredRecord& held = slot.entry->record;
@@ -223,6 +230,7 @@ OfferResult RecordStore::offer(const Lookup& at, const LocationUpdate& update, I
 }
 
 void RecordStore::prefetch(std::string_view client) const noexcept {
+  if (slots_.empty()) return;
   __builtin_prefetch(&slots_[static_cast<std::size_t>(client_hash(client)) & (slots_.size() - 1)]);
 }
 

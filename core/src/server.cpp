@@ -130,9 +130,14 @@ Server::Server(ServerConfig config)
                                          : make_propagation(config_.propagation)),
       channel_(std::make_unique<Channel>(*this)),
       peer_up_(config_.friends.size(), false),
-      peer_framers_(config_.friends.size(), peer_framer(peer_line_limit_)) {
+      peer_framers_(config_.friends.size()) {
   // Greetings name the friend; a herd on a complete graph has hundreds of friends each.
-  for (PeerId i = 0; i < config_.friends.size(); ++i) friend_ids_.emplace(config_.friends[i], i);
+  friends_by_name_.resize(config_.friends.size());
+  for (PeerId i = 0; i < config_.friends.size(); ++i) friends_by_name_[i] = i;
+  // Stable, so a name listed twice finds its first PeerId.
+  std::stable_sort(friends_by_name_.begin(), friends_by_name_.end(), [&](PeerId a, PeerId b) {
+    return config_.friends[a] < config_.friends[b];
+  });
 }
 
 Server::~Server() = default;
@@ -455,7 +460,7 @@ void Server::handle_peer_up(Instant now, PeerId peer) {
   now_ = now;
   if (peer >= peer_up_.size()) return;
   peer_up_[peer] = true;
-  peer_framers_[peer] = peer_framer(peer_line_limit_);
+  peer_framers_[peer].reset();  // a new connection: nothing of the old one is buffered
   log(LogLevel::info, "link to " + config_.friends[peer] + " up");
   std::string greeting = "HERD 1 " + config_.name;
   if (!config_.peer_secret.empty()) greeting += " " + config_.peer_secret;
@@ -476,7 +481,9 @@ void Server::handle_peer_down(Instant now, PeerId peer) {
 void Server::handle_peer_bytes(Instant now, PeerId peer, std::string_view bytes) {
   now_ = now;
   if (peer >= peer_framers_.size()) return;
-  LineFramer& framer = peer_framers_[peer];
+  auto& slot = peer_framers_[peer];
+  if (!slot) slot = std::make_unique<LineFramer>(peer_framer(peer_line_limit_));
+  LineFramer& framer = *slot;
   const std::uint64_t skipped = framer.skipped_lines();
   framer.feed(bytes, [&](std::string_view line) {
     on_peer_line(now, peer, line);
@@ -652,9 +659,11 @@ void Server::flush_send_log() {
 }
 
 std::optional<PeerId> Server::friend_id(std::string_view name) const {
-  auto it = friend_ids_.find(std::string(name));
-  if (it == friend_ids_.end()) return std::nullopt;
-  return it->second;
+  auto it = std::lower_bound(
+      friends_by_name_.begin(), friends_by_name_.end(), name,
+      [&](PeerId peer, std::string_view wanted) { return config_.friends[peer] < wanted; });
+  if (it == friends_by_name_.end() || config_.friends[*it] != name) return std::nullopt;
+  return *it;
 }
 
 // --- timers --------------------------------------------------------------------------------

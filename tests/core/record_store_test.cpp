@@ -88,3 +88,32 @@ TEST_CASE("record store: the order is total and antisymmetric") {
   CHECK(compare_updates(a, b) != 0);
   CHECK(compare_updates(a, a) == 0);
 }
+
+TEST_CASE("record store: an empty store has no index until its first record, then works as usual") {
+  // Most servers of a big herd hold nothing for most of a run; the index is made by the
+  // first offer, including one that follows a look-up made while the store was empty.
+  RecordStore store;
+  store.prefetch("kiwi");  // a hint on an empty store must be harmless
+  CHECK(store.find("kiwi") == nullptr);
+  auto first = update("AT Clark +0.100000000 kiwi +34.068930-118.445127 1621464827.959498503");
+  RecordStore::Lookup at = store.lookup("kiwi", update_id(*first.at_line));
+  CHECK(at.record == nullptr);
+  const StoredRecord* stored = nullptr;
+  CHECK(store.offer(at, first, Instant{1}, 0, &stored) == OfferResult::applied);
+  REQUIRE(stored != nullptr);
+  CHECK(store.find("kiwi") == stored);
+  CHECK(store.size() == 1);
+  // Enough clients to grow the index several times: every one is still found.
+  for (int i = 0; i < 100; ++i) {
+    auto u = update("AT Clark +0.100000000 c" + std::to_string(i) + " +34.068930-118.445127 1621464827.5");
+    CHECK(store.offer(u, Instant{2}, 1) == OfferResult::applied);
+  }
+  CHECK(store.size() == 101);
+  for (int i = 0; i < 100; ++i) {
+    const StoredRecord* r = store.find("c" + std::to_string(i));
+    REQUIRE(r != nullptr);
+    CHECK(r->update.client == "c" + std::to_string(i));
+  }
+  CHECK(store.find("kiwi") == stored);
+  CHECK(store.offer(first, Instant{3}, 0) == OfferResult::duplicate);
+}

@@ -889,7 +889,7 @@ void Simulation::resume(std::uint32_t server) {
   SimServer& s = servers_[server];
   if (!s.up || !s.paused) return;
   s.paused = false;
-  std::deque<PausedInput> backlog;
+  std::vector<PausedInput> backlog;
   backlog.swap(s.backlog);
   for (const auto& input : backlog) {
     if (input.kind == EventKind::deliver_client) {

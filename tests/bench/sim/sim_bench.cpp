@@ -4,6 +4,8 @@
 //   2. simulated seconds per wall second, Winter 2023 herd at 1,000 IAMAT/s   [>= 1,000x]
 //   3. peak memory per (server, client) record held
 //   4. wall time from 100 to 10,000 servers against the number of messages
+//   5. (with --only 5 alone) deliveries per second on a complete herd of 5 at 1,000 IAMAT/s,
+//      the third workload of tests/bench/compare_flood_des.py
 // Usage: herd-sim-bench [--quick]   (--quick: smaller runs, for a smoke test)
 
 #include <sys/resource.h>
@@ -164,6 +166,17 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(m.counters.events),
                 static_cast<unsigned long long>(m.counters.peer_deliveries),
                 static_cast<double>(m.summary.propagation.p99_ns) / 1e6);
+  }
+  if (only == 5) {
+    // Only on request: the third workload of the comparison with tests/bench/flood_des.py.
+    Scenario s = steady("complete5", 1000, 1000, static_cast<Nanoseconds>(60 * scale * kNanosPerSecond));
+    Measured m = measure(s, layout_of(complete_graph(5)));
+    std::printf("5. complete graph of 5, 1000 IAMAT/s, %.0f s virtual: %llu deliveries in %.3f s "
+                "wall (%.3f s CPU) = %.0f deliveries per wall second, %.0f per CPU second\n",
+                static_cast<double>(s.duration_ns) / 1e9,
+                static_cast<unsigned long long>(m.counters.peer_deliveries), m.wall_s, m.cpu_s,
+                static_cast<double>(m.counters.peer_deliveries) / m.wall_s,
+                static_cast<double>(m.counters.peer_deliveries) / m.cpu_s);
   }
   if (!wanted(4)) return 0;
   std::printf("4. scaling, random 4-regular herds, 20 IAMAT/s for %.0f s virtual:\n",

@@ -12,7 +12,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,6 +27,7 @@
 #include "herd/core/propagation.hpp"
 #include "herd/core/record_store.hpp"
 #include "herd/core/time.hpp"
+#include "herd/core/vector_fifo.hpp"
 
 namespace herd::core {
 
@@ -225,27 +225,8 @@ class Server {
     std::uint64_t sequence = 0;
     std::optional<std::string> bytes;  // empty while waiting for places
   };
-  // Replies of one connection in command order: a vector whose front moves, because a
-  // std::deque allocates on construction and most connections carry a single command.
-  class ReplyQueue {
-   public:
-    [[nodiscard]] bool empty() const noexcept { return head_ == items_.size(); }
-    [[nodiscard]] std::size_t size() const noexcept { return items_.size() - head_; }
-    PendingReply& front() { return items_[head_]; }
-    void push_back(PendingReply reply) { items_.push_back(std::move(reply)); }
-    void pop_front() {
-      if (++head_ == items_.size()) {
-        items_.clear();
-        head_ = 0;
-      }
-    }
-    auto begin() { return items_.begin() + static_cast<std::ptrdiff_t>(head_); }
-    auto end() { return items_.end(); }
-
-   private:
-    std::vector<PendingReply> items_;
-    std::size_t head_ = 0;
-  };
+  // Replies of one connection in command order (most connections carry a single command).
+  using ReplyQueue = VectorFifo<PendingReply>;
   struct Connection {
     explicit Connection(std::size_t max_line_bytes, Instant now)
         : framer(max_line_bytes), last_input(now) {}
@@ -304,9 +285,13 @@ class Server {
   std::unique_ptr<PropagationStrategy> strategy_;
   std::unique_ptr<Channel> channel_;
   ServerStats stats_;
-  std::unordered_map<std::string, PeerId> friend_ids_;  // lookups only
+  // PeerIds sorted by their friend's name, for look-ups by name: a flat vector, because a
+  // hash map costs a node per friend and a bucket array on every server of a big herd.
+  std::vector<PeerId> friends_by_name_;
   std::vector<bool> peer_up_;
-  std::vector<LineFramer> peer_framers_;  // bytes friends send back on our outbound links
+  // Bytes friends send back on our outbound links (only anti-entropy and plumtree answer
+  // there), framed from the first byte: most links never need a framer.
+  std::vector<std::unique_ptr<LineFramer>> peer_framers_;
   std::map<ConnId, Connection> conns_;    // ordered: sweeps must visit in a fixed order
   // Recently used connections by ConnId modulo the size: a friend's link is looked up for
   // every line it carries, and a tree walk over cold nodes costs several cache misses.
@@ -317,7 +302,7 @@ class Server {
   std::uint64_t next_places_request_ = 1;
   std::optional<Instant> next_idle_sweep_;
   Instant now_;  // the time of the input being handled, for the strategy's channel
-  std::deque<Output> outputs_;
+  VectorFifo<Output> outputs_;
   std::set<std::pair<PeerId, std::string_view>> foreign_kinds_logged_;
   // Repairs a strategy handed over during its current hook, applied when the hook returns.
   struct PendingRepair {

@@ -8,7 +8,6 @@
 // reaches the output. The fingerprint folds the ordered event trace.
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -98,15 +97,15 @@ class Simulation {
   struct Link {
     std::uint32_t from = 0, to = 0;
     core::PeerId peer_at_from = 0;
-    core::ConnId conn = 0;
-    std::uint64_t epoch = 0;
     bool up = false;
     bool reconnect_pending = false;
+    bool greeting_sent = false;  // packed with the flags above: a herd has millions of links
+    core::ConnId conn = 0;
+    std::uint64_t epoch = 0;
     Nanoseconds last_arrival_ns = 0;
     // With reordering, lines of a link may overtake each other but never its greeting: the
     // link's first line of an epoch sets this floor for the rest.
     Nanoseconds greeting_arrival_ns = 0;
-    bool greeting_sent = false;
     Nanoseconds clog_until_ns = 0;
     const DelayDistribution* base_latency = nullptr;
     const DelayDistribution* latency = nullptr;
@@ -127,7 +126,7 @@ class Simulation {
     Nanoseconds skew_ns = 0;
     double drift_ppm = 0;
     Nanoseconds drift_from_ns = 0;
-    std::deque<PausedInput> backlog;
+    std::vector<PausedInput> backlog;  // a deque would allocate 512 bytes per server
     std::optional<Nanoseconds> timer_at_ns;
   };
   // A message on the wire. Its bytes are copied in when it is sent, while they are still in

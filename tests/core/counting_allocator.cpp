@@ -1,0 +1,28 @@
+// In a file of its own so that the compiler never inlines the replaced operators into
+// their callers (it would then warn about free() on memory from operator new).
+#include "counting_allocator.hpp"
+
+#include <cstdlib>
+#include <new>
+
+namespace {
+std::size_t g_bytes = 0;
+std::size_t g_calls = 0;
+}  // namespace
+
+namespace herd::test {
+std::size_t allocated_bytes() noexcept { return g_bytes; }
+std::size_t allocation_calls() noexcept { return g_calls; }
+}  // namespace herd::test
+
+void* operator new(std::size_t size) {
+  g_bytes += size;
+  ++g_calls;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) { return operator new(size); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }

@@ -1,0 +1,14 @@
+#pragma once
+// Counters of a replaced global operator new (counting_allocator.cpp), for tests that bound
+// what a piece of code allocates. Link counting_allocator.cpp into a test program of its
+// own: the replacement applies to the whole program.
+
+#include <cstddef>
+
+namespace herd::test {
+
+// Bytes asked of operator new since the program started (frees are not subtracted).
+[[nodiscard]] std::size_t allocated_bytes() noexcept;
+[[nodiscard]] std::size_t allocation_calls() noexcept;
+
+}  // namespace herd::test

@@ -1,0 +1,69 @@
+// What a server costs in heap bytes, counted by a replaced global allocator
+// (counting_allocator.cpp; this test is a program of its own so the counting touches no
+// other test). A herd of a million servers multiplies every byte an idle server holds by a
+// million, so these bounds keep an empty server small:
+// docs/performance.md#where-a-servers-bytes-go.
+#include "herd/core/server.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "herd/core/vector_fifo.hpp"
+#include "counting_allocator.hpp"
+
+using namespace herd::core;
+
+namespace {
+
+struct Allocated {
+  std::size_t bytes = 0;
+  std::size_t calls = 0;
+};
+
+template <typename Fn>
+Allocated allocated_by(Fn&& fn) {
+  const std::size_t bytes = herd::test::allocated_bytes();
+  const std::size_t calls = herd::test::allocation_calls();
+  fn();
+  return {herd::test::allocated_bytes() - bytes, herd::test::allocation_calls() - calls};
+}
+
+ServerConfig config_with_friends(std::size_t friends) {
+  ServerConfig config;
+  config.name = "s000000";
+  for (std::size_t i = 1; i <= friends; ++i) config.friends.push_back("s00000" + std::to_string(i));
+  config.emit_observations = true;
+  config.log_traffic = false;
+  return config;
+}
+
+}  // namespace
+
+TEST_CASE("memory: an empty server with four friends allocates under 256 bytes besides itself") {
+  ServerConfig config = config_with_friends(4);
+  std::unique_ptr<Server> server;
+  // The config is moved in, so its names are not counted: what is counted is what the
+  // server builds. Before the record index became lazy it allocated 64 index slots (2 KiB),
+  // an output deque block (512 bytes), a framer per friend and a hash map of friends.
+  Allocated cost = allocated_by([&] { server = std::make_unique<Server>(std::move(config)); });
+  const std::size_t object = sizeof(Server);
+  INFO("sizeof(Server) = " << object << ", allocated " << cost.bytes << " bytes in "
+                           << cost.calls << " calls");
+  CHECK(cost.bytes - object <= 256);
+  CHECK(server->records().size() == 0);
+}
+
+TEST_CASE("memory: an empty vector FIFO owns nothing, and reuses its storage once drained") {
+  Allocated empty = allocated_by([] { VectorFifo<std::string> fifo; });
+  CHECK(empty.bytes == 0);
+  VectorFifo<int> fifo;
+  for (int i = 0; i < 4; ++i) fifo.push_back(i);
+  while (!fifo.empty()) fifo.pop_front();
+  Allocated again = allocated_by([&] {
+    for (int i = 0; i < 4; ++i) fifo.push_back(i);
+  });
+  CHECK(again.bytes == 0);
+}
