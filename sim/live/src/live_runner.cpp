@@ -340,8 +340,9 @@ void LiveRun::write_config(std::uint32_t s) {
   }
   toml << "]\n\n[places]\nprovider = \"offline\"\n";
   if (!scenario_.places_db.empty()) toml << "db = " << toml_string(scenario_.places_db) << "\n";
-  // Workload clients may keep a connection for the whole run.
-  toml << "\n[limits]\nidle_timeout = \"0s\"\nmax_connections = 1000000\n";
+  // Workload clients may keep a connection for the whole run, all from this host.
+  toml << "\n[limits]\nidle_timeout = \"0s\"\nmax_connections = 1000000\n"
+       << "max_connections_per_address = 1000000\n";
   toml << "\n[strategy]\nfanout = " << p.fanout << "\nhop_limit = " << p.hop_limit
        << "\nfeedback = " << (p.rumor_feedback ? "true" : "false")
        << "\nloss = " << (p.rumor_counter ? "\"counter\"" : "\"coin\"") << "\nk = " << p.rumor_k
