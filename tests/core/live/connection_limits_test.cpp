@@ -92,12 +92,12 @@ TEST_CASE("connection limits: silent connections on the peer port give way to a 
 }
 
 TEST_CASE("connection limits: a line trickling in a byte at a time is cut at line_timeout") {
-  TestHerd herd(lone_server({"line_timeout = \"600ms\""}));
+  TestHerd herd(lone_server({"line_timeout = \"800ms\""}));
   herd.start_all();
   TestClient trickler(herd.port("Clark"));
   TestClient steady(herd.port("Clark"));
   const auto start = Clock::now();
-  // The trickler never ends its line; the steady client ends each one within 400 ms.
+  // The trickler never ends its line; the steady client ends each one within 300 ms.
   bool cut = false;
   for (int i = 0; i < 30 && !cut; ++i) {
     try {
@@ -106,20 +106,22 @@ TEST_CASE("connection limits: a line trickling in a byte at a time is cut at lin
       cut = true;
       break;
     }
-    if (i % 4 == 0 && i > 0) {
+    if (i % 3 == 0 && i > 0) {
       steady.send("\n");
       CHECK(steady.read_line() == "? IAMAT\n");
     }
-    if (i % 4 == 0) steady.send("IAMAT");
+    if (i % 3 == 0) steady.send("IAMAT");
     std::this_thread::sleep_for(100ms);
     cut = !trickler.still_open();
   }
   CHECK(cut);
   const auto elapsed = Clock::now() - start;
-  CHECK(elapsed >= 550ms);
-  CHECK(elapsed < 2500ms);
-  CHECK(herd.wait_for_log("Clark", "line unfinished after 600 ms (line_timeout); closing"));
-  CHECK(herd.read_log("Clark").find("no input for") == std::string::npos);
+  CHECK(elapsed >= 750ms);
+  CHECK(elapsed < 3000ms);
+  CHECK(herd.wait_for_log("Clark", "line unfinished after 800 ms (line_timeout); closing"));
+  // The steady client's lines took longer in all, but each ended in time.
+  steady.send("\n");
+  CHECK(steady.read_line() == "? IAMAT\n");
   CHECK(steady.still_open());
 }
 
