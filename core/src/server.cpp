@@ -81,6 +81,7 @@ std::string_view to_string(CloseReason reason) noexcept {
     case CloseReason::idle: return "idle timeout";
     case CloseReason::too_many_pending: return "too many pending replies";
     case CloseReason::bad_peer: return "bad peer";
+    case CloseReason::line_timeout: return "line timeout";
   }
   return "unknown";
 }
@@ -146,16 +147,54 @@ Server::~Server() = default;
 
 void Server::handle_conn_open(Instant now, ConnId conn, ConnRole role) {
   now_ = now;
-  if (conns_.size() >= config_.limits.max_connections) {
+  const bool link = role == ConnRole::link;
+  // Only the client port counts against max_connections: friends' links arrive on the peer
+  // port, and a client holding every slot must not keep a restarted friend out.
+  if (!link && client_connections_ >= config_.limits.max_connections) {
     ++stats_.connections_closed_by_limit;
     log(LogLevel::warn, "conn " + std::to_string(conn) + " refused: " +
-                            std::to_string(conns_.size()) + " connections open (max_connections)");
+                            std::to_string(client_connections_) +
+                            " client connections open (max_connections)");
     outputs_.emplace_back(CloseConn{conn, CloseReason::too_many_connections});
     return;
   }
   auto [it, inserted] = conns_.try_emplace(conn, config_.limits.max_line_bytes, now);
-  if (inserted) it->second.link_only = role == ConnRole::link;
+  if (inserted && link) {
+    make_room_for_link(conn);
+    it->second.link_only = true;
+    it->second.awaiting_greeting = true;
+    ungreeted_links_.insert(conn);
+  } else if (inserted) {
+    ++client_connections_;
+  }
   schedule_idle_sweep(now);
+}
+
+// Anyone can connect to the peer port, so the connections there that have not proved to be
+// a friend are few and the oldest gives way to a newcomer: a friend greets at once, a
+// flood of silent connections only churns.
+void Server::make_room_for_link(ConnId newcomer) {
+  while (!ungreeted_links_.empty() &&
+         ungreeted_links_.size() >= config_.limits.max_ungreeted_links) {
+    const ConnId oldest = *ungreeted_links_.begin();
+    Connection* c = find_conn(oldest);
+    if (c == nullptr) {
+      ungreeted_links_.erase(ungreeted_links_.begin());
+      continue;
+    }
+    log(LogLevel::warn, "conn " + std::to_string(oldest) + " on the peer port closed: " +
+                            std::to_string(ungreeted_links_.size()) +
+                            " connections there have not greeted (max_ungreeted_links); "
+                            "making room for conn " +
+                            std::to_string(newcomer));
+    close(oldest, *c, CloseReason::too_many_connections);
+  }
+}
+
+void Server::forget_ungreeted(ConnId conn, Connection& c) {
+  if (!c.awaiting_greeting) return;
+  c.awaiting_greeting = false;
+  ungreeted_links_.erase(conn);
 }
 
 void Server::prefetch_state(ConnId conn) const noexcept {
@@ -202,10 +241,14 @@ void Server::handle_conn_bytes(Instant now, ConnId conn, std::string_view bytes)
   Connection& c = *found;
   c.last_input = now;
   const std::uint64_t skipped = c.framer.skipped_lines();
+  bool line_ended = false;
   c.framer.feed(bytes, [&](std::string_view line) {
+    line_ended = true;
     on_line(now, conn, c, line);
     return !c.closing;
   });
+  if (c.awaiting_greeting && c.peer) forget_ungreeted(conn, c);
+  track_unfinished_line(now, c, line_ended);
   if (c.peer && c.framer.skipped_lines() != skipped) {
     log_skipped_peer_lines("inbound link from " + config_.friends[*c.peer], c.framer, skipped);
   }
@@ -250,6 +293,7 @@ void Server::handle_conn_eof(Instant now, ConnId conn) {
   }
   // Graders write one command with no newline and half-close: answer it, then close.
   if (auto rest = c.framer.take_rest()) on_line(now, conn, c, *rest);
+  c.line_started.reset();  // the line is complete now: its end is the end of the stream
   // A greeting that arrived unterminated with the half-close opened a link that can carry
   // nothing more: close it rather than keep it open forever.
   if (c.peer && !c.closing) {
@@ -266,6 +310,8 @@ void Server::handle_conn_eof(Instant now, ConnId conn) {
 void Server::handle_conn_closed(Instant /*now*/, ConnId conn) {
   auto it = conns_.find(conn);
   if (it == conns_.end()) return;
+  forget_ungreeted(conn, it->second);
+  if (!it->second.link_only) --client_connections_;
   if (it->second.peer && !it->second.eof) {
     log(LogLevel::warn, "inbound link from " + config_.friends[*it->second.peer] +
                             " dropped (conn " + std::to_string(conn) + ")");
@@ -277,6 +323,7 @@ void Server::handle_conn_closed(Instant /*now*/, ConnId conn) {
 void Server::close(ConnId conn, Connection& c, CloseReason reason) {
   if (c.closing) return;
   c.closing = true;
+  forget_ungreeted(conn, c);
   if (reason != CloseReason::finished) ++stats_.connections_closed_by_limit;
   c.close_due = reason;
   flush_replies(conn, c);
@@ -682,21 +729,52 @@ void Server::handle_timeout(Instant now) {
   }
 }
 
-// Closes client connections idle for idle_timeout, then sleeps until the earliest of the
-// others could become idle. Input only ever moves a deadline later, so the timer never
-// fires late; at worst it fires early and finds nothing to do.
+// A line's deadline starts with its first byte and only a line end moves it: the bytes in
+// between, however many and however slow, do not.
+void Server::track_unfinished_line(Instant now, Connection& c, bool line_ended) {
+  if (config_.limits.line_timeout_ns <= 0 || c.peer || c.closing ||
+      c.framer.buffered_bytes() == 0) {
+    c.line_started.reset();
+    return;
+  }
+  if (c.line_started && !line_ended) return;
+  c.line_started = now;
+  const Instant deadline = now + config_.limits.line_timeout_ns;
+  if (!next_idle_sweep_ || deadline < *next_idle_sweep_) next_idle_sweep_ = deadline;
+}
+
+// Closes client connections idle for idle_timeout or holding a line unfinished for
+// line_timeout, then sleeps until the earliest of the others could be. Input only ever moves
+// an idle deadline later and a new line's deadline is scheduled when it starts, so the timer
+// never fires late; at worst it fires early and finds nothing to do.
 void Server::sweep_idle(Instant now) {
   next_idle_sweep_.reset();
   const Nanoseconds timeout = config_.limits.idle_timeout_ns;
+  const Nanoseconds line_timeout = config_.limits.line_timeout_ns;
+  auto keep_earliest = [this](Instant deadline) {
+    if (!next_idle_sweep_ || deadline < *next_idle_sweep_) next_idle_sweep_ = deadline;
+  };
   for (auto& [conn, c] : conns_) {
     if (c.peer || c.closing) continue;
+    if (c.line_started && line_timeout > 0) {
+      const Instant line_deadline = *c.line_started + line_timeout;
+      if (line_deadline <= now) {
+        log(LogLevel::info, "conn " + std::to_string(conn) + ": line unfinished after " +
+                                std::to_string(line_timeout / kNanosPerMilli) +
+                                " ms (line_timeout); closing");
+        close(conn, c, CloseReason::line_timeout);
+        continue;
+      }
+      keep_earliest(line_deadline);
+    }
+    if (timeout <= 0) continue;
     Instant deadline = c.last_input + timeout;
     if (deadline <= now) {
       log(LogLevel::info, "conn " + std::to_string(conn) + ": no input for " +
                               std::to_string(timeout / kNanosPerMilli) + " ms; closing");
       close(conn, c, CloseReason::idle);
-    } else if (!next_idle_sweep_ || deadline < *next_idle_sweep_) {
-      next_idle_sweep_ = deadline;
+    } else {
+      keep_earliest(deadline);
     }
   }
 }

@@ -365,6 +365,96 @@ TEST_CASE("server: connections over max_connections are closed at once") {
   CHECK(h.server.open_connections() == 2);
 }
 
+TEST_CASE("server: peer-port connections do not count against max_connections") {
+  auto config = clark();
+  config.limits.max_connections = 2;
+  Harness h(config);
+  h.open(1);
+  h.open(2);
+  // A friend restarting while clients hold every client slot still gets its link in.
+  h.server.handle_conn_open(Instant{kT0}, 3, Server::ConnRole::link);
+  h.drain();
+  CHECK_FALSE(h.closed.count(3));
+  h.feed(3, "HERD 1 Bona s3cret\n");
+  CHECK(h.logged("inbound link from Bona up"));
+  h.open(4);  // the client port is still full
+  CHECK(h.closed[4] == CloseReason::too_many_connections);
+  CHECK(h.logged("2 client connections open (max_connections)"));
+  h.server.handle_conn_closed(Instant{kT0}, 1);
+  h.open(5);
+  CHECK_FALSE(h.closed.count(5));
+}
+
+TEST_CASE("server: past max_ungreeted_links the oldest silent peer-port connection gives way") {
+  auto config = clark();
+  config.limits.max_ungreeted_links = 2;
+  Harness h(config);
+  auto open_link = [&](ConnId conn) {
+    h.server.handle_conn_open(Instant{kT0}, conn, Server::ConnRole::link);
+    h.drain();
+  };
+  open_link(1);
+  open_link(2);
+  CHECK(h.closed.empty());
+  open_link(3);  // the third: conn 1, the oldest, is closed
+  CHECK(h.closed.size() == 1);
+  CHECK(h.closed[1] == CloseReason::too_many_connections);
+  CHECK(h.logged("conn 1 on the peer port closed: 2 connections there have not greeted "
+                 "(max_ungreeted_links); making room for conn 3"));
+  // A greeted link no longer counts: two more silent ones fit beside it after one goes.
+  h.feed(3, "HERD 1 Bona s3cret\n");
+  open_link(4);
+  CHECK(h.closed.size() == 1);
+  open_link(5);
+  CHECK(h.closed[2] == CloseReason::too_many_connections);
+  CHECK_FALSE(h.closed.count(3));
+}
+
+TEST_CASE("server: a line unfinished after line_timeout closes its connection, trickle or not") {
+  auto config = clark();
+  config.limits.line_timeout_ns = 10 * kNanosPerSecond;
+  Harness h(config);
+  h.open(1);
+  h.open(2);
+  h.open(3);
+  h.feed(3, "HERD 1 Bona s3cret\nAT Bona", kT0);  // a friend's link is exempt
+  h.feed(1, "I", kT0 + kNanosPerSecond);
+  REQUIRE(h.server.poll_timeout() == Instant{kT0 + 11 * kNanosPerSecond});
+  // One byte a second keeps the idle timeout away but not the line's deadline.
+  for (int i = 2; i <= 10; ++i) h.feed(1, "A", kT0 + i * kNanosPerSecond);
+  // Conn 2 ends a line just before its deadline would have come and starts another.
+  h.feed(2, "IAMAT a +1+1", kT0 + 2 * kNanosPerSecond);
+  h.feed(2, " 1\nWHAT", kT0 + 11 * kNanosPerSecond);
+  h.server.handle_timeout(Instant{kT0 + 11 * kNanosPerSecond});
+  h.drain();
+  REQUIRE(h.closed.count(1));
+  CHECK(h.closed[1] == CloseReason::line_timeout);
+  CHECK(h.logged("conn 1: line unfinished after 10000 ms (line_timeout); closing"));
+  CHECK_FALSE(h.closed.count(2));
+  CHECK_FALSE(h.closed.count(3));
+  REQUIRE(h.server.poll_timeout() == Instant{kT0 + 21 * kNanosPerSecond});
+  h.server.handle_timeout(Instant{kT0 + 21 * kNanosPerSecond});
+  h.drain();
+  CHECK(h.closed[2] == CloseReason::line_timeout);
+  CHECK_FALSE(h.closed.count(3));
+}
+
+TEST_CASE("server: a grader's unterminated line ended by EOF is not cut by line_timeout") {
+  auto config = clark();
+  config.limits.line_timeout_ns = 10 * kNanosPerSecond;
+  Harness h(config);
+  h.open(1);
+  h.feed(1, kIamat + "\n");
+  h.feed(1, "WHATSAT kiwi.cs.ucla.edu 10 1");
+  h.eof(1);
+  REQUIRE(h.queries.size() == 1);
+  h.server.handle_timeout(Instant{kT0 + 11 * kNanosPerSecond});
+  h.drain();
+  CHECK_FALSE(h.closed.count(1));  // still waiting for places, not cut
+  h.answer(h.queries[0], "{}", kT0 + 12 * kNanosPerSecond);
+  CHECK(h.closed[1] == CloseReason::finished);
+}
+
 TEST_CASE("server: idle client connections close after idle_timeout peers stay") {
   auto config = clark();
   config.limits.idle_timeout_ns = 10 * kNanosPerSecond;

@@ -42,25 +42,29 @@ std::string_view to_string(ConnEnd end) noexcept {
     case ConnEnd::closed: return "closed";
     case ConnEnd::peer_gone: return "peer gone";
     case ConnEnd::output_limit: return "output limit";
+    case ConnEnd::output_budget: return "output budget";
     case ConnEnd::stopped: return "server stopped";
   }
   return "?";
 }
 
 ClientConnection::ClientConnection(asio::ip::tcp::socket socket, core::ConnId id,
-                                   ConnectionEvents& events, std::size_t max_output_bytes)
+                                   ConnectionEvents& events, std::size_t max_output_bytes,
+                                   OutputBudget* budget)
     : socket_(std::move(socket)),
       close_deadline_(socket_.get_executor()),
       id_(id),
       events_(events),
       max_output_bytes_(max_output_bytes),
-      remote_(describe_remote(socket_)) {}
+      remote_(describe_remote(socket_)),
+      budget_(budget) {}
 
 void ClientConnection::start() { do_read(); }
 
 void ClientConnection::send(core::SharedText bytes) {
   if (finished_ || shut_down_) return;
   queue_.push(std::move(bytes));
+  report_to_budget();
   if (queue_.pending_bytes() > max_output_bytes_) {
     finish(ConnEnd::output_limit);
     return;
@@ -136,6 +140,7 @@ void ClientConnection::do_write() {
 
 void ClientConnection::on_write(const error_code& ec) {
   queue_.finish_batch();
+  report_to_budget();
   if (finished_) return;
   if (ec) {
     fail(ec, "write");
@@ -173,11 +178,19 @@ void ClientConnection::finish(ConnEnd end) {
   finished_ = true;
   close_deadline_.cancel();
   queue_.clear();
+  report_to_budget();  // a closed connection holds nothing for long: its share ends now
   error_code ignored;
   socket_.close(ignored);
   // Posted, so that whoever called send() or abort() is not re-entered by the owner.
   asio::post(socket_.get_executor(),
              [self = shared_from_this(), end] { self->events_.on_conn_closed(self->id_, end); });
+}
+
+void ClientConnection::report_to_budget() {
+  if (budget_ == nullptr) return;
+  const std::size_t share = finished_ ? 0 : queue_.pending_bytes();
+  budget_->update(budgeted_bytes_, share);
+  budgeted_bytes_ = share;
 }
 
 void ClientConnection::fail(const error_code& ec, std::string_view what) {

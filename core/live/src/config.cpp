@@ -179,6 +179,18 @@ class ConfigReader {
     return ns;
   }
 
+  // A timeout the server adds to the wall clock: at most a year, so the sum cannot overflow.
+  std::optional<core::Nanoseconds> timeout_at(const toml::table& table, std::string_view key,
+                                              std::string_view path) const {
+    constexpr core::Nanoseconds kMaxTimeout = 8760LL * 3600 * core::kNanosPerSecond;
+    const auto ns = duration_at(table, key, path, true);
+    if (ns && *ns > kMaxTimeout) {
+      fail(table.get(key)->source(), std::string(path) + ": expected at most \"8760h\" (a year), got " +
+                                         in_quotes(**table.get(key)->as_string()));
+    }
+    return ns;
+  }
+
   void read_servers(const toml::table& root, HerdConfig& config) {
     const toml::node* node = root.get("servers");
     if (node == nullptr) {
@@ -343,9 +355,11 @@ class ConfigReader {
   }
 
   void read_limits(const toml::table& limits, HerdConfig& config) {
-    check_keys(limits, "[limits]", {"max_line_bytes", "max_connections", "idle_timeout",
-                                    "max_output_bytes", "max_pending_replies", "max_records",
-                                    "max_client_bytes"});
+    check_keys(limits, "[limits]",
+               {"max_line_bytes", "max_connections", "idle_timeout", "max_output_bytes",
+                "max_pending_replies", "max_records", "max_client_bytes", "line_timeout",
+                "max_ungreeted_links", "max_connections_per_address", "max_total_output_bytes",
+                "log_file_bytes", "log_files"});
     constexpr std::int64_t kMax = std::numeric_limits<std::int32_t>::max();
     if (auto v = positive_at(limits, "max_line_bytes", "limits.max_line_bytes", kMax)) {
       limits_.max_line_bytes = *v;
@@ -353,12 +367,45 @@ class ConfigReader {
     if (auto v = positive_at(limits, "max_connections", "limits.max_connections", kMax)) {
       limits_.max_connections = *v;
     }
-    if (auto v = duration_at(limits, "idle_timeout", "limits.idle_timeout", true)) {
+    if (auto v = timeout_at(limits, "idle_timeout", "limits.idle_timeout")) {
       limits_.idle_timeout_ns = *v;
+    }
+    if (auto v = timeout_at(limits, "line_timeout", "limits.line_timeout")) {
+      limits_.line_timeout_ns = *v;
+    }
+    if (auto v = positive_at(limits, "max_ungreeted_links", "limits.max_ungreeted_links", kMax)) {
+      limits_.max_ungreeted_links = *v;
+    }
+    if (auto v = positive_at(limits, "max_connections_per_address",
+                             "limits.max_connections_per_address", kMax)) {
+      config.max_connections_per_address = *v;
     }
     if (auto v = positive_at(limits, "max_output_bytes", "limits.max_output_bytes",
                              std::numeric_limits<std::int64_t>::max())) {
       config.max_output_bytes = *v;
+    }
+    if (auto v = positive_at(limits, "max_total_output_bytes", "limits.max_total_output_bytes",
+                             std::numeric_limits<std::int64_t>::max())) {
+      config.max_total_output_bytes = *v;
+    }
+    if (config.max_total_output_bytes < config.max_output_bytes) {
+      const toml::node* node = limits.get("max_total_output_bytes");
+      fail(node != nullptr ? node->source() : limits.get("max_output_bytes")->source(),
+           "limits.max_total_output_bytes (" + std::to_string(config.max_total_output_bytes) +
+               ") must be at least limits.max_output_bytes (" +
+               std::to_string(config.max_output_bytes) + "): one client's queue is part of the total");
+    }
+    if (auto v = positive_at(limits, "log_file_bytes", "limits.log_file_bytes",
+                             std::numeric_limits<std::int64_t>::max())) {
+      if (*v < kMinLogFileBytes) {
+        fail(limits.get("log_file_bytes")->source(),
+             "limits.log_file_bytes: expected at least " + std::to_string(kMinLogFileBytes) +
+                 ", got " + std::to_string(*v));
+      }
+      config.log_file_bytes = *v;
+    }
+    if (auto v = positive_at(limits, "log_files", "limits.log_files", kMaxLogFiles)) {
+      config.log_files = *v;
     }
     if (auto v = positive_at(limits, "max_pending_replies", "limits.max_pending_replies", kMax)) {
       limits_.max_pending_replies = *v;

@@ -106,6 +106,9 @@ int run_herd(const HerdConfig& config, const RunOptions& options) {
     LiveOptions live;
     live.log_dir = options.log_dir.value_or(config.log_dir);
     live.max_output_bytes = config.max_output_bytes;
+    live.max_total_output_bytes = config.max_total_output_bytes;
+    live.max_connections_per_address = config.max_connections_per_address;
+    live.log_rotation = LogRotation{config.log_file_bytes, config.log_files};
     live.console_sink = console;
     live.on_store_failure = on_store_failure;
     servers.push_back(std::make_unique<LiveServer>(io, std::move(copy), *places, std::move(live)));

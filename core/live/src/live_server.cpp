@@ -78,7 +78,8 @@ LiveServer::LiveServer(asio::io_context& io, ServerSetup setup, places::PlacesPr
       clients_(io, core::Server::ConnRole::any),
       peers_(io, core::Server::ConnRole::link),
       core_timer_(io),
-      flush_timer_(io) {
+      flush_timer_(io),
+      output_budget_(options_.max_total_output_bytes) {
   // A setup built in code may leave the peer endpoint's host out: the client host then.
   if (setup_.peer_listen.host.empty()) setup_.peer_listen.host = setup_.listen.host;
 }
@@ -103,7 +104,8 @@ std::uint16_t LiveServer::peer_port() const {
 void LiveServer::start() {
   if (started_) return;
   try {
-    log_ = std::make_unique<ServerLog>(name(), options_.log_dir, options_.console_sink);
+    log_ = std::make_unique<ServerLog>(name(), options_.log_dir, options_.console_sink,
+                                       options_.log_rotation);
   } catch (const std::exception& error) {
     throw StartError(name() + ": " + error.what());
   }
@@ -220,12 +222,23 @@ void LiveServer::on_accept(Listener& listener, const error_code& ec, tcp::socket
     });
     return;
   }
+  const bool client_port = listener.role == core::Server::ConnRole::any;
+  std::string address;
+  if (client_port && !admit_address(socket, address)) {
+    error_code ignored;
+    socket.close(ignored);
+    do_accept(listener);
+    return;
+  }
   error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   const core::ConnId id = next_conn_id_++;
+  if (client_port) address_of_.emplace(id, std::move(address));
+  // Friends' links (the peer port) stay out of the clients' budget: they have their own limit.
   auto conn = std::make_shared<ClientConnection>(std::move(socket), id,
                                                  static_cast<ConnectionEvents&>(*this),
-                                                 options_.max_output_bytes);
+                                                 options_.max_output_bytes,
+                                                 client_port ? &output_budget_ : nullptr);
   if (setup_.core.log_traffic) {
     log_->file(spdlog::level::debug, "conn " + std::to_string(id) + " open from " + conn->remote() +
                                          (listener.role == core::Server::ConnRole::link
@@ -268,8 +281,70 @@ void LiveServer::on_conn_closed(core::ConnId conn, ConnEnd end) {
     log_->file(spdlog::level::debug, prefix + ": " + std::string(to_string(end)));
   }
   conns_.erase(it);
+  release_address(conn);
   core_.handle_conn_closed(wall_now(), conn);
   drain_outputs();
+}
+
+// Counts the connection against its address; false (and a log line, at most one a second)
+// when that address already holds max_connections_per_address.
+bool LiveServer::admit_address(const tcp::socket& socket, std::string& address) {
+  error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  address = ec ? "?" : remote.address().to_string();
+  std::size_t& open = connections_per_address_[address];
+  if (open < options_.max_connections_per_address) {
+    ++open;
+    return true;
+  }
+  ++refusals_unlogged_;
+  const auto now = std::chrono::steady_clock::now();
+  if (!last_refusal_logged_ || now - *last_refusal_logged_ >= std::chrono::seconds(1)) {
+    last_refusal_logged_ = now;
+    std::string more;
+    if (refusals_unlogged_ > 1) {
+      more = "; " + std::to_string(refusals_unlogged_ - 1) +
+             " more refused since the last such line";
+    }
+    log_->notice(spdlog::level::warn,
+                 "connection from " + address + " refused: " + std::to_string(open) +
+                     " connections from that address open (max_connections_per_address)" + more);
+    refusals_unlogged_ = 0;
+  }
+  return false;
+}
+
+void LiveServer::release_address(core::ConnId conn) {
+  const auto it = address_of_.find(conn);
+  if (it == address_of_.end()) return;
+  if (const auto count = connections_per_address_.find(it->second);
+      count != connections_per_address_.end() && --count->second == 0) {
+    connections_per_address_.erase(count);
+  }
+  address_of_.erase(it);
+}
+
+// Closes the client connections with the most bytes waiting until all of them together fit
+// max_total_output_bytes again: the clients that stopped reading go first, and whoever
+// reads along keeps its connection.
+void LiveServer::enforce_output_budget() {
+  while (output_budget_.exceeded()) {
+    const ClientConnection* biggest = nullptr;
+    for (const auto& [id, conn] : conns_) {
+      if (biggest == nullptr || conn->budgeted_bytes() > biggest->budgeted_bytes()) {
+        biggest = conn.get();
+      }
+    }
+    if (biggest == nullptr || biggest->budgeted_bytes() == 0) return;
+    log_->notice(spdlog::level::warn,
+                 "conn " + std::to_string(biggest->id()) + " (" + biggest->remote() +
+                     "): closed: " + std::to_string(biggest->budgeted_bytes()) +
+                     " bytes waiting to be read, the most of any client, while all clients "
+                     "together had " +
+                     std::to_string(output_budget_.total_bytes()) + " (max_total_output_bytes " +
+                     std::to_string(output_budget_.limit_bytes()) + "; slow readers)");
+    conns_.at(biggest->id())->abort(ConnEnd::output_budget);
+  }
 }
 
 void LiveServer::on_peer_up(core::PeerId peer) {
@@ -426,6 +501,7 @@ void LiveServer::dispatch(core::Output& output) {
           [this](core::SendToConn& send) {
             if (const auto it = conns_.find(send.conn); it != conns_.end()) {
               it->second->send(herd::core::SharedText(send.bytes));
+              if (output_budget_.exceeded()) enforce_output_budget();
             }
           },
           [this](core::CloseConn& close) {

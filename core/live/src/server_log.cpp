@@ -8,7 +8,7 @@
 #include <spdlog/logger.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/ansicolor_sink.h>
-#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/rotating_file_sink.h>
 
 namespace herd::live {
 
@@ -76,7 +76,7 @@ void use_pattern(spdlog::logger& logger, const char* pattern) {
 }  // namespace
 
 ServerLog::ServerLog(const std::string& server_name, const std::filesystem::path& log_dir,
-                     spdlog::sink_ptr console_sink)
+                     spdlog::sink_ptr console_sink, LogRotation rotation)
     : path_(log_dir / (server_name + ".log")) {
   std::error_code ec;
   std::filesystem::create_directories(log_dir, ec);
@@ -85,7 +85,10 @@ ServerLog::ServerLog(const std::string& server_name, const std::filesystem::path
                              ec.message());
   }
   try {
-    auto sink = std::make_shared<spdlog::sinks::basic_file_sink_st>(path_.string(), false);
+    // Traffic logging writes every line received and sent: unbounded, it filled gigabytes
+    // within minutes under a flood.
+    auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_st>(
+        path_.string(), rotation.file_bytes, rotation.files);
     file_ = std::make_shared<spdlog::logger>(server_name, std::move(sink));
   } catch (const spdlog::spdlog_ex& error) {
     throw std::runtime_error("cannot open log file " + path_.string() + ": " + error.what());

@@ -348,8 +348,9 @@ void LiveRun::write_config(std::uint32_t s) {
   }
   toml << "]\n\n[places]\nprovider = \"offline\"\n";
   if (!scenario_.places_db.empty()) toml << "db = " << toml_string(scenario_.places_db) << "\n";
-  // Workload clients may keep a connection for the whole run.
-  toml << "\n[limits]\nidle_timeout = \"0s\"\nmax_connections = 1000000\n";
+  // Workload clients may keep a connection for the whole run, all from this host.
+  toml << "\n[limits]\nidle_timeout = \"0s\"\nmax_connections = 1000000\n"
+       << "max_connections_per_address = 1000000\n";
   // Records on disk, so a crash can restart with state. Faults kill processes, never the
   // machine: the operating system keeps what a commit wrote, so the log need not be synced.
   // Only runs with such a crash get a store: a commit per event-loop turn adds latency to

@@ -107,6 +107,7 @@ core::ServerConfig Simulation::server_config(std::uint32_t index) const {
   config.log_traffic = false;
   config.emit_observations = true;
   config.limits.idle_timeout_ns = 0;  // simulated clients never idle on a connection
+  config.limits.line_timeout_ns = 0;  // nor leave a line unfinished
   config.limits.max_connections = std::numeric_limits<std::size_t>::max();
   // The workload and scripts bound the clients and their IDs; every record is a result.
   config.limits.max_records = 0;

@@ -140,6 +140,22 @@ TEST_CASE("config: every error names file, line and column and what was expected
        "4:18", "expected an integer in [1,"},
       {"unknown limit", "[herd]\npeer_secret = \"s\"\n[limits]\nmax_lines = 3\n" + kServers, "4:1",
        "unknown key \"max_lines\" in [limits]"},
+      {"line timeout past a year",
+       "[herd]\npeer_secret = \"s\"\n[limits]\nline_timeout = \"8761h\"\n" + kServers, "4:16",
+       "limits.line_timeout: expected at most \"8760h\" (a year), got \"8761h\""},
+      {"total output budget below one connection's",
+       "[herd]\npeer_secret = \"s\"\n[limits]\nmax_total_output_bytes = 1000\n" + kServers, "4:26",
+       "limits.max_total_output_bytes (1000) must be at least limits.max_output_bytes (1048576)"},
+      {"one connection's output above the default total",
+       "[herd]\npeer_secret = \"s\"\n[limits]\nmax_output_bytes = 134217728\n" + kServers, "4:20",
+       "must be at least limits.max_output_bytes (134217728)"},
+      {"tiny log files", "[herd]\npeer_secret = \"s\"\n[limits]\nlog_file_bytes = 100\n" + kServers,
+       "4:18", "limits.log_file_bytes: expected at least 4096, got 100"},
+      {"no rotated log files", "[herd]\npeer_secret = \"s\"\n[limits]\nlog_files = 0\n" + kServers,
+       "4:13", "limits.log_files: expected an integer in [1, 1000], got 0"},
+      {"no connections per address",
+       "[herd]\npeer_secret = \"s\"\n[limits]\nmax_connections_per_address = 0\n" + kServers,
+       "4:31", "expected an integer in [1,"},
       {"unknown provider", "[herd]\npeer_secret = \"s\"\n[places]\nprovider = \"bing\"\n" + kServers,
        "4:12", "expected \"offline\" or \"google\", got \"bing\""},
       {"google without a key", "[herd]\npeer_secret = \"s\"\n[places]\nprovider = \"google\"\n" + kServers,
@@ -191,6 +207,34 @@ TEST_CASE("config: limits reach the core configuration of every server") {
   CHECK(config.find("A")->core.friends == std::vector<std::string>{"B"});
   CHECK(config.find("A")->friend_addresses.at(0).port == 2002);  // B's peer port (1002 + 1000)
   CHECK(config.find("B")->core.friends == std::vector<std::string>{"A"});
+}
+
+TEST_CASE("config: connection, output and log limits have defaults and take the file's values") {
+  const HerdConfig defaults = parse("[herd]\npeer_secret = \"s\"\n" + kServers);
+  CHECK(defaults.max_total_output_bytes == 64 * 1024 * 1024);
+  CHECK(defaults.max_connections_per_address == 1024);
+  CHECK(defaults.log_file_bytes == 32 * 1024 * 1024);
+  CHECK(defaults.log_files == 4);
+  CHECK(defaults.servers[0].core.limits.line_timeout_ns == 10'000'000'000);
+  CHECK(defaults.servers[0].core.limits.max_ungreeted_links == 64);
+
+  const HerdConfig config = parse(
+      "[herd]\npeer_secret = \"s\"\n[limits]\nline_timeout = \"2s\"\nmax_ungreeted_links = 5\n"
+      "max_connections_per_address = 20\nmax_output_bytes = 4096\n"
+      "max_total_output_bytes = 4096\nlog_file_bytes = 4096\nlog_files = 1000\n" +
+      kServers);
+  CHECK(config.max_total_output_bytes == 4096);
+  CHECK(config.max_connections_per_address == 20);
+  CHECK(config.log_file_bytes == 4096);
+  CHECK(config.log_files == 1000);
+  for (const auto& server : config.servers) {
+    CHECK(server.core.limits.line_timeout_ns == 2'000'000'000);
+    CHECK(server.core.limits.max_ungreeted_links == 5);
+  }
+  CHECK(parse("[herd]\npeer_secret = \"s\"\n[limits]\nline_timeout = \"0s\"\n" + kServers)
+            .servers[0].core.limits.line_timeout_ns == 0);
+  CHECK(parse("[herd]\npeer_secret = \"s\"\n[limits]\nidle_timeout = \"8760h\"\n" + kServers)
+            .servers[0].core.limits.idle_timeout_ns == 8760LL * 3600 * 1'000'000'000);
 }
 
 TEST_CASE("config: the Google key comes from the file, else from HERD_GOOGLE_API_KEY") {

@@ -37,10 +37,20 @@ using PeerId = std::uint32_t;
 struct ServerLimits {
   // A line longer than this closes its connection (after the replies already due).
   std::size_t max_line_bytes = 64 * 1024;
-  // Connections beyond this are closed as soon as they are opened.
+  // Connections on the client port beyond this are closed as soon as they are opened.
+  // Connections on the peer port do not count, so clients cannot crowd out friends' links
+  // (max_ungreeted_links bounds those).
   std::size_t max_connections = 10'000;
   // A client connection with no input for this long is closed; 0 disables the check.
   Nanoseconds idle_timeout_ns = 300 * kNanosPerSecond;
+  // A line must end within this long of its first byte, or its connection is closed: bytes
+  // trickling in keep idle_timeout at bay, not this. Friends' links, once greeted, are
+  // exempt; a greeting is not. 0 disables the check.
+  Nanoseconds line_timeout_ns = 10 * kNanosPerSecond;
+  // Connections on the peer port that have not greeted yet. One more closes the oldest of
+  // them to make room, so silent connections there can delay a friend's link but not keep
+  // it out.
+  std::size_t max_ungreeted_links = 64;
   // Commands of one connection waiting for earlier replies (e.g. behind a places look-up);
   // a connection that pipelines more is closed.
   std::size_t max_pending_replies = 1024;
@@ -87,7 +97,7 @@ struct SendToConn {
 };
 
 enum class CloseReason { finished, line_too_long, too_many_connections, idle, too_many_pending,
-                         bad_peer };
+                         bad_peer, line_timeout };
 
 [[nodiscard]] std::string_view to_string(CloseReason reason) noexcept;
 
@@ -232,10 +242,12 @@ class Server {
         : framer(max_line_bytes), last_input(now) {}
     LineFramer framer;
     Instant last_input;
+    std::optional<Instant> line_started;  // first byte of the unfinished line, if any
     ReplyQueue replies;
     std::uint64_t next_sequence = 0;
     std::optional<PeerId> peer;        // set once the connection greeted as a friend
     bool link_only = false;            // accepted on the peer port: greet or be closed
+    bool awaiting_greeting = false;    // link_only and in ungreeted_links_
     bool saw_first_line = false;
     bool eof = false;
     bool closing = false;                // no more input is read
@@ -272,7 +284,10 @@ class Server {
   void log(LogLevel level, std::string text);
   [[nodiscard]] std::optional<PeerId> friend_id(std::string_view name) const;
   void schedule_idle_sweep(Instant now);
+  void track_unfinished_line(Instant now, Connection& c, bool line_ended);
   void sweep_idle(Instant now);
+  void make_room_for_link(ConnId conn);
+  void forget_ungreeted(ConnId conn, Connection& c);
   void log_traffic(std::string_view kind, std::string_view who, std::string_view direction,
                    std::string_view line);
   void flush_send_log();
@@ -301,6 +316,8 @@ class Server {
   std::map<std::uint64_t, PlacesWait> places_waits_;  // by request id
   std::uint64_t next_places_request_ = 1;
   std::optional<Instant> next_idle_sweep_;
+  std::size_t client_connections_ = 0;  // opened on the client port: max_connections
+  std::set<ConnId> ungreeted_links_;     // on the peer port, not yet greeted, oldest first
   Instant now_;  // the time of the input being handled, for the strategy's channel
   VectorFifo<Output> outputs_;
   std::set<std::pair<PeerId, std::string_view>> foreign_kinds_logged_;

@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "herd/core/server.hpp"
+#include "herd/live/output_budget.hpp"
 #include "herd/live/write_queue.hpp"
 
 namespace herd::live {
@@ -26,6 +27,7 @@ enum class ConnEnd {
   closed,        // the core asked for it and the queue drained (or the drain timed out)
   peer_gone,     // read or write error, e.g. a reset
   output_limit,  // the peer stopped reading and its queue outgrew the limit
+  output_budget, // closed by the owner: the largest queue when all together were too big
   stopped,       // the server is shutting down
 };
 
@@ -43,8 +45,9 @@ class ConnectionEvents {
 
 class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
  public:
+  // `budget`, when given, is told of every change in what this connection has queued.
   ClientConnection(boost::asio::ip::tcp::socket socket, core::ConnId id, ConnectionEvents& events,
-                   std::size_t max_output_bytes);
+                   std::size_t max_output_bytes, OutputBudget* budget = nullptr);
 
   void start();
   // Queues bytes; closes the connection (output_limit) when the queue outgrows the limit,
@@ -59,6 +62,8 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   [[nodiscard]] core::ConnId id() const noexcept { return id_; }
   [[nodiscard]] const std::string& remote() const noexcept { return remote_; }
   [[nodiscard]] std::size_t pending_bytes() const noexcept { return queue_.pending_bytes(); }
+  // This connection's share of its OutputBudget: pending_bytes() until it is closed, then 0.
+  [[nodiscard]] std::size_t budgeted_bytes() const noexcept { return budgeted_bytes_; }
   // The socket error that ended the connection ("read: Connection reset by peer"), if any.
   [[nodiscard]] const std::string& last_error() const noexcept { return last_error_; }
 
@@ -73,6 +78,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   void do_shutdown();
   void on_close_deadline(const boost::system::error_code& ec);
   void finish(ConnEnd end);
+  void report_to_budget();
   void fail(const boost::system::error_code& ec, std::string_view what);
 
   boost::asio::ip::tcp::socket socket_;
@@ -83,6 +89,8 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   std::string remote_;
   std::string last_error_;
   WriteQueue queue_;
+  OutputBudget* budget_;
+  std::size_t budgeted_bytes_ = 0;
   std::array<char, 16 * 1024> read_buffer_{};
   std::size_t unfed_begin_ = 0;  // read_buffer_[unfed_begin_, unfed_end_) awaits feed()
   std::size_t unfed_end_ = 0;

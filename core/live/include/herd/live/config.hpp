@@ -56,6 +56,10 @@ struct StorageSettings {
   SyncPolicy sync = SyncPolicy::full;
 };
 
+// Bounds of [limits] log_file_bytes and log_files.
+inline constexpr std::size_t kMinLogFileBytes = 4096;
+inline constexpr std::int64_t kMaxLogFiles = 1000;
+
 // A server's peer port when its [[servers]] table has no peer_port: its client port + 1000.
 inline constexpr std::uint16_t kDefaultPeerPortOffset = 1000;
 
@@ -82,6 +86,14 @@ struct HerdConfig {
   PlacesSettings places;
   // Bytes waiting to be written to one connection before the server gives up on it.
   std::size_t max_output_bytes = 1024 * 1024;
+  // Bytes waiting to be written to all client connections of one server together; past it
+  // the connection with the most waiting is closed, until the total fits again.
+  std::size_t max_total_output_bytes = 64 * 1024 * 1024;
+  // Connections on the client port from one IP address; one more is closed on accept.
+  std::size_t max_connections_per_address = 1024;
+  // Each server's log is rotated at this size, keeping this many older files.
+  std::size_t log_file_bytes = 32 * 1024 * 1024;
+  std::size_t log_files = 4;
   std::vector<ServerSetup> servers;  // in file order
 
   [[nodiscard]] const ServerSetup* find(std::string_view name) const;

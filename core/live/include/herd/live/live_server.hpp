@@ -3,12 +3,14 @@
 // connections on the server's address, dials one outbound link per friend, turns socket
 // events and a single timer into the core's handle_* calls, and carries out whatever the
 // core's poll_output() asks for. It adds no protocol logic: lines, replies, floods, limits
-// on lines and idle time all live in the core; the runtime only bounds what the kernel
-// cannot (bytes queued for a peer that stopped reading).
+// on lines and idle time all live in the core; the runtime only bounds what the core cannot
+// see (bytes queued for a peer that stopped reading, for all clients together, and
+// connections per client address).
 //
 // Single-threaded: everything runs on the io_context it is given. The object must outlive
 // that io_context's run(); stop() makes it let go of every socket and timer.
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
@@ -29,6 +31,7 @@
 #include "herd/live/client_connection.hpp"
 #include "herd/live/config.hpp"
 #include "herd/live/durable_store.hpp"
+#include "herd/live/output_budget.hpp"
 #include "herd/live/peer_link.hpp"
 #include "herd/live/server_log.hpp"
 
@@ -47,6 +50,9 @@ class StartError : public std::runtime_error {
 struct LiveOptions {
   std::filesystem::path log_dir;
   std::size_t max_output_bytes = 1024 * 1024;
+  std::size_t max_total_output_bytes = 64 * 1024 * 1024;  // all client connections together
+  std::size_t max_connections_per_address = 1024;         // on the client port
+  LogRotation log_rotation;
   spdlog::sink_ptr console_sink;  // null: no console output
   BackoffPolicy backoff;
   // Called once if the durable store fails to commit; the server has stopped by then and
@@ -100,6 +106,9 @@ class LiveServer final : private ConnectionEvents, private PeerLinkEvents {
   void do_accept(Listener& listener);
   void on_accept(Listener& listener, const boost::system::error_code& ec,
                  boost::asio::ip::tcp::socket socket);
+  bool admit_address(const boost::asio::ip::tcp::socket& socket, std::string& address);
+  void release_address(core::ConnId conn);
+  void enforce_output_budget();
   void redial_greeted_friends();
   void on_places_answer(std::uint64_t request, std::string json);
   void drain_outputs();
@@ -125,6 +134,13 @@ class LiveServer final : private ConnectionEvents, private PeerLinkEvents {
   boost::asio::steady_timer core_timer_;
   boost::asio::steady_timer flush_timer_;
   std::unordered_map<core::ConnId, std::shared_ptr<ClientConnection>> conns_;
+  OutputBudget output_budget_;
+  // Client-port connections by remote address, and each one's address (max_connections_per_address).
+  std::unordered_map<std::string, std::size_t> connections_per_address_;
+  std::unordered_map<core::ConnId, std::string> address_of_;
+  // Refusals by address are logged at most once a second, with how many went unlogged.
+  std::optional<std::chrono::steady_clock::time_point> last_refusal_logged_;
+  std::uint64_t refusals_unlogged_ = 0;
   std::vector<std::unique_ptr<PeerLink>> links_;
   std::optional<core::Instant> timer_deadline_;
   std::function<void(const core::Observation&)> observer_;

@@ -2,8 +2,10 @@
 // One server's log (docs/protocol.md#logs): a file at <log_dir>/<Name>.log that receives
 // every line the core reports (traffic, connections, peers) and the runtime's own events,
 // with UTC wall-clock timestamps to the microsecond; plus an optional console shared by all
-// servers of the process that only shows start, stop and warnings.
+// servers of the process that only shows start, stop and warnings. The file is rotated by
+// size: <Name>.log always holds the newest lines, <Name>.1.log the ones before, and so on.
 
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -19,12 +21,20 @@ class logger;
 
 namespace herd::live {
 
+// When <Name>.log would grow past file_bytes it becomes <Name>.1.log (older files move up
+// by one) and a new <Name>.log starts; at most `files` older files are kept, so one server's
+// logs never take more than (files + 1) * file_bytes.
+struct LogRotation {
+  std::size_t file_bytes = 32 * 1024 * 1024;
+  std::size_t files = 4;
+};
+
 class ServerLog {
  public:
   // Creates the folder if missing and appends to the file. Throws std::runtime_error naming
   // the path when it cannot be opened. console_sink may be null (no console output).
   ServerLog(const std::string& server_name, const std::filesystem::path& log_dir,
-            spdlog::sink_ptr console_sink);
+            spdlog::sink_ptr console_sink, LogRotation rotation = {});
   ~ServerLog();
   ServerLog(const ServerLog&) = delete;
   ServerLog& operator=(const ServerLog&) = delete;
