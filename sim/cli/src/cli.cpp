@@ -20,14 +20,13 @@
 #include "herd/places/offline_gazetteer.hpp"
 #include "herd/sim/check_report.hpp"
 #include "compare.hpp"
+#include "live_options.hpp"
 #include "herd/sim/expectations.hpp"
 #include "herd/sim/golden.hpp"
 #include "herd/sim/graph_files.hpp"
 #include "herd/sim/herd_builder.hpp"
-#include "herd/sim/live_runner.hpp"
 #include "herd/sim/results_db.hpp"
 #include "herd/sim/run_listing.hpp"
-#include "herd/sim/run_store.hpp"
 #include "herd/sim/scenario_file.hpp"
 #include "herd/sim/shrink.hpp"
 #include "herd/sim/simulation.hpp"
@@ -108,14 +107,6 @@ std::string reproduce_command(std::string_view command, const std::string& scena
   return cmd;
 }
 
-struct Outcome {
-  Summary summary;
-  std::uint64_t fingerprint = 0;
-  SimulationCounters counters;
-  double wall_seconds = 0;
-  std::string trace_note;  // what the message trace recorded; empty without one
-};
-
 // One line about a run's message trace; the truncation is said, never left to be noticed.
 std::string describe_trace(const MessageTrace* trace) {
   if (!trace) return {};
@@ -174,95 +165,6 @@ void print_summary(std::ostream& os, const Scenario& s, const HerdLayout& layout
   if (!o.trace_note.empty()) os << "  " << o.trace_note << "\n";
 }
 
-RunRecord make_record(const std::vector<std::string>& overrides, const Outcome& o) {
-  return simulated_run_record(overrides, o.fingerprint, o.counters, o.wall_seconds);
-}
-
-// The scenario on real herd-server processes (sim/live), summed up like a simulated run.
-Outcome run_live_outcome(const Scenario& scenario, const HerdLayout& layout, LiveRunOptions options,
-                         bool keep_deliveries, bool quiet, LiveOutcome& live) {
-  options.keep_deliveries = keep_deliveries;
-  if (!quiet) options.progress = [](const std::string& s) { std::cerr << "[herd-sim live] " << s << "\n"; };
-  live = run_live(scenario, layout, options);
-  Outcome out;
-  out.summary = live.metrics->summarize();
-  out.wall_seconds = live.counters.wall_seconds;
-  out.counters.events = live.counters.observations;
-  out.counters.peer_deliveries = live.counters.peer_deliveries;
-  out.counters.peer_dropped = live.counters.peer_dropped;
-  out.counters.client_commands = live.counters.client_commands;
-  out.counters.simulated_ns = live.counters.simulated_ns;
-  out.counters.drained_ns = live.counters.drained_ns;
-  return out;
-}
-
-void store_live_run(const std::string& db_path, const std::vector<std::string>& overrides,
-                    const Scenario& scenario, const HerdLayout& layout, const LiveOutcome& live,
-                    const Outcome& out, std::int64_t* run_id = nullptr) {
-  RunRecord record = make_record(overrides, out);
-  record.backend = "live";
-  record.fingerprint.reset();
-  ResultsDb db(db_path);
-  const auto id = db.store_run(scenario, layout, live.faults, *live.metrics, record);
-  if (run_id) *run_id = id;
-}
-
-// `run --backend live`.
-int run_live_backend(const RunOptions& o, const Scenario& scenario, const HerdLayout& layout) {
-  if (o.verify) {
-    throw std::invalid_argument("--verify-determinism: live runs are not deterministic "
-                                "(real time, real sockets); it applies to --backend sim only");
-  }
-  LiveOutcome live;
-  const Outcome out = run_live_outcome(scenario, layout, o.live, !o.summary_only, o.quiet, live);
-  char line[256];
-  std::cout << "herd-sim: " << scenario.name << " (seed " << scenario.seed << ") LIVE on "
-            << layout.size() << " herd-server processes, " << layout.edge_count()
-            << " friendships, strategy " << scenario.strategy << "\n";
-  std::snprintf(line, sizeof line,
-                "  %.3f s of workload + %.3f s drain in %.3f s wall, %llu observations, %llu "
-                "peer lines through the link proxies\n",
-                static_cast<double>(out.counters.simulated_ns) / 1e9,
-                static_cast<double>(out.counters.drained_ns) / 1e9, out.wall_seconds,
-                static_cast<unsigned long long>(out.counters.events),
-                static_cast<unsigned long long>(out.counters.peer_deliveries));
-  std::cout << line << "  metric                          value\n";
-  for (const auto& [name, value] : summary_metrics(out.summary)) {
-    std::snprintf(line, sizeof line, "  %-30s %14s\n", name.c_str(), format_metric(name, value).c_str());
-    std::cout << line;
-  }
-  if (!out.summary.convergence_ns) std::cout << "  convergence_ms                  never converged\n";
-  if (!o.no_db) {
-    std::int64_t run_id = 0;
-    store_live_run(o.db_path, o.overrides, scenario, layout, live, out, &run_id);
-    std::cout << "  stored as run " << run_id << " (backend live) in " << o.db_path << "\n";
-  }
-  return kExitPassed;
-}
-
-// The live backend's own options (docs/live-backend.md).
-void add_live_options(CLI::App* command, LiveRunOptions& live) {
-  command->add_option("--server-bin", live.server_bin,
-                      "--backend live: the herd-server to run (default: the one beside herd-sim)");
-  command->add_option("--clients", live.clients,
-                      "--backend live: per-command (a connection per command, the default) or "
-                      "persistent (one pipelined connection per server)")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, LiveRunOptions::Clients>{
-              {"per-command", LiveRunOptions::Clients::per_command},
-              {"persistent", LiveRunOptions::Clients::persistent}},
-          CLI::ignore_case))
-      ->option_text("per-command|persistent");
-  command->add_option("--link-loss", live.link_loss,
-                      "--backend live: probability that a link proxy drops a peer line")
-      ->check(CLI::Range(0.0, 0.999));
-  command->add_option("--live-dir", live.tmp_parent,
-                      "--backend live: make the run's private folder here (default: the system "
-                      "temporary folder)");
-  command->add_flag("--keep-live-dir", live.keep_dir,
-                    "--backend live: keep the run's folder (configs, logs, observations)");
-}
-
 int run_command(const RunOptions& o) {
   Scenario scenario = load_scenario(o.scenario_path, o.overrides);
   if (o.seed) scenario.seed = *o.seed;
@@ -273,7 +175,14 @@ int run_command(const RunOptions& o) {
   }
   FriendGraph graph = build_friend_graph(scenario);
   HerdLayout layout = layout_of(graph);
-  if (o.backend == "live") return run_live_backend(o, scenario, layout);
+  if (o.backend == "live") {
+    if (o.verify) {
+      throw std::invalid_argument("--verify-determinism: live runs are not deterministic "
+                                  "(real time, real sockets); it applies to --backend sim only");
+    }
+    return run_live_command(scenario, layout, o.live, o.overrides, o.no_db ? "" : o.db_path,
+                            o.summary_only, o.quiet);
+  }
   auto places = open_scenario_places(scenario);
 
   std::unique_ptr<Simulation> sim;
@@ -631,12 +540,19 @@ struct SweepArgs {
   bool append = false;
   bool report_only = false;
   bool quiet = false;
+  std::string backend = "sim";  // or "live" (docs/sweeps.md#live-sweeps)
+  LiveRunOptions live;
 };
 
 // Exit codes: 0 every cell met its [expect] section, 1 one did not, 2 a broken sweep or
 // scenario file, a bad option, a database error (thrown, reported by run_cli) or, with
 // --report-only, a database lacking some of the sweep's cells.
 int sweep_command(const SweepArgs& args) {
+  const bool live = args.backend == "live";
+  if (live && args.jobs > 1) {
+    throw std::invalid_argument("--backend live: a live sweep runs one cell at a time (each "
+                                "takes real time, its own processes and ports); drop -j");
+  }
   SweepSpec spec = load_sweep(args.file);
   std::vector<SweepCell> cells;
   std::size_t incomplete = 0;
@@ -646,7 +562,7 @@ int sweep_command(const SweepArgs& args) {
       return 2;
     }
     std::size_t missing = 0;
-    cells = load_sweep_cells(spec, args.db, missing);
+    cells = load_sweep_cells(spec, args.db, missing, args.backend);
     incomplete = missing;
     if (missing) {
       std::cerr << "herd-sim sweep: " << args.db << " lacks " << missing << " of "
@@ -666,6 +582,7 @@ int sweep_command(const SweepArgs& args) {
     options.db = args.db;
     options.jobs = args.jobs;
     options.append = args.append;
+    if (live) options.live = live_run_options(args.live, args.quiet);
     auto start = WallClock::now();
     options.on_cell = [&](const SweepCell& c, std::size_t done, std::size_t total) {
       if (args.quiet) return;
@@ -678,7 +595,7 @@ int sweep_command(const SweepArgs& args) {
     };
     cells = run_sweep(spec, options);
   }
-  std::string table = sweep_markdown(spec, cells);
+  std::string table = sweep_markdown(spec, cells, live);
   std::cout << table;
   if (!args.markdown.empty()) {
     std::ofstream(args.markdown) << table;
@@ -691,8 +608,8 @@ int sweep_command(const SweepArgs& args) {
   if (!args.report_only) {
     std::size_t reused = 0;
     for (const auto& c : cells) reused += c.reused ? 1 : 0;
-    std::cout << "sweep " << spec.id << ": stored " << cells.size() - reused << " runs in "
-              << args.db;
+    std::cout << "sweep " << spec.id << ": stored " << cells.size() - reused
+              << (live ? " live runs in " : " runs in ") << args.db;
     if (reused) std::cout << ", skipped " << reused << " cells already stored (--append runs them again)";
     std::cout << "\n";
   }
@@ -704,6 +621,7 @@ int sweep_command(const SweepArgs& args) {
         if (e.passed) continue;
         std::string cmd = "herd-sim check " + c.scenario_path.string() + " --seed " + std::to_string(c.seed);
         for (const auto& o : c.overrides) cmd += " --set '" + o + "'";
+        if (live) cmd += " --backend live";
         std::cerr << "  reproduce " << c.scenario << " / " << c.variant << " / seed " << c.seed
                   << " with: " << cmd << "\n";
         break;
@@ -922,6 +840,12 @@ int run_cli(int argc, char** argv) {
   sweep->add_flag("--report-only", sweep_args.report_only,
                   "Run nothing: table, chart and expectations from the cells in --db");
   sweep->add_flag("-q,--quiet", sweep_args.quiet, "No progress on stderr");
+  sweep->add_option("--backend", sweep_args.backend,
+                    "sim: virtual time (default); live: every cell on real herd-server "
+                    "processes, one at a time (docs/sweeps.md#live-sweeps)")
+      ->check(CLI::IsMember({"sim", "live"}))
+      ->capture_default_str();
+  add_live_options(sweep, sweep_args.live);
 
   std::string merge_out;
   std::vector<std::string> merge_inputs;

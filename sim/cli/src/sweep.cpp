@@ -20,6 +20,7 @@
 
 #include "herd/places/offline_gazetteer.hpp"
 #include "herd/sim/herd_builder.hpp"
+#include "herd/sim/live_runner.hpp"
 #include "herd/sim/results_db.hpp"
 #include "herd/sim/scenario_file.hpp"
 #include "herd/sim/simulation.hpp"
@@ -201,9 +202,10 @@ SweepCell cell_of(const PlannedCell& p) {
 using CellKey = std::tuple<std::string, std::string, std::uint64_t>;  // variant, scenario, seed
 
 // The newest stored run of each cell of a sweep.
-std::map<CellKey, StoredSweepCell> stored_cells(const ResultsDb& db, const std::string& sweep_id) {
+std::map<CellKey, StoredSweepCell> stored_cells(const ResultsDb& db, const std::string& sweep_id,
+                                                const std::string& backend) {
   std::map<CellKey, StoredSweepCell> by_key;
-  for (auto& c : db.sweep_cells(sweep_id)) {
+  for (auto& c : db.sweep_cells(sweep_id, backend)) {
     CellKey key{c.variant, c.scenario, c.seed};
     by_key[key] = std::move(c);
   }
@@ -236,6 +238,38 @@ void simulate(const PlannedCell& p, Work& w) {
   sim_options.places = w.places.get();
   w.sim = std::make_unique<Simulation>(w.scenario, std::move(layout), sim_options);
   w.sim->run();
+}
+
+// One live cell, run and stored on the calling thread (live runs take real time, ports and
+// cores: one at a time).
+void run_live_cell(const PlannedCell& p, const SweepSpec& spec, const LiveRunOptions& options,
+                   ResultsDb* db, SweepCell& cell) {
+  Scenario scenario = *p.base;
+  scenario.seed = p.seed;
+  if (scenario.trace) {
+    throw std::invalid_argument(p.path.string() + ": [scenario] trace: message traces are "
+                                "recorded by the simulator only; a live sweep cannot keep one");
+  }
+  const HerdLayout layout = layout_of(build_friend_graph(scenario));
+  LiveRunOptions live = options;
+  live.keep_deliveries = false;
+  const LiveOutcome out = run_live(scenario, layout, live);
+  cell.summary = out.metrics->summarize();
+  cell.fingerprint = 0;
+  if (!db) return;
+  RunRecord record;
+  record.backend = "live";
+  record.herd_version = HERD_VERSION;
+  record.sweep_id = spec.id;
+  record.variant = cell.variant;
+  record.overrides = cell.overrides;
+  record.wall_seconds = out.counters.wall_seconds;
+  record.events = out.counters.observations;
+  record.peer_deliveries = out.counters.peer_deliveries;
+  record.peer_dropped = out.counters.peer_dropped;
+  record.client_commands = out.counters.client_commands;
+  record.drained_ns = out.counters.drained_ns;
+  cell.run_id = db->store_run(scenario, layout, out.faults, *out.metrics, record);
 }
 
 }  // namespace
@@ -318,6 +352,16 @@ std::vector<SweepCell> run_sweep(const SweepSpec& spec, const SweepOptions& opti
     throw std::invalid_argument("sweep: shard must be i/N with 0 <= i < N");
   }
   const std::vector<Scenario> bases = load_bases(spec);
+  if (options.live) {
+    // Refused before anything runs, like a broken file.
+    for (const auto& base : bases) {
+      const auto problems = live_unsupported(base);
+      if (problems.empty()) continue;
+      std::string text = base.source_path + ": this scenario cannot run on the live backend:";
+      for (const auto& p : problems) text += "\n  " + p;
+      throw LiveRunError(text);
+    }
+  }
   std::vector<PlannedCell> mine;
   for (const auto& p : plan(spec, bases)) {
     if (p.index % options.shards == options.shard) mine.push_back(p);
@@ -326,7 +370,7 @@ std::vector<SweepCell> run_sweep(const SweepSpec& spec, const SweepOptions& opti
   std::map<CellKey, StoredSweepCell> stored;
   if (!options.db.empty()) {
     db = std::make_unique<ResultsDb>(options.db);
-    if (!options.append) stored = stored_cells(*db, spec.id);
+    if (!options.append) stored = stored_cells(*db, spec.id, options.live ? "live" : "sim");
   }
   std::vector<SweepCell> cells;
   std::vector<std::size_t> to_run;  // positions in `mine`
@@ -344,7 +388,8 @@ std::vector<SweepCell> run_sweep(const SweepSpec& spec, const SweepOptions& opti
   // database (one connection, one thread) and everything computed from it do not depend on
   // the number of jobs. A worker runs at most 2 x jobs cells ahead of the one stored next.
   const std::size_t wanted = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t jobs = std::max<std::size_t>(1, std::min(wanted, to_run.size()));
+  const std::size_t jobs =
+      options.live ? 1 : std::max<std::size_t>(1, std::min(wanted, to_run.size()));
   std::vector<Work> work(to_run.size());
   std::mutex mutex;
   std::condition_variable changed;
@@ -395,7 +440,9 @@ std::vector<SweepCell> run_sweep(const SweepSpec& spec, const SweepOptions& opti
   std::size_t k = 0;  // next cell to run, in to_run
   for (std::size_t i = 0; i < mine.size(); ++i) {
     SweepCell& cell = cells[i];
-    if (!cell.reused) {
+    if (!cell.reused && options.live) {
+      run_live_cell(mine[i], spec, *options.live, db.get(), cell);
+    } else if (!cell.reused) {
       Work w;
       if (threads.empty()) {
         try {
@@ -442,10 +489,10 @@ std::vector<SweepCell> run_sweep(const SweepSpec& spec, const SweepOptions& opti
 }
 
 std::vector<SweepCell> load_sweep_cells(const SweepSpec& spec, const std::filesystem::path& db_path,
-                                        std::size_t& missing) {
+                                        std::size_t& missing, const std::string& backend) {
   const std::vector<Scenario> bases = load_bases(spec);
   ResultsDb db(db_path);
-  auto stored = stored_cells(db, spec.id);
+  auto stored = stored_cells(db, spec.id, backend);
   std::vector<SweepCell> cells;
   missing = 0;
   for (const auto& p : plan(spec, bases)) {
@@ -476,7 +523,7 @@ std::vector<std::string> sweep_failures(const std::vector<SweepCell>& cells) {
   return lines;
 }
 
-std::string sweep_markdown(const SweepSpec& spec, const std::vector<SweepCell>& cells) {
+std::string sweep_markdown(const SweepSpec& spec, const std::vector<SweepCell>& cells, bool live) {
   std::ostringstream md;
   auto spread = [](const Range& r, int digits) {
     return r.min == r.max ? fixed(r.mean(), digits)
@@ -497,7 +544,9 @@ std::string sweep_markdown(const SweepSpec& spec, const std::vector<SweepCell>& 
        << fixed(a.p50, 1) << " | " << spread(a.p99, 1) << " | " << spread(a.lines, 1) << " | "
        << fixed(a.payload, 1) << " | " << fixed(a.bytes, 0) << " | " << convergence << " |\n";
   }
-  md << "\nMeans over seeds";
+  md << (live ? "\nLive runs: real herd-server processes on loopback, in real time "
+                "(docs/live-backend.md); timing figures vary from run to run. Means over seeds"
+              : "\nMeans over seeds");
   for (std::size_t i = 0; i < spec.seeds.size(); ++i) md << (i ? ", " : " ") << spec.seeds[i];
   md << ", with (min–max) across seeds where they differ. Reach is over servers live at the "
         "end; lost counts updates some live server lacks after the drain. Lines/update counts "

@@ -568,12 +568,13 @@ std::vector<RunRow> ResultsDb::runs() const {
   return rows;
 }
 
-std::vector<StoredSweepCell> ResultsDb::sweep_cells(const std::string& sweep_id) const {
+std::vector<StoredSweepCell> ResultsDb::sweep_cells(const std::string& sweep_id,
+                                                    const std::string& backend) const {
   std::vector<StoredSweepCell> cells;
   Statement q(db_, path_,
               "SELECT run_id, variant, scenario, seed, COALESCE(fingerprint, '') FROM runs "
-              "WHERE sweep_id = ? ORDER BY run_id");
-  q.bind(1, sweep_id);
+              "WHERE sweep_id = ? AND backend = ? ORDER BY run_id");
+  q.bind(1, sweep_id).bind(2, backend);
   while (q.next_row()) {
     StoredSweepCell c;
     c.run_id = sqlite3_column_int64(q.get(), 0);
@@ -732,7 +733,7 @@ MergeCounts ResultsDb::merge_from(const std::filesystem::path& input) {
          "ROW_NUMBER() OVER (ORDER BY run_id) FROM merge_src.runs r "
          "WHERE r.sweep_id IS NULL OR NOT EXISTS (SELECT 1 FROM main.runs m "
          "WHERE m.sweep_id = r.sweep_id AND m.variant IS r.variant AND m.scenario = r.scenario "
-         "AND m.seed = r.seed)");
+         "AND m.seed = r.seed AND m.backend = r.backend)");
     {
       Statement n(db_, path_, "SELECT (SELECT COUNT(*) FROM temp.merge_map), (SELECT COUNT(*) FROM merge_src.runs)");
       n.next_row();

@@ -131,6 +131,7 @@ struct RunEvent {
 struct Link {
   std::uint32_t from = 0, to = 0;
   const DelayDistribution* base_latency = nullptr;
+  double loss = 0;  // network.loss, a [[network.links]] override, or --link-loss
 };
 
 struct ServerSlot {
@@ -313,7 +314,8 @@ void LiveRun::build_links() {
   for (std::uint32_t from = 0; from < n; ++from) {
     for (std::uint32_t peer = 0; peer < layout_.neighbours[from].size(); ++peer) {
       out_links_[from].push_back(static_cast<std::uint32_t>(links_.size()));
-      links_.push_back(Link{from, layout_.neighbours[from][peer], &scenario_.network.latency});
+      links_.push_back(Link{from, layout_.neighbours[from][peer], &scenario_.network.latency,
+                            scenario_.network.loss});
     }
   }
   for (const auto& o : scenario_.network.links) {
@@ -321,11 +323,15 @@ void LiveRun::build_links() {
     bool found = false;
     for (auto& link : links_) {
       if ((link.from == a && link.to == b) || (o.both_directions && link.from == b && link.to == a)) {
-        link.base_latency = &o.latency;
+        if (o.latency) link.base_latency = &*o.latency;
+        if (o.loss) link.loss = *o.loss;
         found = true;
       }
     }
     if (!found) throw LiveRunError("network.links: " + o.a + " and " + o.b + " are not friends");
+  }
+  if (options_.link_loss) {
+    for (auto& link : links_) link.loss = *options_.link_loss;
   }
 }
 
@@ -951,7 +957,7 @@ LiveOutcome LiveRun::run() {
                        " servers (one process each); this herd has " +
                        std::to_string(layout_.size()));
   }
-  if (!(options_.link_loss >= 0 && options_.link_loss < 1)) {
+  if (options_.link_loss && !(*options_.link_loss >= 0 && *options_.link_loss < 1)) {
     throw LiveRunError("link loss must be in [0, 1)");
   }
   server_bin_ = options_.server_bin.empty() ? default_server_bin() : options_.server_bin;
@@ -1027,7 +1033,7 @@ LiveOutcome LiveRun::run() {
   // The proxies listen first, on ports the kernel picks and that stay ours for the run.
   for (std::uint32_t i = 0; i < links_.size(); ++i) {
     proxies_.push_back(std::make_unique<live::LinkProxy>(
-        io_, i, links_[i].base_latency, options_.link_loss,
+        io_, i, links_[i].base_latency, links_[i].loss,
         derive_seed(scenario_.seed, kLinkStream + i), *metrics_));
     proxies_.back()->listen();
   }

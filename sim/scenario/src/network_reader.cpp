@@ -1,4 +1,4 @@
-// [network]: default latencies, ordering, reconnect delay and per-link overrides.
+// [network]: default latencies, loss, ordering, reconnect delay and per-link overrides.
 
 #include <string>
 
@@ -7,9 +7,20 @@
 namespace herd::sim::detail {
 namespace {
 
+// A loss probability: a number from 0 up to, not including, 1 (a link that loses every
+// line is a one-way cut; say so with a fault).
+double read_loss(const toml::node& node, const std::string& path) {
+  const double loss = as_number(node, path, 0, 1);
+  if (loss >= 1) {
+    fail_at(node.source(), path + ": expected a probability below 1, got " + describe_type(node) +
+                               " (a link that loses every line is a one_way fault)");
+  }
+  return loss;
+}
+
 LinkOverride read_link(const toml::table& table, const std::string& path,
                        const ReadContext& context) {
-  check_keys(table, path, {"between", "from", "to", "latency"});
+  check_keys(table, path, {"between", "from", "to", "latency", "loss"});
   LinkOverride link;
   link.where = position_of(table.source()) + ": " + path;
   const toml::node* between = table.get("between");
@@ -47,9 +58,13 @@ LinkOverride read_link(const toml::table& table, const std::string& path,
     link.both_directions = false;
     if (link.a == link.b) fail_at(to->source(), path + ".to: a link joins two different servers");
   }
-  link.latency =
-      read_distribution(require(table, path, "latency", "the link's latency distribution"),
-                        path + ".latency", context);
+  const toml::node* latency = table.get("latency");
+  const toml::node* loss = table.get("loss");
+  if (latency == nullptr && loss == nullptr) {
+    fail_at(table.source(), path + ": a link override needs latency, loss or both");
+  }
+  if (latency != nullptr) link.latency = read_distribution(*latency, path + ".latency", context);
+  if (loss != nullptr) link.loss = read_loss(*loss, path + ".loss");
   return link;
 }
 
@@ -59,7 +74,8 @@ void read_network(const toml::table& root, Scenario& scenario, const ReadContext
   const toml::node* node = root.get("network");
   if (node == nullptr) return;
   const toml::table& network = as_table(*node, "network");
-  check_keys(network, "[network]", {"latency", "client_latency", "ordering", "reconnect", "links"});
+  check_keys(network, "[network]",
+             {"latency", "client_latency", "loss", "ordering", "reconnect", "links"});
   NetworkSpec& out = scenario.network;
   if (const auto* latency = network.get("latency")) {
     out.latency = read_distribution(*latency, "network.latency", context);
@@ -67,6 +83,7 @@ void read_network(const toml::table& root, Scenario& scenario, const ReadContext
   if (const auto* latency = network.get("client_latency")) {
     out.client_latency = read_distribution(*latency, "network.client_latency", context);
   }
+  if (const auto* loss = network.get("loss")) out.loss = read_loss(*loss, "network.loss");
   if (const auto* ordering = network.get("ordering")) {
     const std::string value = as_string(*ordering, "network.ordering");
     if (value != "fifo" && value != "reorder") {

@@ -136,6 +136,7 @@ void Simulation::build_links(const Scenario& scenario) {
       link.to = friends[peer];
       link.peer_at_from = peer;
       link.base_latency = &scenario_.network.latency;
+      link.loss = scenario_.network.loss;
       link.rng = Prng(derive_seed(scenario.seed, kLinkStream + index));
       links_.push_back(link);
       servers_[from].out_links[peer] = index;
@@ -150,7 +151,8 @@ void Simulation::build_links(const Scenario& scenario) {
       bool forward = link.from == a && link.to == b;
       bool backward = link.from == b && link.to == a;
       if (forward || (backward && override_spec.both_directions)) {
-        link.base_latency = &override_spec.latency;
+        if (override_spec.latency) link.base_latency = &*override_spec.latency;
+        if (override_spec.loss) link.loss = *override_spec.loss;
         found = true;
       }
     }
@@ -565,11 +567,20 @@ void Simulation::send(std::uint32_t link_index, core::SharedText bytes) {
     if (trace_) trace_dropped(link_index, *bytes);
     return;
   }
+  const bool greeting = !link.greeting_sent;  // a link's first line of its epoch
+  link.greeting_sent = true;
+  // Loss as the live link proxy does it: the line vanishes, the link stays up and nothing
+  // resends it. The greeting is spared, as on a TCP connection that could not be opened
+  // without it. Drawn first, from the link's own generator, as the proxy draws.
+  if (!greeting && link.loss > 0 && link.rng.chance(link.loss)) {
+    ++counters_.peer_dropped;
+    if (trace_) trace_dropped(link_index, *bytes);
+    return;
+  }
   Nanoseconds arrival = now_ns_ + sample_delay(*link.latency, link.rng);
   if (!scenario_.network.reorder) {
     arrival = std::max(arrival, link.last_arrival_ns);
-  } else if (!link.greeting_sent) {
-    link.greeting_sent = true;
+  } else if (greeting) {
     link.greeting_arrival_ns = arrival;
   } else {
     // Lines overtake each other, as on a pool of connections, but a connection is only

@@ -123,3 +123,79 @@ TEST_CASE("herd-sim --backend live: determinism checks and golden files are refu
   r = herd_sim(dir, "run --backend nowhere --no-db " + scenario.string());
   CHECK(r.code == 2);
 }
+
+TEST_CASE("herd-sim sweep --backend live: each cell runs live into the same database") {
+  TempDir dir("herd-live-cli");
+  (void)dir.write("small.toml", kSmall);
+  const auto sweep = dir.write("tiny-sweep.toml", R"(
+[sweep]
+name = "tiny-live"
+scenarios = ["small.toml"]
+seeds = [1, 2]
+
+[[sweep.variants]]
+label = "flood"
+set = ["herd.strategy=flood"]
+)");
+  const auto db = dir.path() / "sweep.db";
+  const std::string args = "sweep -q " + sweep.string() + " --db " + db.string();
+  // The simulator's cells first, then the live ones beside them.
+  const Result sim = herd_sim(dir, args);
+  INFO(sim.out);
+  REQUIRE(sim.code == 0);
+  const Result live = herd_sim(dir, args + " --backend live");
+  INFO(live.out);
+  REQUIRE(live.code == 0);
+  CHECK(live.out.find("| live-cli | flood |") != std::string::npos);
+  CHECK(live.out.find("Live runs: real herd-server processes") != std::string::npos);
+  CHECK(sim.out.find("Live runs") == std::string::npos);
+  CHECK(live.out.find("stored 2 live runs in") != std::string::npos);
+  herd::sim::ResultsDb results(db);
+  const auto runs = results.runs();
+  REQUIRE(runs.size() == 4);
+  CHECK(runs[0].backend == "sim");
+  CHECK(runs[1].backend == "sim");
+  CHECK(runs[2].backend == "live");
+  CHECK(runs[3].backend == "live");
+  CHECK(runs[2].fingerprint.empty());
+  CHECK(runs[2].seed == 1);
+  CHECK(runs[3].seed == 2);
+  // Run again, each backend finds its own cells stored and runs nothing.
+  const Result again = herd_sim(dir, args + " --backend live");
+  INFO(again.out);
+  CHECK(again.code == 0);
+  CHECK(again.out.find("skipped 2 cells already stored") != std::string::npos);
+  CHECK(herd::sim::ResultsDb(db).runs().size() == 4);
+  // --report-only reads the live cells back.
+  const Result report = herd_sim(dir, args + " --backend live --report-only");
+  INFO(report.out);
+  CHECK(report.code == 0);
+  CHECK(report.out.find("Live runs: real herd-server processes") != std::string::npos);
+  // Live cells take real time and ports: one at a time.
+  const Result parallel = herd_sim(dir, args + " --backend live -j 2");
+  CHECK(parallel.code == 2);
+  CHECK(parallel.out.find("one cell at a time") != std::string::npos);
+  // What the live backend cannot run stops the sweep before any cell runs.
+  std::string skewed = kSmall;
+  skewed.replace(skewed.find("live-cli"), 8, "skewed");
+  skewed += "\n[[faults]]\nat = \"1s\"\nclock = { server = \"A\", skew = \"1s\" }\n";
+  (void)dir.write("skewed.toml", skewed);
+  const auto refused = dir.write("refused-sweep.toml", R"(
+[sweep]
+name = "refused"
+scenarios = ["small.toml", "skewed.toml"]
+seeds = [1]
+
+[[sweep.variants]]
+label = "flood"
+set = []
+)");
+  const Result no = herd_sim(dir, "sweep -q " + refused.string() + " --db " + db.string() +
+                                      " --backend live");
+  INFO(no.out);
+  CHECK(no.code == 2);
+  CHECK(no.out.find("skewed.toml: this scenario cannot run on the live backend") !=
+        std::string::npos);
+  CHECK(herd::sim::ResultsDb(db).runs().size() == 4);
+  CHECK(herd::testing::no_live_folders(dir.path()));
+}

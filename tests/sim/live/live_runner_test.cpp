@@ -200,6 +200,27 @@ for = "2s"
   CHECK(checked > 0);
 }
 
+TEST_CASE("live: the scenario's network.loss drops lines, and --link-loss overrides it") {
+  TempDir dir("herd-live-test");
+  std::string lossy = kLine;
+  const std::string latency = "latency = { dist = \"constant\", value = \"5ms\" }\n";
+  lossy.replace(lossy.find(latency), latency.size(), latency + "loss = 0.3\n");
+  auto r = run_live_text(dir, lossy, live_options(dir));
+  INFO("updates " << r.summary.updates << ", lost " << r.summary.lost_updates << ", dropped "
+                  << r.outcome.counters.peer_dropped);
+  CHECK(r.scenario.network.loss == 0.3);
+  CHECK(r.outcome.counters.peer_dropped > 0);
+  CHECK(r.summary.lost_updates > 0);
+  // --link-loss 0 wins over the scenario: every update reaches every server.
+  auto options = live_options(dir);
+  options.link_loss = 0.0;
+  auto none = run_live_text(dir, lossy, options);
+  CHECK(none.summary.lost_updates == 0);
+  CHECK(none.summary.reach_min == 1.0);
+  CHECK(none.outcome.counters.peer_dropped < r.outcome.counters.peer_dropped);
+  CHECK(herd::testing::no_live_folders(dir.path()));
+}
+
 TEST_CASE("live: what cannot be made real is refused, naming the fault") {
   TempDir dir("herd-live-test");
   const std::string scenario = kLine + R"(

@@ -181,7 +181,7 @@ TEST_CASE("scenario errors: missing required parameters are reported at their ta
       {"[scenario]\nname = \"t\"\n[herd]\ngenerate = { kind = \"tree\", n = 7 }\n",
        "t.toml:4:12: herd.generate: tree needs n, k; k is missing"},
       {with_head("[[network.links]]\nbetween = [\"A\", \"B\"]\n"),
-       "t.toml:7:1: missing required key network.links[0].latency"},
+       "t.toml:7:1: network.links[0]: a link override needs latency, loss or both"},
       {with_head("[[network.links]]\nfrom = \"A\"\nlatency = \"1ms\"\n"),
        "t.toml:7:1: network.links[0]: a link needs between"},
       {with_head("[[faults]]\ncrash = \"A\"\n"),
@@ -196,6 +196,26 @@ TEST_CASE("scenario errors: missing required parameters are reported at their ta
       {with_head("[[workload.script]]\nat = \"1s\"\nserver = \"A\"\n"),
        "t.toml:7:1: missing required key workload.script[0].line"},
   });
+}
+
+TEST_CASE("scenario errors: loss is a probability from 0 up to, not including, 1") {
+  check_cases({
+      {with_head("[network]\nloss = 1\n"),
+       "t.toml:8:8: network.loss: expected a probability below 1, got the integer 1 (a link "
+       "that loses every line is a one_way fault)"},
+      {with_head("[network]\nloss = -0.1\n"),
+       "t.toml:8:8: network.loss: expected a number from 0 to 1, got the number -0.1"},
+      {with_head("[network]\nloss = \"5%\"\n"),
+       "t.toml:8:8: network.loss: expected a number from 0 to 1, got the string \"5%\""},
+      {with_head("[[network.links]]\nbetween = [\"A\", \"B\"]\nloss = 1.0\n"),
+       "t.toml:9:8: network.links[0].loss: expected a probability below 1"},
+      {with_head("[[network.links]]\nfrom = \"A\"\nto = \"B\"\nloss = 2\n"),
+       "t.toml:10:8: network.links[0].loss: expected a number from 0 to 1"},
+      {with_head("[[network.links]]\nbetween = [\"A\", \"B\"]\nlos = 0.1\n"),
+       "t.toml:9:1: unknown key \"los\" in network.links[0]; did you mean \"loss\"?"},
+  });
+  // Just below 1 is a probability.
+  CHECK_NOTHROW(parse_scenario(with_head("[network]\nloss = 0.999999\n"), "t.toml"));
 }
 
 TEST_CASE("scenario errors: names that are not servers of an explicit herd") {

@@ -64,23 +64,27 @@ TEST_CASE("scenario file: everything.toml puts every key into the scenario") {
   CHECK(net.links[0].a == "Clark");
   CHECK(net.links[0].b == "Bona");
   CHECK(net.links[0].both_directions);
-  CHECK(net.links[0].latency.kind == Dist::constant);
-  CHECK(net.links[0].latency.value_ns == 150 * kMs);
+  CHECK(net.loss == 0.0);
+  for (const auto& link : net.links) REQUIRE(link.latency.has_value());
+  CHECK_FALSE(net.links[0].loss.has_value());
+  CHECK(net.links[4].loss == 0.0);
+  CHECK(net.links[0].latency->kind == Dist::constant);
+  CHECK(net.links[0].latency->value_ns == 150 * kMs);
   CHECK(net.links[1].a == "Campbell");
   CHECK(net.links[1].b == "Jaquez");
   CHECK_FALSE(net.links[1].both_directions);
-  CHECK(net.links[1].latency.kind == Dist::uniform);
-  CHECK(net.links[1].latency.min_ns == 5 * kMs);
-  CHECK(net.links[1].latency.max_ns == 15 * kMs);
-  CHECK(net.links[2].latency.kind == Dist::normal);
-  CHECK(net.links[2].latency.mean_ns == 30 * kMs);
-  CHECK(net.links[2].latency.stddev_ns == 5 * kMs);
-  CHECK(net.links[2].latency.min_ns == 10 * kMs);
-  CHECK(net.links[3].latency.kind == Dist::exponential);
-  CHECK(net.links[3].latency.mean_ns == 8 * kMs);
-  CHECK(net.links[4].latency.kind == Dist::pareto);
-  CHECK(net.links[4].latency.scale_ns == 2 * kMs);
-  CHECK(net.links[4].latency.shape == 1.5);
+  CHECK(net.links[1].latency->kind == Dist::uniform);
+  CHECK(net.links[1].latency->min_ns == 5 * kMs);
+  CHECK(net.links[1].latency->max_ns == 15 * kMs);
+  CHECK(net.links[2].latency->kind == Dist::normal);
+  CHECK(net.links[2].latency->mean_ns == 30 * kMs);
+  CHECK(net.links[2].latency->stddev_ns == 5 * kMs);
+  CHECK(net.links[2].latency->min_ns == 10 * kMs);
+  CHECK(net.links[3].latency->kind == Dist::exponential);
+  CHECK(net.links[3].latency->mean_ns == 8 * kMs);
+  CHECK(net.links[4].latency->kind == Dist::pareto);
+  CHECK(net.links[4].latency->scale_ns == 2 * kMs);
+  CHECK(net.links[4].latency->shape == 1.5);
 
   REQUIRE(s.faults.size() == 7);
   const FaultSpec& crash = s.faults[0];
@@ -182,6 +186,7 @@ TEST_CASE("scenario file: minimal.toml leaves every other field at its default")
   CHECK(s.network.client_latency.value_ns == 0);
   CHECK_FALSE(s.network.reorder);
   CHECK(s.network.links.empty());
+  CHECK(s.network.loss == 0);
   CHECK(s.network.reconnect_ns == 0);
   CHECK(s.faults.empty());
   CHECK_FALSE(s.random_faults.enabled);
@@ -194,6 +199,41 @@ TEST_CASE("scenario file: minimal.toml leaves every other field at its default")
   CHECK_FALSE(s.expect.converge_within_ns);
   CHECK_FALSE(s.expect.lost_updates);
   CHECK_FALSE(s.expect.min_reach);
+}
+
+TEST_CASE("scenario file: loss on the whole network and per link, each key on its own") {
+  const Scenario s = parse_scenario(R"(
+[scenario]
+name = "lossy"
+[herd]
+servers = ["A", "B", "C"]
+friends = [["A", "B"], ["B", "C"]]
+[network]
+loss = 0.05
+[[network.links]]
+between = ["A", "B"]
+loss = 0.5
+[[network.links]]
+from = "C"
+to = "B"
+latency = "3ms"
+[[network.links]]
+from = "B"
+to = "C"
+latency = "4ms"
+loss = 0
+)",
+                                    "lossy.toml");
+  CHECK(s.network.loss == 0.05);
+  REQUIRE(s.network.links.size() == 3);
+  CHECK(s.network.links[0].loss == 0.5);
+  CHECK_FALSE(s.network.links[0].latency.has_value());
+  CHECK_FALSE(s.network.links[1].loss.has_value());
+  REQUIRE(s.network.links[1].latency.has_value());
+  CHECK(s.network.links[1].latency->value_ns == 3 * kMs);
+  // An explicit 0 is kept: it clears the network's loss on that link.
+  CHECK(s.network.links[2].loss == 0.0);
+  CHECK(s.network.links[2].latency->value_ns == 4 * kMs);
 }
 
 TEST_CASE("scenario file: every shipped scenario file loads") {

@@ -7,6 +7,9 @@
 
 #include <herd_test/temp_dir.hpp>
 
+#include <sqlite3.h>
+
+#include <algorithm>
 #include <regex>
 #include <string>
 #include <vector>
@@ -205,6 +208,43 @@ TEST_CASE("shards merged give the unsharded sweep", "[sweep][merge]") {
   CHECK(missing == 0);
   require_same(cells, whole);
   CHECK(sweep_markdown(spec, cells) == sweep_markdown(spec, whole));
+}
+
+TEST_CASE("sweep cells are kept per backend, in reruns and in merges", "[sweep][merge]") {
+  TempDir dir("herd-sweep");
+  SweepSpec spec = load_sweep(kTiny);
+  SweepOptions options;
+  options.db = dir.path() / "sim.db";
+  (void)run_sweep(spec, options);
+  // The same cells as a live sweep would store them (backend 'live', no fingerprint).
+  std::filesystem::copy_file(dir.path() / "sim.db", dir.path() / "live.db");
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir.path() / "live.db").c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "UPDATE runs SET backend = 'live', fingerprint = NULL", nullptr,
+                         nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  std::size_t missing = 0;
+  CHECK(load_sweep_cells(spec, dir.path() / "sim.db", missing, "live").empty());
+  CHECK(missing == 12);
+  CHECK(load_sweep_cells(spec, dir.path() / "live.db", missing, "live").size() == 12);
+  CHECK(missing == 0);
+  CHECK(load_sweep_cells(spec, dir.path() / "live.db", missing).empty());
+  CHECK(missing == 12);
+
+  ResultsDb merged(dir.path() / "merged.db");
+  CHECK(merged.merge_from(dir.path() / "sim.db").copied == 12);
+  const MergeCounts live = merged.merge_from(dir.path() / "live.db");
+  CHECK(live.copied == 12);
+  CHECK(live.skipped == 0);
+  CHECK(merged.merge_from(dir.path() / "live.db").skipped == 12);
+  // A rerun of the simulated sweep finds its own cells, not the live ones.
+  SweepOptions rerun;
+  rerun.db = dir.path() / "live.db";
+  const auto cells = run_sweep(spec, rerun);
+  CHECK(std::none_of(cells.begin(), cells.end(), [](const SweepCell& c) { return c.reused; }));
+  CHECK(ResultsDb(dir.path() / "live.db").runs().size() == 24);
 }
 
 TEST_CASE("merge refuses what is not a results database of this schema version", "[merge]") {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "herd/sim/expectations.hpp"
+#include "herd/sim/live_runner.hpp"
 #include "herd/sim/metrics.hpp"
 
 namespace herd::sim {
@@ -73,23 +74,31 @@ struct SweepOptions {
   bool append = false;
   // Called on the calling thread, once per cell, in cell order.
   std::function<void(const SweepCell&, std::size_t done, std::size_t total)> on_cell;
+  // Set: every cell runs on real herd-server processes (docs/live-backend.md), one after
+  // the other whatever `jobs` says, and is stored with backend 'live'; reuse only takes
+  // live cells of the sweep. Unset: the simulator.
+  std::optional<LiveRunOptions> live;
 };
 
 // Cell i of the grid is scenario i / (variants x seeds), variant (i / seeds) % variants,
 // seed i % seeds. Throws for a scenario that does not load (before running anything).
 [[nodiscard]] std::vector<SweepCell> run_sweep(const SweepSpec& spec, const SweepOptions& options);
 
-// Every cell of the sweep found in the results database (the newest run of each), in cell
-// order, with expectations checked; `missing` counts the cells it lacks.
+// Every cell of the sweep found in the results database (the newest run of each on the
+// backend, "sim" or "live"), in cell order, with expectations checked; `missing` counts the
+// cells it lacks.
 [[nodiscard]] std::vector<SweepCell> load_sweep_cells(const SweepSpec& spec,
                                                       const std::filesystem::path& db,
-                                                      std::size_t& missing);
+                                                      std::size_t& missing,
+                                                      const std::string& backend = "sim");
 
 // One line per failed expectation: "scenario / variant / seed N: name expected, got actual".
 [[nodiscard]] std::vector<std::string> sweep_failures(const std::vector<SweepCell>& cells);
 
-// Means over seeds, one row per (scenario, variant), in sweep order.
-[[nodiscard]] std::string sweep_markdown(const SweepSpec& spec, const std::vector<SweepCell>& cells);
+// Means over seeds, one row per (scenario, variant), in sweep order. `live`: the cells ran
+// on the live backend, which the note under the table says.
+[[nodiscard]] std::string sweep_markdown(const SweepSpec& spec, const std::vector<SweepCell>& cells,
+                                         bool live = false);
 // Two panels (messages per update, p99 propagation delay), grouped by scenario.
 [[nodiscard]] std::string sweep_svg(const SweepSpec& spec, const std::vector<SweepCell>& cells);
 

@@ -120,8 +120,10 @@ class ResultsDb {
                          const RunRecord& record);
 
   [[nodiscard]] std::vector<RunRow> runs() const;
-  // The cells stored for a sweep, oldest run first (a cell stored twice appears twice).
-  [[nodiscard]] std::vector<StoredSweepCell> sweep_cells(const std::string& sweep_id) const;
+  // The cells stored for a sweep on one backend ("sim" or "live"), oldest run first (a cell
+  // stored twice appears twice).
+  [[nodiscard]] std::vector<StoredSweepCell> sweep_cells(const std::string& sweep_id,
+                                                         const std::string& backend = "sim") const;
   // One run with its distributions; nullopt when no run has that id. `quantiles` are in
   // [0, 1]; memory does not grow with the run (the delays are streamed in order).
   [[nodiscard]] std::optional<RunProfile> run_profile(std::int64_t run_id,

@@ -66,8 +66,9 @@ struct LiveRunOptions {
   // graders' way) or one persistent connection per server, commands pipelined on it.
   enum class Clients { per_command, persistent };
   Clients clients = Clients::per_command;
-  // Probability that the link proxy drops a peer line (greetings excepted), every link.
-  double link_loss = 0;
+  // Probability that the link proxy drops a peer line (greetings excepted), on every link,
+  // instead of the scenario's network.loss and per-link loss; unset: the scenario's.
+  std::optional<double> link_loss;
   bool keep_deliveries = true;
   // Run the runner and its servers under SCHED_RR priority 1 when the system allows it
   // (root, or CAP_SYS_NICE; else 10 nice levels up if allowed), so that other load on the

@@ -62,17 +62,24 @@ struct TopologySpec {
   bool ensure_connected = true;
 };
 
+// What one [[network.links]] entry changes on its links; a key it does not give keeps the
+// [network] default (or an earlier entry's value for the same link).
 struct LinkOverride {
   std::string where;  // "file:line:column: network.links[i]", for errors found at run time
   std::string a, b;
   bool both_directions = true;
-  DelayDistribution latency;
+  std::optional<DelayDistribution> latency;
+  std::optional<double> loss;
 };
 
 struct NetworkSpec {
   DelayDistribution latency = constant_delay(1'000'000);  // 1 ms
   DelayDistribution client_latency = constant_delay(0);
   bool reorder = false;  // false: per-link FIFO like TCP
+  // Probability in [0, 1) that a line on a link is lost for good: the link stays up, the
+  // sender is not told, nothing resends it but the strategy (docs/scenarios.md#loss). A
+  // link's greeting is never lost.
+  double loss = 0;
   std::vector<LinkOverride> links;
   // How long a server takes to re-establish a link after it becomes possible again.
   Nanoseconds reconnect_ns = 0;

@@ -66,7 +66,7 @@ struct InvariantViolation : std::runtime_error {
 struct SimulationCounters {
   std::uint64_t events = 0;
   std::uint64_t peer_deliveries = 0;   // peer messages handed to a server
-  std::uint64_t peer_dropped = 0;      // lost in flight to a link or server going down
+  std::uint64_t peer_dropped = 0;      // lost to link loss, or in flight to a link or server going down
   std::uint64_t client_commands = 0;
   Nanoseconds simulated_ns = 0;  // the scenario's duration
   Nanoseconds drained_ns = 0;    // virtual time run after it, until the herd settled
@@ -109,6 +109,7 @@ class Simulation {
     Nanoseconds clog_until_ns = 0;
     const DelayDistribution* base_latency = nullptr;
     const DelayDistribution* latency = nullptr;
+    double loss = 0;  // probability that a line (not the greeting) is lost
     Prng rng{0};
   };
   struct PausedInput {
