@@ -24,10 +24,33 @@ Line delay_cdf(const RunData& run) {
   line.name = run_label(run.run);
   auto delays = propagation_delays_ms(run);
   line.points.reserve(delays.size());
+  line.total = delays.size();
   const double n = static_cast<double>(delays.size());
   for (std::size_t i = 0; i < delays.size(); ++i) {
     line.points.push_back({delays[i], static_cast<double>(i + 1) / n});
   }
+  return line;
+}
+
+Line delay_cdf(const RunData& run, std::size_t max_points) {
+  std::vector<double> computed;
+  const bool loaded = !run.delays_ms.empty() || run.applies.empty();
+  if (!loaded) computed = propagation_delays_ms(run);
+  const std::vector<double>& delays = loaded ? run.delays_ms : computed;
+  Line line;
+  line.name = run_label(run.run);
+  const std::size_t n = delays.size();
+  line.total = n;
+  auto point = [&](std::size_t i) {
+    return Point{delays[i], static_cast<double>(i + 1) / static_cast<double>(n)};
+  };
+  if (max_points < 2 || n <= max_points) {
+    line.points.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) line.points.push_back(point(i));
+    return line;
+  }
+  line.points.reserve(max_points);
+  for (std::size_t k = 0; k < max_points; ++k) line.points.push_back(point(k * (n - 1) / (max_points - 1)));
   return line;
 }
 
@@ -42,6 +65,7 @@ Line thin_out(const Line& line, std::size_t max_points) {
   if (max_points < 2 || line.points.size() <= max_points) return line;
   Line out;
   out.name = line.name;
+  out.total = line.total;
   out.points.reserve(max_points);
   const std::size_t last = line.points.size() - 1;
   for (std::size_t k = 0; k < max_points; ++k) {
