@@ -220,6 +220,36 @@ std::vector<Spread> metric_spread(const std::vector<const sim::StoredRun*>& runs
   return out;
 }
 
+SweepBars sweep_bars(const std::vector<const sim::StoredRun*>& runs, const std::string& metric) {
+  SweepBars out;
+  out.metric = metric;
+  auto index_of = [](std::vector<std::string>& names, const std::string& name) {
+    auto it = std::find(names.begin(), names.end(), name);
+    if (it != names.end()) return static_cast<std::size_t>(it - names.begin());
+    names.push_back(name);
+    return names.size() - 1;
+  };
+  std::vector<std::tuple<std::size_t, std::size_t, double>> values;
+  for (const sim::StoredRun* r : runs) {
+    const std::size_t s = index_of(out.scenarios, r->scenario);
+    const std::size_t v = index_of(out.variants, r->variant.empty() ? r->strategy : r->variant);
+    if (auto value = r->metric(metric)) values.emplace_back(v, s, *value);
+  }
+  std::vector<std::vector<double>> sums(out.variants.size(), std::vector<double>(out.scenarios.size(), 0.0));
+  out.runs.assign(out.variants.size(), std::vector<std::size_t>(out.scenarios.size(), 0));
+  for (const auto& [v, s, value] : values) {
+    sums[v][s] += value;
+    ++out.runs[v][s];
+  }
+  out.mean.assign(out.variants.size(), std::vector<std::optional<double>>(out.scenarios.size()));
+  for (std::size_t v = 0; v < out.variants.size(); ++v) {
+    for (std::size_t s = 0; s < out.scenarios.size(); ++s) {
+      if (out.runs[v][s] > 0) out.mean[v][s] = sums[v][s] / static_cast<double>(out.runs[v][s]);
+    }
+  }
+  return out;
+}
+
 namespace {
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;

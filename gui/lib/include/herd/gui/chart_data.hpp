@@ -91,6 +91,21 @@ struct Spread {
 [[nodiscard]] std::vector<Spread> metric_spread(const std::vector<const sim::StoredRun*>& runs,
                                                 const std::string& metric);
 
+// A sweep's headline metric per (scenario, variant), the mean over the seeds stored: the
+// numbers of `herd-sim sweep`'s table (`messages_per_update` is its "lines/update" column,
+// `propagation_p99_ms` its "p99 ms"). Scenarios and variants (the strategy outside a sweep)
+// in order of their first run.
+struct SweepBars {
+  std::string metric;
+  std::vector<std::string> scenarios, variants;
+  // mean[v][s] over the runs of variants[v] in scenarios[s] that stored the metric;
+  // nullopt when there are none. runs[v][s] counts those runs.
+  std::vector<std::vector<std::optional<double>>> mean;
+  std::vector<std::vector<std::size_t>> runs;
+};
+[[nodiscard]] SweepBars sweep_bars(const std::vector<const sim::StoredRun*>& runs,
+                                   const std::string& metric);
+
 // A chart's data as a table, for CSV export.
 struct Table {
   std::vector<std::string> header;
