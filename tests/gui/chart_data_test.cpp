@@ -9,6 +9,7 @@
 #include "dash_fixture.hpp"
 #include "herd/gui/charts.hpp"
 #include "herd/gui/graph_layout.hpp"
+#include "herd/sim/sweep.hpp"
 
 using namespace herd::gui;
 using herd::sim::ResultsReader;
@@ -185,4 +186,50 @@ TEST_CASE("a run's label names its backend when it is not the simulator", "[gui]
   CHECK(run_label(run) == "#7 winter2023-outage flood s1");
   run.backend = "live";
   CHECK(run_label(run) == "#7 winter2023-outage flood s1 live");
+}
+
+TEST_CASE("the sweep chart's bars are the sweep's means over seeds", "[gui][charts][sweep]") {
+  herd::testing::TempDir dir{"herd-dash-sweep"};
+  const auto db = dir.path() / "sweep.db";
+  const auto spec = herd::sim::load_sweep(std::filesystem::path(HERD_SWEEP_TEST_DIR) / "tiny.toml");
+  herd::sim::SweepOptions options;
+  options.db = db;
+  options.jobs = 2;
+  const auto cells = herd::sim::run_sweep(spec, options);
+  REQUIRE(cells.size() == 12);
+  ResultsReader reader(db);
+  const auto runs = reader.runs();
+  std::vector<const herd::sim::StoredRun*> stored;
+  for (const auto& r : runs) stored.push_back(&r);
+  for (const std::string metric : kSweepMetrics) {
+    INFO(metric);
+    const SweepBars bars = sweep_bars(stored, metric);
+    CHECK(bars.scenarios == std::vector<std::string>{cells.front().scenario, cells.back().scenario});
+    CHECK(bars.variants == std::vector<std::string>{"flood", "gossip f=1+AE", "plumtree+AE"});
+    // Independently, from the cells' summaries as the sweep's table takes them.
+    for (std::size_t s = 0; s < bars.scenarios.size(); ++s) {
+      for (std::size_t v = 0; v < bars.variants.size(); ++v) {
+        double sum = 0;
+        std::size_t n = 0;
+        for (const auto& c : cells) {
+          if (c.scenario != bars.scenarios[s] || c.variant != bars.variants[v]) continue;
+          sum += metric == "messages_per_update" ? c.summary.messages_per_update
+                                                 : static_cast<double>(c.summary.propagation.p99_ns) / 1e6;
+          ++n;
+        }
+        REQUIRE(n == 2);
+        CHECK(bars.runs[v][s] == 2);
+        REQUIRE(bars.mean[v][s].has_value());
+        CHECK(*bars.mean[v][s] == Approx(sum / 2).epsilon(1e-9));
+      }
+    }
+  }
+  // A run without the metric leaves its cell empty rather than counting it as zero.
+  herd::sim::StoredRun lone;
+  lone.scenario = "other";
+  lone.strategy = "flood";
+  const SweepBars partial = sweep_bars({&lone}, "messages_per_update");
+  REQUIRE(partial.mean.size() == 1);
+  CHECK_FALSE(partial.mean[0][0].has_value());
+  CHECK(partial.runs[0][0] == 0);
 }

@@ -20,6 +20,7 @@
 #include "herd/gui/plot.hpp"
 #include "herd/gui/runs_model.hpp"
 #include "herd/gui/topology_view.hpp"
+#include "herd/sim/sweep.hpp"
 
 using namespace herd::gui;
 
@@ -214,4 +215,48 @@ TEST_CASE("herd-dash plot says what is wrong with its arguments", "[gui][plot]")
   auto [s8, e8] = run({path, "--run", "1", "--chart", "topology", "-o", "x.png", "--update", "100000"});
   CHECK(s8 == 2);
   CHECK_THAT(e8, Catch::Contains("no update 100000"));
+}
+
+TEST_CASE("herd-dash plot draws a whole sweep from its name", "[gui][plot][sweep]") {
+  herd::testing::TempDir dir{"herd-dash-sweep"};
+  const auto db = dir.path() / "sweep.db";
+  herd::sim::SweepOptions options;
+  options.db = db;
+  options.jobs = 2;
+  const auto cells = herd::sim::run_sweep(
+      herd::sim::load_sweep(std::filesystem::path(HERD_SWEEP_TEST_DIR) / "tiny.toml"), options);
+  REQUIRE(cells.size() == 12);
+  const QString path = QString::fromStdString(db.string());
+  auto plot = [&](const QStringList& args) {
+    std::ostringstream o, e;
+    const int status = plot_command(args, o, e);
+    return std::make_pair(status, e.str());
+  };
+  const QString svg = QString::fromStdString((dir.path() / "sweep.svg").string());
+  REQUIRE(plot({path, "--sweep", "tiny", "--chart", "sweep", "-o", svg}).first == 0);
+  QFile file(svg);
+  REQUIRE(file.open(QIODevice::ReadOnly));
+  const QByteArray bytes = file.readAll();
+  // Both panels, every scenario and variant named.
+  for (const char* text : {"peer lines per update", "p99 propagation delay", "flood", "gossip f=1+AE",
+                           "plumtree+AE", cells.front().scenario.c_str(), cells.back().scenario.c_str()}) {
+    INFO(text);
+    CHECK(bytes.contains(text));
+  }
+  const QString png = QString::fromStdString((dir.path() / "sweep.png").string());
+  REQUIRE(plot({path, "--sweep", "tiny", "--chart", "sweep", "-o", png, "--width", "700", "--height", "800"}).first == 0);
+  QImage image(png);
+  CHECK(image.width() == 700);
+  CHECK(image.height() == 800);
+  CHECK(ink(image).colours > 20);
+
+  auto [s1, e1] = plot({path, "--sweep", "nosuch", "--chart", "sweep", "-o", png});
+  CHECK(s1 == 1);
+  CHECK_THAT(e1, Catch::Contains("no run of a sweep named 'nosuch'"));
+  auto [s2, e2] = plot({path, "--sweep", "tiny", "--chart", "cdf", "-o", png});
+  CHECK(s2 == 2);
+  CHECK_THAT(e2, Catch::Contains("--sweep goes with --chart sweep"));
+  auto [s3, e3] = plot({path, "--sweep", "tiny", "--run", "1", "--chart", "sweep", "-o", png});
+  CHECK(s3 == 2);
+  CHECK_THAT(e3, Catch::Contains("do not go together"));
 }

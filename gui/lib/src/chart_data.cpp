@@ -24,10 +24,33 @@ Line delay_cdf(const RunData& run) {
   line.name = run_label(run.run);
   auto delays = propagation_delays_ms(run);
   line.points.reserve(delays.size());
+  line.total = delays.size();
   const double n = static_cast<double>(delays.size());
   for (std::size_t i = 0; i < delays.size(); ++i) {
     line.points.push_back({delays[i], static_cast<double>(i + 1) / n});
   }
+  return line;
+}
+
+Line delay_cdf(const RunData& run, std::size_t max_points) {
+  std::vector<double> computed;
+  const bool loaded = !run.delays_ms.empty() || run.applies.empty();
+  if (!loaded) computed = propagation_delays_ms(run);
+  const std::vector<double>& delays = loaded ? run.delays_ms : computed;
+  Line line;
+  line.name = run_label(run.run);
+  const std::size_t n = delays.size();
+  line.total = n;
+  auto point = [&](std::size_t i) {
+    return Point{delays[i], static_cast<double>(i + 1) / static_cast<double>(n)};
+  };
+  if (max_points < 2 || n <= max_points) {
+    line.points.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) line.points.push_back(point(i));
+    return line;
+  }
+  line.points.reserve(max_points);
+  for (std::size_t k = 0; k < max_points; ++k) line.points.push_back(point(k * (n - 1) / (max_points - 1)));
   return line;
 }
 
@@ -42,6 +65,7 @@ Line thin_out(const Line& line, std::size_t max_points) {
   if (max_points < 2 || line.points.size() <= max_points) return line;
   Line out;
   out.name = line.name;
+  out.total = line.total;
   out.points.reserve(max_points);
   const std::size_t last = line.points.size() - 1;
   for (std::size_t k = 0; k < max_points; ++k) {
@@ -192,6 +216,36 @@ std::vector<Spread> metric_spread(const std::vector<const sim::StoredRun*>& runs
     double sum = 0;
     for (double v : s.values) sum += v;
     s.mean = sum / static_cast<double>(s.values.size());
+  }
+  return out;
+}
+
+SweepBars sweep_bars(const std::vector<const sim::StoredRun*>& runs, const std::string& metric) {
+  SweepBars out;
+  out.metric = metric;
+  auto index_of = [](std::vector<std::string>& names, const std::string& name) {
+    auto it = std::find(names.begin(), names.end(), name);
+    if (it != names.end()) return static_cast<std::size_t>(it - names.begin());
+    names.push_back(name);
+    return names.size() - 1;
+  };
+  std::vector<std::tuple<std::size_t, std::size_t, double>> values;
+  for (const sim::StoredRun* r : runs) {
+    const std::size_t s = index_of(out.scenarios, r->scenario);
+    const std::size_t v = index_of(out.variants, r->variant.empty() ? r->strategy : r->variant);
+    if (auto value = r->metric(metric)) values.emplace_back(v, s, *value);
+  }
+  std::vector<std::vector<double>> sums(out.variants.size(), std::vector<double>(out.scenarios.size(), 0.0));
+  out.runs.assign(out.variants.size(), std::vector<std::size_t>(out.scenarios.size(), 0));
+  for (const auto& [v, s, value] : values) {
+    sums[v][s] += value;
+    ++out.runs[v][s];
+  }
+  out.mean.assign(out.variants.size(), std::vector<std::optional<double>>(out.scenarios.size()));
+  for (std::size_t v = 0; v < out.variants.size(); ++v) {
+    for (std::size_t s = 0; s < out.scenarios.size(); ++s) {
+      if (out.runs[v][s] > 0) out.mean[v][s] = sums[v][s] / static_cast<double>(out.runs[v][s]);
+    }
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <QToolTip>
 #include <QtCharts/QAreaSeries>
 #include <QtCharts/QBarCategoryAxis>
+#include <QtCharts/QBarSeries>
 #include <QtCharts/QBarSet>
 #include <QtCharts/QBoxPlotSeries>
 #include <QtCharts/QBoxSet>
@@ -162,7 +163,8 @@ QChart* cdf_chart(const ChartSpec& spec, const std::vector<const RunData*>& runs
   std::vector<Line> lines;
   double hi = 0, lo = 0, median = 0;
   for (const RunData* r : runs) {
-    lines.push_back(delay_cdf(*r));
+    // Thinned as it is made: a million-point line is never built for drawing.
+    lines.push_back(delay_cdf(*r, spec.max_points));
     for (const Point& p : lines.back().points) {
       if (p.x > 0 && (lo == 0 || p.x < lo)) lo = p.x;
     }
@@ -192,8 +194,7 @@ QChart* cdf_chart(const ChartSpec& spec, const std::vector<const RunData*>& runs
   y->setTickCount(6);
   y->setLabelFormat("%.1f");
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    const auto n = lines[i].points.size();
-    lines[i].name = labels[i] + " (n=" + std::to_string(n) + ")";
+    lines[i].name = labels[i] + " (n=" + std::to_string(lines[i].total) + ")";
     if (log_x) {
       for (Point& p : lines[i].points) p.x = std::max(p.x, lo);
     }
@@ -465,6 +466,82 @@ QChart* spread_chart(ChartKind kind, const std::vector<const RunData*>& runs, co
   return chart;
 }
 
+// ---- a sweep: one metric per scenario and variant ----------------------------------------
+
+QString sweep_axis_title(const std::string& metric) {
+  return metric == "propagation_p99_ms" ? "p99 propagation delay (ms, log scale)"
+                                        : "peer lines per update, every kind (log scale)";
+}
+
+QChart* sweep_chart(const ChartSpec& spec, const std::vector<const RunData*>& runs) {
+  std::vector<const sim::StoredRun*> stored;
+  for (const RunData* r : runs) stored.push_back(&r->run);
+  const SweepBars bars = sweep_bars(stored, spec.sweep_metric);
+  QString sweep;
+  for (const RunData* r : runs) {
+    if (!r->run.sweep_id.empty()) sweep = q(r->run.sweep_id.substr(0, r->run.sweep_id.find('@')));
+  }
+  QChart* chart = new_chart(ChartKind::sweep, (sweep.isEmpty() ? QString() : sweep + ": ") +
+                                                  (spec.sweep_metric == "propagation_p99_ms"
+                                                       ? "p99 propagation delay"
+                                                       : "peer lines per update"));
+  // The strategies differ by orders of magnitude in lines and delay: a log axis from the
+  // power of ten below the smallest mean to the one above the largest.
+  double lo = 0, hi = 0;
+  bool any = false;
+  for (const auto& row : bars.mean) {
+    for (const auto& v : row) {
+      if (!v || !(*v > 0)) continue;
+      lo = any ? std::min(lo, *v) : *v;
+      hi = any ? std::max(hi, *v) : *v;
+      any = true;
+    }
+  }
+  if (!any) {
+    chart->setTitle(chart->title() + QString(" — no selected run has %1").arg(q(spec.sweep_metric)));
+    chart->legend()->hide();
+    return chart;
+  }
+  const double axis_lo = std::pow(10.0, std::floor(std::log10(lo)));
+  const double axis_hi = std::pow(10.0, std::max(std::ceil(std::log10(hi)), std::log10(axis_lo) + 1));
+  auto* series = new QBarSeries;
+  for (std::size_t v = 0; v < bars.variants.size(); ++v) {
+    auto* set = new QBarSet(q(bars.variants[v]));
+    // A missing cell is drawn at the axis floor, i.e. not at all.
+    for (const auto& value : bars.mean[v]) set->append(value && *value > 0 ? *value : axis_lo);
+    set->setColor(series_colour(v));
+    set->setBorderColor(series_colour(v).darker(130));
+    series->append(set);
+    QObject::connect(set, &QBarSet::hovered, set, [bars, v](bool on, int index) {
+      if (!on) return QToolTip::hideText();
+      const auto s = static_cast<std::size_t>(index);
+      const auto& value = bars.mean[v][s];
+      QToolTip::showText(QCursor::pos(),
+                         QString("%1 / %2\n%3: %4 (mean of %5 run%6)")
+                             .arg(q(bars.scenarios[s]), q(bars.variants[v]), q(bars.metric))
+                             .arg(value ? QString::number(*value, 'f', 2) : QString("none"))
+                             .arg(bars.runs[v][s]).arg(bars.runs[v][s] == 1 ? "" : "s"));
+    });
+  }
+  chart->addSeries(series);
+  auto* x = new QBarCategoryAxis;
+  QStringList categories;
+  for (const auto& s : bars.scenarios) categories << q(s);
+  x->append(categories);
+  if (categories.size() > 5) x->setLabelsAngle(-30);
+  chart->addAxis(x, Qt::AlignBottom);
+  auto* y = new QLogValueAxis;
+  y->setBase(10);
+  y->setRange(axis_lo, axis_hi);
+  y->setLabelFormat("%g");
+  y->setMinorTickCount(8);
+  y->setTitleText(sweep_axis_title(spec.sweep_metric));
+  chart->addAxis(y, Qt::AlignLeft);
+  attach(series, x, y);
+  place_legend(chart);
+  return chart;
+}
+
 }  // namespace
 
 const std::vector<ChartInfo>& chart_kinds() {
@@ -476,6 +553,7 @@ const std::vector<ChartInfo>& chart_kinds() {
       {ChartKind::rmr, "rmr", "Relative message redundancy", "RMR"},
       {ChartKind::ldh, "ldh", "Last delivery hop", "LDH"},
       {ChartKind::convergence, "convergence", "Convergence time", "Convergence"},
+      {ChartKind::sweep, "sweep", "Sweep", "Sweep"},
   };
   return kinds;
 }
@@ -515,6 +593,7 @@ QChart* build_chart(const ChartSpec& spec, const std::vector<const RunData*>& ru
     case ChartKind::ldh: return spread_chart(spec.kind, runs, "ldh_max", "last delivery hop (hops)");
     case ChartKind::convergence:
       return spread_chart(spec.kind, runs, "convergence_ms", "convergence time (ms)");
+    case ChartKind::sweep: return sweep_chart(spec, runs);
   }
   return empty_chart(spec.kind, "unknown chart");
 }
@@ -575,6 +654,20 @@ Table chart_table(const ChartSpec& spec, const std::vector<const RunData*>& runs
       for (const auto& s : metric_spread(stored, metric)) {
         for (std::size_t i = 0; i < s.values.size(); ++i) {
           t.rows.push_back({s.group, std::to_string(s.run_ids[i]), num(s.values[i], 9)});
+        }
+      }
+      break;
+    }
+    case ChartKind::sweep: {
+      t.header = {"scenario", "variant", "runs", spec.sweep_metric};
+      std::vector<const sim::StoredRun*> stored;
+      for (const RunData* r : runs) stored.push_back(&r->run);
+      const SweepBars bars = sweep_bars(stored, spec.sweep_metric);
+      for (std::size_t s = 0; s < bars.scenarios.size(); ++s) {
+        for (std::size_t v = 0; v < bars.variants.size(); ++v) {
+          if (!bars.mean[v][s]) continue;
+          t.rows.push_back({bars.scenarios[s], bars.variants[v], std::to_string(bars.runs[v][s]),
+                            num(*bars.mean[v][s], 9)});
         }
       }
       break;

@@ -51,6 +51,18 @@ ChartPanel::ChartPanel(ChartKind kind, QWidget* parent) : QWidget(parent), kind_
     row->addStretch(1);
     layout->addLayout(row);
     connect(server_, &QComboBox::currentIndexChanged, this, [this] { rebuild(); });
+  } else if (kind == ChartKind::sweep) {
+    auto* row = new QHBoxLayout;
+    row->addWidget(new QLabel("Mean over seeds of"));
+    metric_ = new QComboBox;
+    metric_->addItem("peer lines per update", kSweepMetrics[0]);
+    metric_->addItem("p99 propagation delay", kSweepMetrics[1]);
+    metric_->setToolTip("The selected runs grouped by scenario (x) and sweep variant or strategy (bars)");
+    row->addWidget(metric_);
+    row->addWidget(new QLabel("— select a sweep's runs (filter the table by its name)"));
+    row->addStretch(1);
+    layout->addLayout(row);
+    connect(metric_, &QComboBox::currentIndexChanged, this, [this] { rebuild(); });
   }
   view_ = new QChartView;
   view_->setRenderHint(QPainter::Antialiasing);
@@ -96,6 +108,7 @@ ChartSpec ChartPanel::spec() const {
   if (server_ != nullptr && server_->currentIndex() > 0) {
     s.server = static_cast<std::uint32_t>(server_->currentData().toUInt());
   }
+  if (metric_ != nullptr) s.sweep_metric = metric_->currentData().toString().toStdString();
   return s;
 }
 

@@ -3,8 +3,12 @@
 #include <QApplication>
 #include <QtCharts/QChart>
 #include <QtCharts/QChartView>
+#include <QVBoxLayout>
+#include <algorithm>
 #include <limits>
+#include <map>
 #include <memory>
+#include <tuple>
 #include <vector>
 
 #include "herd/gui/charts.hpp"
@@ -19,7 +23,8 @@ const char* usage() {
          "       herd-dash plot RESULTS.db --run N [--run M ...] --chart NAME -o FILE.png|FILE.svg\n"
          "                 [--width W] [--height H] [--server NAME] [--update U] [--at-ms T]\n"
          "                 [--colour update|staleness]\n"
-         "charts: cdf hops staleness traffic rmr ldh convergence topology\n";
+         "       herd-dash plot RESULTS.db --sweep NAME --chart sweep -o FILE.png|FILE.svg\n"
+         "charts: cdf hops staleness traffic rmr ldh convergence sweep topology\n";
 }
 
 namespace {
@@ -27,6 +32,7 @@ namespace {
 struct PlotArgs {
   QString db, chart, output;
   std::vector<std::int64_t> runs;
+  QString sweep;  // --sweep: every stored cell of this sweep (name or id)
   int width = 1200, height = 700;
   QString server;
   std::optional<std::uint32_t> update;
@@ -61,6 +67,9 @@ QString parse(const QStringList& args, PlotArgs& a) {
         if (a.runs.size() >= 64) return "at most 64 runs in one plot";
         a.runs.push_back(n);
       }
+    } else if (arg == "--sweep") {
+      if (!(error = value(a.sweep)).isEmpty()) return error;
+      if (a.sweep.isEmpty()) return "--sweep wants a sweep's name or id";
     } else if (arg == "--chart") {
       if (!(error = value(a.chart)).isEmpty()) return error;
     } else if (arg == "-o" || arg == "--output") {
@@ -97,7 +106,8 @@ QString parse(const QStringList& args, PlotArgs& a) {
     }
   }
   if (a.db.isEmpty()) return "name the results database";
-  if (a.runs.empty()) return "name at least one run with --run N";
+  if (a.runs.empty() && a.sweep.isEmpty()) return "name at least one run with --run N (or a sweep with --sweep NAME)";
+  if (!a.runs.empty() && !a.sweep.isEmpty()) return "--run and --sweep do not go together";
   if (a.chart.isEmpty()) return "name the chart with --chart";
   if (a.output.isEmpty()) return "name the output file with -o FILE.png or FILE.svg";
   if (!a.output.endsWith(".png", Qt::CaseInsensitive) && !a.output.endsWith(".svg", Qt::CaseInsensitive)) {
@@ -106,7 +116,65 @@ QString parse(const QStringList& args, PlotArgs& a) {
   if (a.chart != "topology" && !chart_from_name(a.chart.toStdString())) {
     return QString("unknown chart '%1'").arg(a.chart);
   }
+  if (!a.sweep.isEmpty() && a.chart != "sweep") return "--sweep goes with --chart sweep";
   return {};
+}
+
+// The runs of a sweep: those whose sweep id is `name` or starts with "name@", of the newest
+// such id when the sweep's files changed between runs (its id changed with them), and of
+// each cell (scenario, variant, seed) the newest run, as `herd-sim sweep --report-only`
+// reads them. Only the summaries are needed: no run is read whole.
+std::vector<std::shared_ptr<const RunData>> sweep_runs(const sim::ResultsReader& reader,
+                                                       const std::string& name, std::string& error) {
+  std::vector<sim::StoredRun> all = reader.runs();
+  std::string id;
+  for (const auto& r : all) {
+    if (r.sweep_id == name || r.sweep_id.rfind(name + "@", 0) == 0) id = r.sweep_id;  // by run_id: newest last
+  }
+  if (id.empty()) {
+    error = reader.path().string() + " holds no run of a sweep named '" + name + "'";
+    return {};
+  }
+  std::map<std::tuple<std::string, std::string, std::uint64_t>, std::size_t> newest;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (all[i].sweep_id == id) newest[{all[i].scenario, all[i].variant, all[i].seed}] = i;
+  }
+  std::vector<std::size_t> picked;
+  for (const auto& [cell, i] : newest) picked.push_back(i);
+  std::sort(picked.begin(), picked.end());  // run order: the sweep's cell order
+  if (picked.size() > kPlotMaxSweepRuns) {
+    error = "sweep " + id + " has " + std::to_string(picked.size()) + " cells; a plot draws at most " +
+            std::to_string(kPlotMaxSweepRuns);
+    return {};
+  }
+  std::vector<std::shared_ptr<const RunData>> out;
+  for (std::size_t i : picked) {
+    auto data = std::make_shared<RunData>();
+    data->run = std::move(all[i]);
+    out.push_back(std::move(data));
+  }
+  return out;
+}
+
+// The sweep chart as `herd-sim sweep` drew it: both metrics, one above the other.
+QString save_sweep(const std::vector<const RunData*>& runs, const PlotArgs& a) {
+  QWidget page;
+  page.setAttribute(Qt::WA_DontShowOnScreen);
+  auto* layout = new QVBoxLayout(&page);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->setSpacing(0);
+  for (const char* metric : kSweepMetrics) {
+    ChartSpec spec;
+    spec.kind = ChartKind::sweep;
+    spec.sweep_metric = metric;
+    auto* view = new QChartView(build_chart(spec, runs));
+    view->setRenderHint(QPainter::Antialiasing);
+    layout->addWidget(view);
+  }
+  page.resize(a.width, a.height);
+  page.show();
+  QApplication::processEvents();
+  return save_image(&page, a.output);
 }
 
 }  // namespace
@@ -121,6 +189,14 @@ int plot_command(const QStringList& args, std::ostream& out, std::ostream& err) 
   try {
     sim::ResultsReader reader(a.db.toStdString());
     for (auto id : a.runs) runs.push_back(load_run(reader, id));
+    if (!a.sweep.isEmpty()) {
+      std::string why;
+      runs = sweep_runs(reader, a.sweep.toStdString(), why);
+      if (runs.empty()) {
+        err << "herd-dash plot: " << why << "\n";
+        return 1;
+      }
+    }
   } catch (const std::exception& e) {
     err << "herd-dash plot: " << e.what() << "\n";
     return 1;
@@ -168,6 +244,10 @@ int plot_command(const QStringList& args, std::ostream& out, std::ostream& err) 
     panel.view()->fit();
     QApplication::processEvents();
     error = save_image(&panel, a.output);
+  } else if (a.chart == "sweep") {
+    std::vector<const RunData*> raw;
+    for (const auto& r : runs) raw.push_back(r.get());
+    error = save_sweep(raw, a);
   } else {
     ChartSpec spec;
     spec.kind = *chart_from_name(a.chart.toStdString());

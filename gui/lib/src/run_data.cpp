@@ -1,5 +1,7 @@
 #include "herd/gui/run_data.hpp"
 
+#include "herd/gui/chart_data.hpp"
+
 namespace herd::gui {
 
 std::pair<const sim::StoredApply*, const sim::StoredApply*> RunData::applies_of(
@@ -40,6 +42,7 @@ std::shared_ptr<const RunData> load_run(const sim::ResultsReader& reader, std::i
     while (row < data->applies.size() && data->applies[row].update_id < u) ++row;
     data->update_first[u] = row;
   }
+  data->delays_ms = propagation_delays_ms(*data);
   return data;
 }
 

@@ -4,6 +4,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMouseEvent>
+#include <QPaintEngine>
 #include <QPainter>
 #include <QPushButton>
 #include <QScrollBar>
@@ -114,6 +115,26 @@ void HerdEdgesItem::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QW
 
 QRectF HerdGraphItem::boundingRect() const { return bounds_; }
 
+const QPixmap& HerdGraphItem::disc_sprite(QRgb rgb, double device_radius, qreal dpr) {
+  const int key = static_cast<int>(std::lround(device_radius * 4 * dpr));
+  auto it = sprites_.find({rgb, key});
+  if (it != sprites_.end()) return it->second;
+  if (sprites_.size() >= kMaxSprites) sprites_.clear();  // zoomed through many sizes
+  const double r = key / (4.0 * dpr);
+  const int side = static_cast<int>(std::ceil((2 * r + 2) * dpr));
+  QPixmap sprite(side, side);
+  sprite.fill(Qt::transparent);
+  {
+    QPainter p(&sprite);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setPen(Qt::NoPen);
+    p.setBrush(QColor::fromRgb(rgb));
+    p.drawEllipse(QPointF(side / 2.0, side / 2.0), r * dpr, r * dpr);
+  }
+  sprite.setDevicePixelRatio(dpr);
+  return sprites_.emplace(std::make_pair(rgb, key), std::move(sprite)).first->second;
+}
+
 void HerdGraphItem::set_colours(const std::vector<QRgb>& colours) {
   by_colour_.clear();
   for (std::size_t i = 0; i < positions_.size() && i < colours.size(); ++i) {
@@ -169,11 +190,32 @@ void HerdGraphItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* opt
     painter->drawLines(recent_.data(), static_cast<int>(recent_.size()));
   }
   // Servers: one brush per colour, discs without outline (stroking wide round points is
-  // several times slower in the raster engine).
+  // several times slower in the raster engine). On screen (and in PNGs) each disc is a copy
+  // of a sprite; vector output (SVG) gets real circles.
   painter->setPen(Qt::NoPen);
-  for (const auto& [rgb, points] : by_colour_) {
-    painter->setBrush(QColor::fromRgb(rgb));
-    for (const QPointF& p : points) painter->drawEllipse(p, radius_, radius_);
+  const QTransform world = painter->worldTransform();
+  const double device_radius = radius_ * lod;
+  const bool raster = painter->paintEngine() != nullptr && painter->paintEngine()->type() == QPaintEngine::Raster;
+  if (raster && world.type() <= QTransform::TxScale && device_radius <= kMaxSpriteRadius) {
+    const qreal dpr = painter->device()->devicePixelRatio();
+    const QRectF visible = world.mapRect(option->exposedRect).adjusted(-device_radius - 1, -device_radius - 1,
+                                                                        device_radius + 1, device_radius + 1);
+    painter->save();
+    painter->resetTransform();
+    for (const auto& [rgb, points] : by_colour_) {
+      const QPixmap& sprite = disc_sprite(rgb, device_radius, dpr);
+      const QPointF centre(sprite.width() / (2 * dpr), sprite.height() / (2 * dpr));
+      for (const QPointF& p : points) {
+        const QPointF at = world.map(p);
+        if (visible.contains(at)) painter->drawPixmap(at - centre, sprite);
+      }
+    }
+    painter->restore();
+  } else {
+    for (const auto& [rgb, points] : by_colour_) {
+      painter->setBrush(QColor::fromRgb(rgb));
+      for (const QPointF& p : points) painter->drawEllipse(p, radius_, radius_);
+    }
   }
   if (!big || lod > 3) {
     QPen outline(QColor(40, 40, 40), 0.8);
@@ -533,6 +575,7 @@ void TopologyPanel::tick() {
   const std::int64_t next = time_ns_ + std::max<std::int64_t>(1, static_cast<std::int64_t>(wall_s * per_s));
   seek(next);
   ++fps_frames_;
+  ++steps_;
   if (fps_clock_.elapsed() >= 1000) {
     fps_ = static_cast<double>(fps_frames_) * 1000.0 / static_cast<double>(fps_clock_.restart());
     fps_frames_ = 0;

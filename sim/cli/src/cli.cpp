@@ -535,7 +535,7 @@ struct SweepArgs {
   std::string file;
   std::string db = "sweep.db";
   std::string shard = "0/1";
-  std::string markdown, svg;
+  std::string markdown;
   unsigned jobs = 0;  // 0: every core
   bool append = false;
   bool report_only = false;
@@ -600,10 +600,6 @@ int sweep_command(const SweepArgs& args) {
   if (!args.markdown.empty()) {
     std::ofstream(args.markdown) << table;
     std::cout << "wrote " << args.markdown << "\n";
-  }
-  if (!args.svg.empty()) {
-    std::ofstream(args.svg) << sweep_svg(spec, cells);
-    std::cout << "wrote " << args.svg << "\n";
   }
   if (!args.report_only) {
     std::size_t reused = 0;
@@ -832,7 +828,6 @@ int run_cli(int argc, char** argv) {
   sweep->add_option("--shard", sweep_args.shard, "Run only cells i, i+N, ... (i/N)")
       ->capture_default_str();
   sweep->add_option("--markdown", sweep_args.markdown, "Write the summary table here");
-  sweep->add_option("--svg", sweep_args.svg, "Write the chart here");
   sweep->add_option("-j,--jobs", sweep_args.jobs,
                     "Worker threads (default: every core); results do not depend on it");
   sweep->add_flag("--append", sweep_args.append,

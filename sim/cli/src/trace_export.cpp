@@ -9,8 +9,10 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "herd/config/units.hpp"
@@ -233,6 +235,126 @@ std::string time_label(std::int64_t ns, std::int64_t step) {
   return text;
 }
 
+
+// Past the arrow cap: messages binned by (send-time slice, sender lane, receiver lane). A bin
+// holds counts by kind and outcome and the span of its send and receive times; the slices
+// widen (by halving their number) until there are at most `max_bins` bins, so the drawing
+// stays bounded whatever the window holds (one slice of lanes x lanes bins at worst).
+constexpr double kBinnedHeight = 2400;
+constexpr std::size_t kMaxSlices = 120;  // 20 px each at kBinnedHeight
+
+struct Bin {
+  std::uint64_t count = 0;
+  std::int64_t send_lo = 0, send_hi = 0, recv_lo = 0, recv_hi = 0;
+  std::array<std::uint64_t, kMessageKinds> kinds{};
+  std::array<std::uint64_t, kMessageOutcomes> outcomes{};
+  void add(const Bin& other) {
+    if (count == 0) *this = Bin{0, other.send_lo, other.send_hi, other.recv_lo, other.recv_hi, {}, {}};
+    count += other.count;
+    send_lo = std::min(send_lo, other.send_lo), send_hi = std::max(send_hi, other.send_hi);
+    recv_lo = std::min(recv_lo, other.recv_lo), recv_hi = std::max(recv_hi, other.recv_hi);
+    for (std::size_t k = 0; k < kMessageKinds; ++k) kinds[k] += other.kinds[k];
+    for (std::size_t o = 0; o < kMessageOutcomes; ++o) outcomes[o] += other.outcomes[o];
+  }
+};
+
+struct Bins {
+  std::int64_t slice_ns = 1;
+  std::map<std::tuple<std::size_t, int, int>, Bin> bins;  // by (slice, from lane, to lane)
+};
+
+Bins bin_messages(const std::filesystem::path& db, std::int64_t run_id, const TraceQuery& query,
+                  const SvgLayout& layout, std::uint64_t max_bins) {
+  Bins out;
+  std::size_t slices = kMaxSlices;
+  const std::int64_t span = layout.t1 - layout.t0;
+  out.slice_ns = std::max<std::int64_t>(1, (span + static_cast<std::int64_t>(slices) - 1) /
+                                               static_cast<std::int64_t>(slices));
+  (void)for_each_trace_message(db, run_id, query, [&](const TraceMessage& m) {
+    const auto slice = static_cast<std::size_t>(std::max<std::int64_t>(0, m.send_ns - layout.t0) / out.slice_ns);
+    Bin one;
+    one.count = 1;
+    one.send_lo = one.send_hi = m.send_ns;
+    one.recv_lo = one.recv_hi = m.recv_ns;
+    one.kinds[static_cast<std::size_t>(m.kind)] = 1;
+    one.outcomes[static_cast<std::size_t>(m.outcome)] = 1;
+    out.bins[{slice, layout.lane(m.from_server), layout.lane(m.to_server)}].add(one);
+    return true;
+  });
+  while (out.bins.size() > max_bins && slices > 1) {
+    slices = (slices + 1) / 2;
+    out.slice_ns *= 2;
+    std::map<std::tuple<std::size_t, int, int>, Bin> merged;
+    for (const auto& [key, bin] : out.bins) {
+      merged[{std::get<0>(key) / 2, std::get<1>(key), std::get<2>(key)}].add(bin);
+    }
+    out.bins = std::move(merged);
+  }
+  return out;
+}
+
+std::string duration_text(std::int64_t ns) {
+  char text[48];
+  if (ns >= 1'000'000'000) {
+    std::snprintf(text, sizeof text, "%.3g s", static_cast<double>(ns) / 1e9);
+  } else if (ns >= 1'000'000) {
+    std::snprintf(text, sizeof text, "%.3g ms", static_cast<double>(ns) / 1e6);
+  } else {
+    std::snprintf(text, sizeof text, "%.3g us", static_cast<double>(ns) / 1e3);
+  }
+  return text;
+}
+
+// One band per bin: from the sender's lifeline over the bin's send times to the receiver's
+// over its receive times, filled with its most frequent kind's colour, more opaque the more
+// messages it holds, its count written in it.
+void write_bins(std::ostream& out, const Bins& bins, const SvgLayout& layout, const TraceInfo&) {
+  std::uint64_t most = 1;
+  for (const auto& [key, bin] : bins.bins) most = std::max(most, bin.count);
+  char buf[512];
+  for (const auto& [key, bin] : bins.bins) {
+    const auto [slice, from, to] = key;
+    std::size_t kind = 0;
+    for (std::size_t k = 1; k < kMessageKinds; ++k) {
+      if (bin.kinds[k] > bin.kinds[kind]) kind = k;
+    }
+    double x1 = layout.x(from), x2 = layout.x(to);
+    if (from == to) x1 -= 6, x2 += 6;  // within a lane (among other servers): a narrow band
+    // At least 2 px tall at both ends, so a burst at one instant still shows.
+    auto span = [&](std::int64_t lo, std::int64_t hi) {
+      double a = layout.y(lo), b = layout.y(hi);
+      if (b - a < 2) a -= 1, b += 1;
+      return std::make_pair(a, b);
+    };
+    const auto [s0, s1] = span(bin.send_lo, bin.send_hi);
+    const auto [r0, r1] = span(bin.recv_lo, bin.recv_hi);
+    const double opacity = 0.15 + 0.6 * std::log1p(static_cast<double>(bin.count)) /
+                                      std::log1p(static_cast<double>(most));
+    std::snprintf(buf, sizeof buf,
+                  "<path class=\"b k-%s\" fill=\"%s\" fill-opacity=\"%.2f\" d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fZ\">",
+                  kind_class(static_cast<MessageKind>(kind)).c_str(), kKindColours[kind], opacity, x1, s0,
+                  x2, r0, x2, r1, x1, s1);
+    out << buf << "<title>" << bin.count << (bin.count == 1 ? " message " : " messages ") << xml_escaped(layout.lanes[static_cast<std::size_t>(from)])
+        << " &#8594; " << xml_escaped(layout.lanes[static_cast<std::size_t>(to)]) << ", sent "
+        << seconds_text(bin.send_lo) << " s to " << seconds_text(bin.send_hi) << " s, received "
+        << seconds_text(bin.recv_lo) << " s to " << seconds_text(bin.recv_hi) << " s; kinds:";
+    for (std::size_t k = 0; k < kMessageKinds; ++k) {
+      if (bin.kinds[k]) out << " " << xml_escaped(to_string(static_cast<MessageKind>(k))) << " " << bin.kinds[k];
+    }
+    out << "; outcomes:";
+    for (std::size_t o = 0; o < kMessageOutcomes; ++o) {
+      if (bin.outcomes[o]) out << " " << to_string(static_cast<MessageOutcome>(o)) << " " << bin.outcomes[o];
+    }
+    out << "</title></path>\n";
+    // The count where the band is widest across, if it has room (20 px slices do).
+    if (s1 - s0 >= 9 || r1 - r0 >= 9 || std::abs(x2 - x1) > 40) {
+      std::snprintf(buf, sizeof buf, "<text class=\"n\" x=\"%.1f\" y=\"%.1f\">%llu</text>\n",
+                    (x1 + x2) / 2, (s0 + s1 + r0 + r1) / 4 + 3, static_cast<unsigned long long>(bin.count));
+      out << buf;
+    }
+  }
+}
+
 }  // namespace
 
 std::uint64_t write_sequence_svg(std::ostream& out, const std::filesystem::path& db,
@@ -282,14 +404,10 @@ std::uint64_t write_sequence_svg(std::ostream& out, const std::filesystem::path&
       }
     }
     kinds[static_cast<std::size_t>(m.kind)] = true;
-    return count <= options.max_arrows;
+    return true;
   });
-  if (count > options.max_arrows) {
-    throw TraceTooLarge("the window holds more than " + std::to_string(options.max_arrows) +
-                        " messages (--max-arrows); a diagram of them would be unreadable. "
-                        "Narrow it with --from/--to or --servers, raise --max-arrows, or "
-                        "export the whole run with --format perfetto");
-  }
+  // Past the cap, one arrow a message would be unreadable: messages are binned instead.
+  const bool binned = count > options.max_arrows;
   if (others) {
     layout.others_lane = static_cast<int>(layout.lanes.size());
     layout.lanes.emplace_back("(other servers)");
@@ -301,7 +419,7 @@ std::uint64_t write_sequence_svg(std::ostream& out, const std::filesystem::path&
   layout.t0 = query.from_ns.value_or(first);
   layout.t1 = std::max(last, query.to_ns.value_or(last));
   if (layout.t1 <= layout.t0) layout.t1 = layout.t0 + 1;
-  layout.plot_height = std::clamp(static_cast<double>(count) * 8.0, 600.0, 40'000.0);
+  layout.plot_height = binned ? kBinnedHeight : std::clamp(static_cast<double>(count) * 8.0, 600.0, 40'000.0);
 
   char buf[512];
   std::snprintf(buf, sizeof buf,
@@ -314,6 +432,7 @@ std::uint64_t write_sequence_svg(std::ostream& out, const std::filesystem::path&
   for (std::size_t k = 0; k < kMessageKinds; ++k) {
     out << ".k-" << kind_class(static_cast<MessageKind>(k)) << "{stroke:" << kKindColours[k] << "}\n";
   }
+  out << ".b{stroke:none}\n.n{font-size:10px;text-anchor:middle;fill:#222}\n";
   out << ".o-ignored{stroke-dasharray:5 3;opacity:.55}\n"
          ".o-rejected{stroke:#d62728;stroke-width:2.2}\n"
          ".o-dropped,.o-lost{stroke-dasharray:2 2}\n"
@@ -325,6 +444,16 @@ std::uint64_t write_sequence_svg(std::ostream& out, const std::filesystem::path&
                 seconds_text(layout.t0).c_str(), seconds_text(layout.t1).c_str(),
                 info.truncated ? " (the run's trace was truncated: later messages were not recorded)" : "");
   out << buf;
+  Bins bins;
+  if (binned) {
+    bins = bin_messages(db, run_id, query, layout, options.max_arrows);
+    std::snprintf(buf, sizeof buf,
+                  "<text x=\"10\" y=\"40\" font-size=\"12\">more than %llu messages (--max-arrows): "
+                  "each band is the messages from one lane to another sent in one %s slice, "
+                  "numbered with their count; hover a band for its kinds and outcomes</text>\n",
+                  static_cast<unsigned long long>(options.max_arrows), duration_text(bins.slice_ns).c_str());
+    out << buf;
+  }
 
   // Time axis: gridlines and labels, time running down.
   const std::int64_t span = layout.t1 - layout.t0;
@@ -352,10 +481,14 @@ std::uint64_t write_sequence_svg(std::ostream& out, const std::filesystem::path&
   }
   out << "</g>\n<g class=\"messages\">\n";
 
-  // Second pass: one path per message, its head (or cross) included.
+  // Second pass: one path per message, its head (or cross) included (or the bins).
   std::uint64_t drawn = 0;
+  if (binned) {
+    write_bins(out, bins, layout, info);
+    drawn = count;
+  }
   (void)for_each_trace_message(db, run_id, query, [&](const TraceMessage& m) {
-    if (drawn >= count) return false;  // the database grew between the passes: draw what was counted
+    if (binned || drawn >= count) return false;  // the database grew between the passes: draw what was counted
     ++drawn;
     const double x1 = layout.x(layout.lane(m.from_server)), y1 = layout.y(m.send_ns);
     const double x2 = layout.x(layout.lane(m.to_server)), y2 = layout.y(m.recv_ns);
@@ -457,7 +590,8 @@ TraceCommand::TraceCommand(CLI::App& app) : args_(std::make_unique<Args>()) {
                     "Only messages from or to these servers (names, comma-separated); the SVG "
                     "draws one lifeline for each");
   a.sub->add_option("--max-arrows", a.max_arrows,
-                    "SVG: refuse a window of more messages than this")
+                    "SVG: past this many messages in the window, draw bands of messages per "
+                    "pair of lanes and time slice (with their counts) instead of arrows")
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{10'000'000}));
   a.sub->add_option("--max-messages", a.max_messages,
@@ -466,7 +600,7 @@ TraceCommand::TraceCommand(CLI::App& app) : args_(std::make_unique<Args>()) {
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{4'000'000'000}));
   a.sub->footer(
       "Exit codes: 0 written; 2 a bad option, a database without that run or trace, or an "
-      "export over --max-arrows or --max-messages. See docs/traces.md.");
+      "export over --max-messages. See docs/traces.md.");
 }
 
 TraceCommand::~TraceCommand() = default;

@@ -245,24 +245,58 @@ StoredApply apply_row(std::int64_t update, std::int64_t server, std::int64_t at,
 }  // namespace
 
 std::vector<StoredApply> ResultsReader::applies(std::int64_t run_id) const {
-  std::vector<StoredApply> out;
-  out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(apply_count(run_id), limits_.max_rows)));
-  // The index applies_by_update (run_id, update_id) returns rows by update without a sort
-  // in SQLite; they come nearly in time order (as recorded), and sorting them here is
-  // several times faster than SQLite's sorter on a million rows.
+  // A run's rows are written in one transaction, so they lie in one stretch of rowids. The
+  // index finds the stretch (and the count), then the rows are read in storage order: a
+  // sequential scan, several times cheaper than following the index row by row, which jumps
+  // around the table (rows are stored in time order, the index is by update). The run_id
+  // test stays, so rows of another run inside the stretch would be skipped, not mixed in.
+  std::uint64_t count = 0;
+  std::int64_t first_row = 0, last_row = -1;
+  {
+    Query q(*this, "applies", "SELECT COUNT(*), MIN(rowid), MAX(rowid) FROM applies WHERE run_id = ?");
+    q.bind(1, run_id);
+    if (q.next() && !q.null(1)) {
+      count = q.u64(0);
+      first_row = q.i64(1);
+      last_row = q.i64(2);
+    }
+  }
+  std::vector<StoredApply> rows;
+  rows.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(count, limits_.max_rows)));
   Query q(*this, "applies",
           "SELECT update_id, server_id, at_ns, delay_ns, hops, direct, from_id FROM applies "
-          "WHERE run_id = ? ORDER BY update_id");
-  q.bind(1, run_id);
+          "WHERE rowid BETWEEN ? AND ? AND +run_id = ?");
+  q.bind(1, first_row).bind(2, last_row).bind(3, run_id);
+  std::uint32_t updates = 0;
   while (q.next()) {
-    out.push_back(apply_row(q.i64(0), q.i64(1), q.i64(2), q.i64(3), q.i64(4), q.i64(5),
-                            q.null(6) ? std::nullopt : std::optional(q.i64(6))));
+    rows.push_back(apply_row(q.i64(0), q.i64(1), q.i64(2), q.i64(3), q.i64(4), q.i64(5),
+                             q.null(6) ? std::nullopt : std::optional(q.i64(6))));
+    updates = std::max(updates, rows.back().update_id + 1);
   }
-  std::sort(out.begin(), out.end(), [](const StoredApply& a, const StoredApply& b) {
-    if (a.update_id != b.update_id) return a.update_id < b.update_id;
-    if (a.at_ns != b.at_ns) return a.at_ns < b.at_ns;
-    return a.server_id < b.server_id;
-  });
+  auto by_time = [](const StoredApply& a, const StoredApply& b) {
+    return a.at_ns != b.at_ns ? a.at_ns < b.at_ns : a.server_id < b.server_id;
+  };
+  if (updates > rows.size()) {
+    // Sparse update ids (not written by herd): a plain sort, not a bucket per id.
+    std::sort(rows.begin(), rows.end(), [&](const StoredApply& a, const StoredApply& b) {
+      return a.update_id != b.update_id ? a.update_id < b.update_id : by_time(a, b);
+    });
+    return rows;
+  }
+  // By (update_id, at_ns, server_id): a counting sort by update, then each update's rows
+  // (a few thousand at most, nearly in time order already) sorted on their own.
+  std::vector<std::size_t> first(static_cast<std::size_t>(updates) + 1, 0);
+  for (const auto& a : rows) ++first[a.update_id + 1];
+  for (std::size_t u = 1; u < first.size(); ++u) first[u] += first[u - 1];
+  std::vector<StoredApply> out(rows.size());
+  {
+    std::vector<std::size_t> next(first.begin(), first.end() - 1);
+    for (const auto& a : rows) out[next[a.update_id]++] = a;
+  }
+  for (std::size_t u = 0; u + 1 < first.size(); ++u) {
+    std::sort(out.begin() + static_cast<std::ptrdiff_t>(first[u]),
+              out.begin() + static_cast<std::ptrdiff_t>(first[u + 1]), by_time);
+  }
   return out;
 }
 

@@ -7,6 +7,8 @@
 #include <boost/json.hpp>
 #include <sqlite3.h>
 
+#include <numeric>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -250,13 +252,60 @@ TEST_CASE("cli trace: the SVG diagram is well-formed with one arrow per message"
   // Lifelines for B and C, and lanes for the servers and clients beyond them.
   CHECK_THAT(text, Contains(">B</text>") && Contains(">C</text>") &&
                        Contains("(other servers)") && Contains("(clients)"));
+}
 
-  // Over the cap: refused with a way out, and no file left behind.
-  const auto big = dir.path() / "big.svg";
-  CliRun refused = herd_sim({"trace", db.string(), "--run", "1", "-o", big.string(),
-                             "--max-arrows", "10"});
-  CHECK(refused.code == 2);
-  CHECK_FALSE(std::filesystem::exists(big));
+namespace {
+// The bands of a binned diagram: each <path class="b ..."> with the count its title starts with.
+std::vector<std::uint64_t> band_counts(const std::string& svg) {
+  std::vector<std::uint64_t> counts;
+  const std::regex band(R"re(<path class="b k-[^"]*"[^>]*><title>(\d+) messages? )re");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), band); it != std::sregex_iterator(); ++it) {
+    counts.push_back(std::stoull((*it)[1].str()));
+  }
+  return counts;
+}
+}  // namespace
+
+TEST_CASE("cli trace: past --max-arrows the SVG bins messages into counted bands", "[trace]") {
+  TempDir dir;
+  const auto file = dir.write("traced.toml", kScenario);
+  const auto db = dir.path() / "r.db";
+  REQUIRE(herd_sim({"run", file.string(), "-q", "--trace", "--db", db.string()}).code == 0);
+  TraceQuery q;  // the whole run, B and C
+  q.servers = {1, 2};
+  const auto expected = read_trace(db, 1, q).messages.size();
+  REQUIRE(expected > 20);
+  auto draw = [&](std::size_t cap, const std::string& name) {
+    const auto svg = dir.path() / name;
+    CliRun run = herd_sim({"trace", db.string(), "--run", "1", "-o", svg.string(), "--servers", "B,C",
+                           "--max-arrows", std::to_string(cap)});
+    REQUIRE(run.code == 0);
+    return herd::testing::read_file(svg);
+  };
+
+  // At the cap: still one arrow a message.
+  const std::string at_cap = draw(expected, "at.svg");
+  CHECK(band_counts(at_cap).empty());
+  CHECK(xml_check::parse(at_cap).count("title") == expected);
+
+  // One past it: bands, every message in exactly one, at most the cap of them.
+  const std::string over = draw(expected - 1, "over.svg");
+  const auto xml = xml_check::parse(over);
+  REQUIRE(xml.well_formed);
+  auto counts = band_counts(over);
+  REQUIRE_FALSE(counts.empty());
+  CHECK(counts.size() <= expected - 1);
+  CHECK(std::accumulate(counts.begin(), counts.end(), std::uint64_t{0}) == expected);
+  CHECK(xml.count("title") == counts.size());  // no arrows besides
+  CHECK_THAT(over, Contains("each band is the messages from one lane to another"));
+
+  // A tiny cap widens the slices until the bands fit: B, C, other servers and clients make
+  // at most 4 x 4 lane pairs, so 16 bands hold the whole window in one slice.
+  const std::string tiny = draw(16, "tiny.svg");
+  REQUIRE(xml_check::parse(tiny).well_formed);
+  counts = band_counts(tiny);
+  CHECK(counts.size() <= 16);
+  CHECK(std::accumulate(counts.begin(), counts.end(), std::uint64_t{0}) == expected);
 }
 
 TEST_CASE("cli trace: bad runs, servers and formats are usage errors", "[trace]") {

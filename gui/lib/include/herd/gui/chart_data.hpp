@@ -20,6 +20,7 @@ struct Point {
 struct Line {
   std::string name;
   std::vector<Point> points;
+  std::size_t total = 0;  // points of the whole line, before any thinning
 };
 
 // Propagation delays in ms over (update, server != origin), sorted: exactly the rows the
@@ -29,6 +30,10 @@ struct Line {
 // The empirical CDF of propagation delay: one point (delay_ms, i / n) per delay, i = 1..n,
 // in order, so the i-th point's y is the fraction of deliveries no later than its x.
 [[nodiscard]] Line delay_cdf(const RunData& run);
+// The same line thinned to at most `max_points` (as thin_out would), taken from the delays
+// worked out when the run was loaded (RunData::delays_ms, computed here when absent) without
+// building the full line first.
+[[nodiscard]] Line delay_cdf(const RunData& run, std::size_t max_points);
 
 // The nearest-rank percentile (0 < p <= 100) of sorted values, as the summary computes it.
 [[nodiscard]] double nearest_rank(const std::vector<double>& sorted, double p);
@@ -85,6 +90,21 @@ struct Spread {
 };
 [[nodiscard]] std::vector<Spread> metric_spread(const std::vector<const sim::StoredRun*>& runs,
                                                 const std::string& metric);
+
+// A sweep's headline metric per (scenario, variant), the mean over the seeds stored: the
+// numbers of `herd-sim sweep`'s table (`messages_per_update` is its "lines/update" column,
+// `propagation_p99_ms` its "p99 ms"). Scenarios and variants (the strategy outside a sweep)
+// in order of their first run.
+struct SweepBars {
+  std::string metric;
+  std::vector<std::string> scenarios, variants;
+  // mean[v][s] over the runs of variants[v] in scenarios[s] that stored the metric;
+  // nullopt when there are none. runs[v][s] counts those runs.
+  std::vector<std::vector<std::optional<double>>> mean;
+  std::vector<std::vector<std::size_t>> runs;
+};
+[[nodiscard]] SweepBars sweep_bars(const std::vector<const sim::StoredRun*>& runs,
+                                   const std::string& metric);
 
 // A chart's data as a table, for CSV export.
 struct Table {

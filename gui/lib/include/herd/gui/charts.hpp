@@ -17,7 +17,7 @@ class QChart;
 
 namespace herd::gui {
 
-enum class ChartKind { cdf, hops, staleness, traffic, rmr, ldh, convergence };
+enum class ChartKind { cdf, hops, staleness, traffic, rmr, ldh, convergence, sweep };
 
 struct ChartInfo {
   ChartKind kind;
@@ -33,7 +33,13 @@ struct ChartSpec {
   ChartKind kind = ChartKind::cdf;
   std::optional<std::uint32_t> server;  // staleness: one server instead of the herd
   std::size_t max_points = 4000;        // per drawn line (the data keeps every point)
+  // sweep: the summary metric drawn, one of kSweepMetrics.
+  std::string sweep_metric = "messages_per_update";
 };
+
+// The sweep chart's metrics: peer lines per update and p99 propagation delay (the two
+// panels of `herd-dash plot --chart sweep`).
+inline constexpr const char* kSweepMetrics[] = {"messages_per_update", "propagation_p99_ms"};
 
 // A new chart for `runs` (the caller owns it). Empty runs give a chart that says so.
 [[nodiscard]] QChart* build_chart(const ChartSpec& spec, const std::vector<const RunData*>& runs);

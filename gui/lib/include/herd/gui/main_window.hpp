@@ -52,6 +52,7 @@ class ChartPanel : public QWidget {
   std::vector<const RunData*> raw() const;
   ChartKind kind_;
   QComboBox* server_ = nullptr;
+  QComboBox* metric_ = nullptr;  // sweep: which summary metric
   QChartView* view_;
   std::vector<std::shared_ptr<const RunData>> runs_;
   bool dirty_ = true;

@@ -6,17 +6,21 @@
 //   herd-dash plot DB --run N [--run M ...] --chart NAME -o FILE.png|FILE.svg
 //                  [--width W] [--height H] [--server NAME] [--update U] [--at-ms T]
 //                  [--colour update|staleness]
+//   herd-dash plot DB --sweep NAME --chart sweep -o FILE.png|FILE.svg
 //
 // NAME is one of chart_kinds() or "topology". Returns the exit status; says what is wrong
 // on `err`.
 
 #include <QStringList>
+#include <cstddef>
 #include <ostream>
 
 namespace herd::gui {
 
 inline constexpr int kPlotMinSide = 100;
 inline constexpr int kPlotMaxSide = 8000;
+// Cells of one sweep a plot draws at most (it reads only their summaries).
+inline constexpr std::size_t kPlotMaxSweepRuns = 10'000;
 
 int plot_command(const QStringList& args, std::ostream& out, std::ostream& err);
 

@@ -24,6 +24,9 @@ struct RunData {
   std::vector<sim::LinkTraffic> links;
   // applies[update_first[u] .. update_first[u + 1]) are update u's rows.
   std::vector<std::size_t> update_first;
+  // propagation_delays_ms(*this), worked out once when the run is loaded (load_run), so the
+  // delay CDF, the first chart shown, costs no sort of a million values when drawn.
+  std::vector<double> delays_ms;
 
   // Update u's delivery rows, by at_ns; empty for an unknown update.
   [[nodiscard]] std::pair<const sim::StoredApply*, const sim::StoredApply*> applies_of(

@@ -13,6 +13,7 @@
 #include <QElapsedTimer>
 #include <QGraphicsItem>
 #include <QGraphicsView>
+#include <QPixmap>
 #include <QWidget>
 #include <map>
 #include <memory>
@@ -64,10 +65,19 @@ class HerdGraphItem : public QGraphicsItem {
   [[nodiscard]] const std::vector<Point>& positions() const noexcept { return positions_; }
   [[nodiscard]] std::uint64_t paints() const noexcept { return paints_; }
 
+  // Discs larger than this on screen are drawn as paths (few are visible then).
+  static constexpr double kMaxSpriteRadius = 32;
+  static constexpr std::size_t kMaxSprites = 256;
+
  private:
+  const QPixmap& disc_sprite(QRgb rgb, double device_radius, qreal dpr);
   std::vector<Point> positions_;
   std::vector<QString> names_;
   std::map<QRgb, std::vector<QPointF>> by_colour_;
+  // Discs drawn once per colour and on-screen size, then copied to each server's place: a
+  // playback frame of 10,000 servers is 10,000 small blits, not 10,000 antialiased paths.
+  // Keyed by colour and device radius in quarter pixels; dropped when they pile up.
+  std::map<std::pair<QRgb, int>, QPixmap> sprites_;
   std::vector<QLineF> carried_, recent_;
   std::optional<std::uint32_t> marked_;
   QRectF bounds_;
@@ -122,6 +132,8 @@ class TopologyPanel : public QWidget {
   [[nodiscard]] std::optional<std::uint32_t> clicked_server() const noexcept { return clicked_; }
   // Frames drawn per second over the last second of playback.
   [[nodiscard]] double frame_rate() const noexcept { return fps_; }
+  // Playback steps taken since the panel was made (each moves virtual time and redraws).
+  [[nodiscard]] std::uint64_t steps() const noexcept { return steps_; }
   // The view's state as a table (server, name, x, y, holds, staleness), for CSV export.
   [[nodiscard]] Table table() const;
 
@@ -155,6 +167,7 @@ class TopologyPanel : public QWidget {
   QElapsedTimer wall_;
   QElapsedTimer fps_clock_;
   std::uint64_t fps_frames_ = 0;
+  std::uint64_t steps_ = 0;
   double fps_ = 0;
   ColourBy mode_ = ColourBy::update;
   std::uint32_t update_id_ = 0;

@@ -2,7 +2,8 @@
 // Sweeps: a grid of scenarios x variants (sets of --set overrides) x seeds, run on worker
 // threads (or a shard of them, for a scheduler), stored in one results database in cell
 // order, checked against each scenario's [expect] section, and summarised as a Markdown
-// table and an SVG chart. docs/sweeps.md is the reference.
+// table (`herd-dash plot --sweep NAME --chart sweep` draws the chart). docs/sweeps.md is the
+// reference.
 //
 // A sweep file (TOML):
 //   [sweep]
@@ -99,7 +100,5 @@ struct SweepOptions {
 // on the live backend, which the note under the table says.
 [[nodiscard]] std::string sweep_markdown(const SweepSpec& spec, const std::vector<SweepCell>& cells,
                                          bool live = false);
-// Two panels (messages per update, p99 propagation delay), grouped by scenario.
-[[nodiscard]] std::string sweep_svg(const SweepSpec& spec, const std::vector<SweepCell>& cells);
 
 }  // namespace herd::sim

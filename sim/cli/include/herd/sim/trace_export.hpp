@@ -33,8 +33,9 @@ std::uint64_t write_perfetto_trace(std::ostream& out, const std::filesystem::pat
                                    std::uint64_t max_messages = 2'000'000);
 
 struct SequenceSvgOptions {
-  // More messages than this in the window: the diagram is refused with a TraceTooLarge
-  // (nothing is dropped silently); narrow the window or the server set, or raise it.
+  // More messages than this in the window: instead of an arrow a message, the diagram draws
+  // bins (messages from one lane to another sent in one time slice) as bands with their
+  // counts, at most this many bins (the slices widen until they fit). Nothing is left out.
   std::uint64_t max_arrows = 20'000;
   // Without a server set, herds larger than this are refused the same way.
   std::size_t max_lanes = 64;
@@ -44,7 +45,9 @@ struct SequenceSvgOptions {
 // the run without one), plus "other servers" and "clients" lanes when messages reach them;
 // time runs down; one arrow (one <path class="m ...">) per message from its send to its
 // receive time, coloured by kind, dashed when redundant (ignored), red when rejected, ending
-// in a cross when dropped or lost; a time axis and a legend. Returns the number of arrows.
+// in a cross when dropped or lost; a time axis and a legend. Past `max_arrows` messages, one
+// band (<path class="b ...">) per bin instead (see SequenceSvgOptions). Returns the number of
+// messages drawn (as arrows or in bands).
 std::uint64_t write_sequence_svg(std::ostream& out, const std::filesystem::path& db,
                                  std::int64_t run_id, const TraceQuery& query,
                                  const SequenceSvgOptions& options = {});
