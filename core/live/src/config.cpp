@@ -1,5 +1,6 @@
 #include "herd/live/config.hpp"
 
+#include "herd/auth/hmac_authenticator.hpp"
 #include "herd/config/propagation_toml.hpp"
 #include "herd/config/units.hpp"
 
@@ -9,6 +10,7 @@
 #include <initializer_list>
 #include <limits>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -338,7 +340,7 @@ class ConfigReader {
   void read_limits(const toml::table& limits, HerdConfig& config) {
     check_keys(limits, "[limits]", {"max_line_bytes", "max_connections", "idle_timeout",
                                     "max_output_bytes", "max_pending_replies", "max_records",
-                                    "max_client_bytes"});
+                                    "max_client_bytes", "handshake_timeout"});
     constexpr std::int64_t kMax = std::numeric_limits<std::int32_t>::max();
     if (auto v = positive_at(limits, "max_line_bytes", "limits.max_line_bytes", kMax)) {
       limits_.max_line_bytes = *v;
@@ -362,6 +364,9 @@ class ConfigReader {
     if (auto v = positive_at(limits, "max_client_bytes", "limits.max_client_bytes", kMax)) {
       limits_.max_client_bytes = *v;
     }
+    if (auto v = duration_at(limits, "handshake_timeout", "limits.handshake_timeout", false)) {
+      limits_.handshake_timeout_ns = *v;
+    }
   }
 
   // Each server's friends are its neighbours in the undirected graph, sorted by name so the
@@ -373,10 +378,12 @@ class ConfigReader {
       longest_name = std::max(longest_name, server.core.name.size());
       client_ports.push_back(server.listen.port);
     }
+    const auto authenticator = std::make_shared<auth::HmacAuthenticator>(secret_);
     for (auto& server : config.servers) {
       server.core.longest_server_name = longest_name;
       server.herd_client_ports = client_ports;
-      server.core.peer_secret = secret_;
+      // The secret stays inside the authenticator: the core sees proofs, never the secret.
+      server.core.peer_auth = authenticator;
       std::vector<std::string>& friends = server.core.friends;
       for (const auto& pair : friendships_) {
         if (pair.a == server.core.name) friends.push_back(pair.b);

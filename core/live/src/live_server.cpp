@@ -315,6 +315,9 @@ void LiveServer::dispatch(core::Output& output) {
           [this](core::Observation& observation) {
             if (observer_) observer_(observation);
           },
+          [this](core::ClosePeer& close) {
+            if (close.peer < links_.size()) links_[close.peer]->drop("its greeting failed");
+          },
       },
       output);
 }

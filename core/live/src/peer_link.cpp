@@ -105,6 +105,8 @@ void PeerLink::redial_now() {
   do_resolve();
 }
 
+void PeerLink::drop(const std::string& why) { lose(why); }
+
 void PeerLink::do_resolve() {
   state_ = State::connecting;
   resolver_.async_resolve(

@@ -71,6 +71,9 @@ class PeerLink {
   // The friend is back (it greeted us): a link waiting out its backoff dials now, and the
   // backoff starts over.
   void redial_now();
+  // Gives up the connection as after any loss (the friend failed its greeting): the link
+  // dials again after its backoff.
+  void drop(const std::string& why);
 
   [[nodiscard]] bool up() const noexcept { return state_ == State::up; }
   [[nodiscard]] std::uint64_t dropped_messages() const noexcept { return dropped_messages_; }
