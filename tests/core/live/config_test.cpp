@@ -1,5 +1,7 @@
 #include "herd/live/config.hpp"
 
+#include "herd/auth/hmac_authenticator.hpp"
+
 #include <string>
 #include <vector>
 
@@ -141,6 +143,9 @@ TEST_CASE("config: every error names file, line and column and what was expected
        "4:16", "limits.idle_timeout: expected a duration string like \"300s\""},
       {"zero line limit", "[herd]\npeer_secret = \"s\"\n[limits]\nmax_line_bytes = 0\n" + kServers,
        "4:18", "expected an integer in [1,"},
+      {"zero handshake timeout",
+       "[herd]\npeer_secret = \"s\"\n[limits]\nhandshake_timeout = \"0s\"\n" + kServers, "4:21",
+       "limits.handshake_timeout: expected a duration string like \"300s\" or \"500ms\" greater than zero"},
       {"unknown limit", "[herd]\npeer_secret = \"s\"\n[limits]\nmax_lines = 3\n" + kServers, "4:1",
        "unknown key \"max_lines\" in [limits]"},
       {"unknown provider", "[herd]\npeer_secret = \"s\"\n[places]\nprovider = \"bing\"\n" + kServers,
@@ -177,7 +182,7 @@ TEST_CASE("config: limits reach the core configuration of every server") {
       "[herd]\npeer_secret = \"s\"\nfriends = [[\"B\", \"A\"]]\nlog_dir = \"x/y\"\n"
       "[limits]\nmax_line_bytes = 100\nmax_connections = 7\nidle_timeout = \"1.5s\"\n"
       "max_output_bytes = 4096\nmax_pending_replies = 3\nmax_records = 50\n"
-      "max_client_bytes = 64\n" +
+      "max_client_bytes = 64\nhandshake_timeout = \"250ms\"\n" +
       kServers);
   CHECK(config.max_output_bytes == 4096);
   CHECK(config.log_dir == "x/y");
@@ -189,7 +194,11 @@ TEST_CASE("config: limits reach the core configuration of every server") {
     CHECK(server.core.limits.max_pending_replies == 3);
     CHECK(server.core.limits.max_records == 50);
     CHECK(server.core.limits.max_client_bytes == 64);
-    CHECK(server.core.peer_secret == "s");
+    CHECK(server.core.limits.handshake_timeout_ns == 250'000'000);
+    // The secret reaches the authenticator, not the core.
+    CHECK(server.core.peer_secret.empty());
+    REQUIRE(server.core.peer_auth != nullptr);
+    CHECK(server.core.peer_auth->prove("x") == herd::auth::HmacAuthenticator("s").prove("x"));
   }
   CHECK(config.find("A")->core.friends == std::vector<std::string>{"B"});
   CHECK(config.find("A")->friend_addresses.at(0).port == 2002);  // B's peer port (1002 + 1000)

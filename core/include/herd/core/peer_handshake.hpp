@@ -31,7 +31,6 @@ inline constexpr std::size_t kProofHexDigits = 64;  // HMAC-SHA256
 // Reasons a REFUSED line gives, one word each.
 inline constexpr std::string_view kRefusedNotAFriend = "not-a-friend";
 inline constexpr std::string_view kRefusedBadProof = "bad-proof";
-inline constexpr std::string_view kRefusedWrongName = "wrong-name";
 inline constexpr std::string_view kRefusedUnexpected = "unexpected";
 inline constexpr std::size_t kMaxRefusedReasonBytes = 32;
 
