@@ -56,7 +56,7 @@ class ConfigReader {
       : source_(std::move(source_name)), env_(env) {}
 
   HerdConfig read(const toml::table& root) {
-    check_keys(root, "the top level", {"herd", "strategy", "places", "limits", "servers"});
+    check_keys(root, "the top level", {"herd", "strategy", "places", "limits", "servers", "tls"});
     HerdConfig config;
     config.source = source_;
     read_servers(root, config);
@@ -64,6 +64,8 @@ class ConfigReader {
     read_herd(herd, config);
     if (const toml::table* places = optional_table(root, "places")) read_places(*places, config);
     if (const toml::table* limits = optional_table(root, "limits")) read_limits(*limits, config);
+    TlsSettings tls;
+    if (const toml::table* table = optional_table(root, "tls")) tls = read_tls(*table);
     // Live herds recover what a server missed while it was down: anti-entropy is on unless
     // the config turns it off ([strategy] anti_entropy = false).
     core::PropagationConfig propagation;
@@ -75,6 +77,7 @@ class ConfigReader {
     for (auto& server : config.servers) {
       server.core.limits = limits_;
       server.core.propagation = propagation;
+      server.tls = tls;
     }
     assign_friends(config);
     return config;
@@ -335,6 +338,26 @@ class ConfigReader {
            "places.provider = \"google\" needs an API key: set places.google_api_key or the "
            "HERD_GOOGLE_API_KEY environment variable");
     }
+  }
+
+  TlsSettings read_tls(const toml::table& table) const {
+    check_keys(table, "[tls]", {"peers", "clients", "ca", "cert", "key"});
+    TlsSettings tls;
+    const auto flag = [&](std::string_view key, std::string_view path) {
+      const toml::node* node = typed(table, key, path, toml::node_type::boolean, "true or false");
+      return node != nullptr && **node->as_boolean();
+    };
+    tls.peers = flag("peers", "tls.peers");
+    tls.clients = flag("clients", "tls.clients");
+    if (!tls.peers && !tls.clients) return tls;
+    const std::string why = tls.peers ? "friends' links use TLS (tls.peers)" : "the client port uses TLS (tls.clients)";
+    tls.cert = required_string(table, "cert", "tls.cert", "this herd's certificate chain, PEM; " + why);
+    tls.key = required_string(table, "key", "tls.key", "its private key, PEM; " + why);
+    if (tls.peers) {
+      tls.ca = required_string(table, "ca", "tls.ca",
+                               "the CA that signs friends' certificates, PEM; " + why);
+    }
+    return tls;
   }
 
   void read_limits(const toml::table& limits, HerdConfig& config) {

@@ -9,6 +9,7 @@
 #include <boost/asio/error.hpp>
 
 #include "herd/live/clock.hpp"
+#include "herd/live/tls.hpp"
 #include "herd/places/provider.hpp"
 
 namespace herd::live {
@@ -83,6 +84,14 @@ void LiveServer::start() {
   } catch (const std::exception& error) {
     throw StartError(name() + ": " + error.what());
   }
+  std::shared_ptr<asio::ssl::context> peer_tls;
+  try {
+    if (setup_.tls.peers) peer_tls = make_peer_tls_context(setup_.tls);
+    if (setup_.tls.clients) clients_.tls = make_client_tls_context(setup_.tls);
+  } catch (const TlsError& error) {
+    throw StartError(name() + ": " + error.what());
+  }
+  peers_.tls = peer_tls;
   open_acceptor(clients_, setup_.listen);
   open_acceptor(peers_, setup_.peer_listen);
   started_ = true;
@@ -94,13 +103,15 @@ void LiveServer::start() {
                "start: " + name() + " listening on " + to_string(setup_.listen) +
                    ", friends' links on port " + std::to_string(peer_port()) +
                    (friends.empty() ? ", no friends" : ", friends " + friends) + ", strategy " +
-                   std::string(core_.strategy_name()));
+                   std::string(core_.strategy_name()) +
+                   (setup_.tls.peers ? ", TLS on friends' links" : "") +
+                   (setup_.tls.clients ? ", TLS on the client port" : ""));
   const std::size_t peer_output_bytes = options_.max_output_bytes * kPeerOutputFactor;
   for (core::PeerId peer = 0; peer < setup_.core.friends.size(); ++peer) {
     links_.push_back(std::make_unique<PeerLink>(
         io_, peer, name(), setup_.core.friends[peer], setup_.friend_addresses.at(peer),
         static_cast<PeerLinkEvents&>(*this), *log_, peer_output_bytes, options_.backoff,
-        setup_.herd_client_ports));
+        setup_.herd_client_ports, peer_tls));
   }
   for (auto& link : links_) link->start();
   do_accept(clients_);
@@ -186,7 +197,7 @@ void LiveServer::on_accept(Listener& listener, const error_code& ec, tcp::socket
   const core::ConnId id = next_conn_id_++;
   auto conn = std::make_shared<ClientConnection>(std::move(socket), id,
                                                  static_cast<ConnectionEvents&>(*this),
-                                                 options_.max_output_bytes);
+                                                 options_.max_output_bytes, listener.tls);
   if (setup_.core.log_traffic) {
     log_->file(spdlog::level::debug, "conn " + std::to_string(id) + " open from " + conn->remote() +
                                          (listener.role == core::Server::ConnRole::link
@@ -219,7 +230,9 @@ void LiveServer::on_conn_closed(core::ConnId conn, ConnEnd end) {
   const auto it = conns_.find(conn);
   if (it == conns_.end()) return;
   const std::string prefix = "conn " + std::to_string(conn) + " (" + it->second->remote() + ")";
-  if (end == ConnEnd::output_limit) {
+  if (end == ConnEnd::tls_failed) {
+    log_->file(spdlog::level::warn, prefix + ": TLS handshake failed: " + it->second->last_error());
+  } else if (end == ConnEnd::output_limit) {
     log_->notice(spdlog::level::warn,
                  prefix + ": closed: more than " + std::to_string(options_.max_output_bytes) +
                      " bytes waiting to be read (max_output_bytes; slow reader)");

@@ -150,6 +150,16 @@ TEST_CASE("config: every error names file, line and column and what was expected
        "unknown key \"max_lines\" in [limits]"},
       {"unknown provider", "[herd]\npeer_secret = \"s\"\n[places]\nprovider = \"bing\"\n" + kServers,
        "4:12", "expected \"offline\" or \"google\", got \"bing\""},
+      {"TLS on friends' links without a CA",
+       "[herd]\npeer_secret = \"s\"\n[tls]\npeers = true\ncert = \"c.pem\"\nkey = \"k.pem\"\n" + kServers,
+       "3:1", "missing required key tls.ca"},
+      {"TLS on the client port without a key",
+       "[herd]\npeer_secret = \"s\"\n[tls]\nclients = true\ncert = \"c.pem\"\n" + kServers, "3:1",
+       "missing required key tls.key"},
+      {"TLS switch not a boolean", "[herd]\npeer_secret = \"s\"\n[tls]\npeers = \"yes\"\n" + kServers,
+       "4:9", "tls.peers: expected true or false"},
+      {"unknown key in [tls]", "[herd]\npeer_secret = \"s\"\n[tls]\nverify = false\n" + kServers,
+       "4:1", "unknown key \"verify\" in [tls]"},
       {"google without a key", "[herd]\npeer_secret = \"s\"\n[places]\nprovider = \"google\"\n" + kServers,
        "4:12", "HERD_GOOGLE_API_KEY"},
       {"unknown google api", "[herd]\npeer_secret = \"s\"\n[places]\ngoogle_api = \"v2\"\n" + kServers,
@@ -203,6 +213,25 @@ TEST_CASE("config: limits reach the core configuration of every server") {
   CHECK(config.find("A")->core.friends == std::vector<std::string>{"B"});
   CHECK(config.find("A")->friend_addresses.at(0).port == 2002);  // B's peer port (1002 + 1000)
   CHECK(config.find("B")->core.friends == std::vector<std::string>{"A"});
+}
+
+TEST_CASE("config: [tls] is off unless turned on, and reaches every server") {
+  const HerdConfig plain = parse("[herd]\npeer_secret = \"s\"\n" + kServers);
+  for (const auto& server : plain.servers) {
+    CHECK_FALSE(server.tls.peers);
+    CHECK_FALSE(server.tls.clients);
+  }
+  const HerdConfig tls = parse(
+      "[herd]\npeer_secret = \"s\"\n[tls]\npeers = true\nclients = true\nca = \"ca.pem\"\n"
+      "cert = \"herd.pem\"\nkey = \"herd.key\"\n" +
+      kServers);
+  for (const auto& server : tls.servers) {
+    CHECK(server.tls.peers);
+    CHECK(server.tls.clients);
+    CHECK(server.tls.ca == "ca.pem");
+    CHECK(server.tls.cert == "herd.pem");
+    CHECK(server.tls.key == "herd.key");
+  }
 }
 
 TEST_CASE("config: the Google key comes from the file, else from HERD_GOOGLE_API_KEY") {

@@ -197,6 +197,10 @@ TestHerd::TestHerd(HerdSpec spec) : spec_(std::move(spec)), config_(dir_.path() 
   for (const auto& line : spec_.limits) toml << line << "\n";
   toml << "\n[strategy]\n";
   for (const auto& line : spec_.strategy) toml << line << "\n";
+  if (!spec_.tls.empty()) {
+    toml << "\n[tls]\n";
+    for (const auto& line : spec_.tls) toml << line << "\n";
+  }
   // The kernel may hand out a port again once its probe socket is closed, so ports already
   // given to this herd (client and peer) are refused rather than written twice.
   std::set<std::uint16_t> taken;

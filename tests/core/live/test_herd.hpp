@@ -61,6 +61,7 @@ struct HerdSpec {
   std::string peer_secret = "test-herd-secret";
   std::vector<std::string> limits;  // TOML lines for [limits], e.g. "idle_timeout = \"1s\""
   std::vector<std::string> strategy;  // TOML lines for [strategy], e.g. "anti_entropy = false"
+  std::vector<std::string> tls;       // TOML lines for [tls], e.g. "peers = true"
 };
 
 // Clark alone (no friends), with extra [limits] lines.

@@ -43,6 +43,16 @@ struct PlacesSettings {
   std::chrono::milliseconds timeout{5000};   // per Google request
 };
 
+// [tls]: TLS on friends' links and on the client port, each off unless turned on
+// (docs/protocol.md#tls). Paths are as written, relative to the working directory.
+struct TlsSettings {
+  bool peers = false;    // friends' links, both ends; needs ca, cert and key
+  bool clients = false;  // the client port; needs cert and key
+  std::filesystem::path ca;    // the CA every friend's certificate must be signed by
+  std::filesystem::path cert;  // this herd's certificate chain (PEM)
+  std::filesystem::path key;   // its private key (PEM)
+};
+
 // A server's peer port when its [[servers]] table has no peer_port: its client port + 1000.
 inline constexpr std::uint16_t kDefaultPeerPortOffset = 1000;
 
@@ -58,6 +68,7 @@ struct ServerSetup {
   // Every client port of the herd: an outbound link whose local port happens to be one of
   // them is dropped and dialled again.
   std::vector<std::uint16_t> herd_client_ports;
+  TlsSettings tls;
 };
 
 struct HerdConfig {
