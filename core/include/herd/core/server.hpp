@@ -70,12 +70,9 @@ struct ServerLimits {
 struct ServerConfig {
   std::string name;
   std::vector<std::string> friends;  // PeerId i is friends[i]
-  // Without peer_auth: friends greet "HERD 1 <name> <peer_secret>", the secret in clear (the
-  // simulator's form: it has no wire to protect). Required in greetings when non-empty.
+  // Without peer_auth (below): friends greet "HERD 1 <name> <peer_secret>", the secret in
+  // clear (the simulator's form: it has no wire to protect). Required when non-empty.
   std::string peer_secret;
-  // With it: friends greet with the HERD 2 challenge-response (peer_handshake.hpp), and a
-  // HERD 1 greeting is refused. The live runtime always sets it.
-  std::shared_ptr<PeerAuthenticator> peer_auth;
   ServerLimits limits;
   bool log_traffic = true;           // a LogRecord for every line received and sent
   bool emit_observations = false;    // Observation outputs, for recorders
@@ -86,6 +83,9 @@ struct ServerConfig {
   // The longest name of any server in the herd, for the limit on peer lines
   // (peer_line_overhead); 0 takes the longest of this server's and its friends' names.
   std::size_t longest_server_name = 0;
+  // Set: friends greet with the HERD 2 challenge-response (peer_handshake.hpp) instead, and
+  // a HERD 1 greeting is refused. The live runtime always sets it.
+  std::shared_ptr<PeerAuthenticator> peer_auth;
 };
 
 // --- outputs -------------------------------------------------------------------------------
