@@ -15,10 +15,13 @@ run_one() {
   local name="$1" seconds="$2"
   local bin="build/fuzz/bin/fuzz-${name//_/-}"
   mkdir -p "build/fuzz/corpus/$name"
+  # A target's dictionary (tests/fuzz/<name>.dict), when it has one: the protocol's words.
+  local dict=()
+  [[ -f "tests/fuzz/$name.dict" ]] && dict=(-dict="tests/fuzz/$name.dict")
   # -rss_limit_mb and -max_len bound memory and input size; timeouts count as failures.
   if "$bin" "build/fuzz/corpus/$name" "tests/fuzz/corpus/$name" -max_total_time="$seconds" \
       -rss_limit_mb=2048 -max_len=65536 -timeout=10 -print_final_stats=1 \
-      -artifact_prefix="build/fuzz/crashes/$name-" >"build/fuzz/logs/$name.log" 2>&1; then
+      -artifact_prefix="build/fuzz/crashes/$name-" "${dict[@]}" >"build/fuzz/logs/$name.log" 2>&1; then
     echo "fuzz $name: $(grep -E '^stat::number_of_executed_units' "build/fuzz/logs/$name.log" |
       awk '{print $2}') executions, $(grep -oE 'cov: [0-9]+' "build/fuzz/logs/$name.log" |
       tail -1), no crash"

@@ -131,7 +131,8 @@ Server::Server(ServerConfig config)
                                          : make_propagation(config_.propagation)),
       channel_(std::make_unique<Channel>(*this)),
       peer_up_(config_.friends.size(), false),
-      peer_framers_(config_.friends.size()) {
+      peer_framers_(config_.friends.size()),
+      dial_handshakes_(config_.friends.size()) {
   // Greetings name the friend; a herd on a complete graph has hundreds of friends each.
   friends_by_name_.resize(config_.friends.size());
   for (PeerId i = 0; i < config_.friends.size(); ++i) friends_by_name_[i] = i;
@@ -338,6 +339,13 @@ void Server::on_line(Instant now, ConnId conn, Connection& c, std::string_view l
   }
   bool first = !c.saw_first_line;
   c.saw_first_line = true;
+  if (config_.peer_auth && (c.handshake || (first && is_handshake_line(line)))) {
+    // Handshake lines carry names, nonces and proofs, nothing secret: logged as they are.
+    if (config_.log_traffic) log_traffic("conn ", std::to_string(conn), "recv", line);
+    ++stats_.client_lines;
+    on_handshake_line(conn, c, line);
+    return;
+  }
   ClientLine parsed = parse_client_line(line);
   // A greeting's secret field, right or wrong, never reaches a log or a reply: the line is
   // shown up to the secret, then "<secret>".
@@ -383,19 +391,34 @@ bool Server::on_greeting(Instant /*now*/, ConnId conn, Connection& c,
                             "', which is not a friend of " + config_.name);
     return false;
   }
+  if (config_.peer_auth) {
+    // An older server (or one configured by hand) greets with its secret in clear. Say so
+    // plainly: the operator has to upgrade it, and nothing else will make the link work.
+    ++stats_.handshakes_refused;
+    log(LogLevel::warn, who + ": greeting as " + config_.friends[*peer] +
+                            " in the old cleartext form (HERD 1); this server accepts only the " +
+                            "authenticated greeting (HERD 2), so " + config_.friends[*peer] +
+                            " must be upgraded; refused");
+    return false;
+  }
   if (greeting.auth != config_.peer_secret) {
     log(LogLevel::warn, who + ": greeting as " + config_.friends[*peer] +
                             " with a wrong peer secret; treated as a client line");
     return false;
   }
+  accept_link(conn, c, *peer);
+  return true;
+}
+
+void Server::accept_link(ConnId conn, Connection& c, PeerId peer) {
   c.peer = peer;
   // From the next line on this is a friend's link: it carries lines up to the peer limit and
   // drops a longer one instead of closing.
   c.framer.set_max_line_bytes(peer_line_limit_);
   c.framer.skip_overlong_lines();
-  greeted_friends_.push_back(*peer);
-  log(LogLevel::info, "inbound link from " + config_.friends[*peer] + " up (" + who + ")");
-  return true;
+  greeted_friends_.push_back(peer);
+  log(LogLevel::info, "inbound link from " + config_.friends[peer] + " up (conn " +
+                          std::to_string(conn) + ")");
 }
 
 void Server::on_iamat(Instant now, ConnId conn, Connection& c, std::string_view line,
@@ -506,8 +529,14 @@ void Server::flush_replies(ConnId conn, Connection& c) {
 void Server::handle_peer_up(Instant now, PeerId peer) {
   now_ = now;
   if (peer >= peer_up_.size()) return;
-  peer_up_[peer] = true;
   peer_framers_[peer].reset();  // a new connection: nothing of the old one is buffered
+  if (config_.peer_auth) {
+    // The link carries nothing but the handshake until the friend has proved itself.
+    peer_up_[peer] = false;
+    start_dial_handshake(now, peer);
+    return;
+  }
+  peer_up_[peer] = true;
   log(LogLevel::info, "link to " + config_.friends[peer] + " up");
   std::string greeting = "HERD 1 " + config_.name;
   if (!config_.peer_secret.empty()) greeting += " " + config_.peer_secret;
@@ -516,9 +545,23 @@ void Server::handle_peer_up(Instant now, PeerId peer) {
   apply_queued_repairs(now);
 }
 
+// HERD 2: the friend proved itself; from here on the link is the strategy's.
+void Server::link_up(Instant now, PeerId peer) {
+  peer_up_[peer] = true;
+  log(LogLevel::info, "link to " + config_.friends[peer] + " up");
+  strategy_->on_peer_up(*channel_, peer);
+  apply_queued_repairs(now);
+}
+
 void Server::handle_peer_down(Instant now, PeerId peer) {
   now_ = now;
-  if (peer >= peer_up_.size() || !peer_up_[peer]) return;
+  if (peer >= peer_up_.size()) return;
+  if (dial_handshakes_[peer]) {
+    dial_handshakes_[peer].reset();
+    --pending_dial_handshakes_;
+    log(LogLevel::info, "link to " + config_.friends[peer] + " dropped during its greeting");
+  }
+  if (!peer_up_[peer]) return;
   peer_up_[peer] = false;
   log(LogLevel::warn, "link to " + config_.friends[peer] + " down");
   strategy_->on_peer_down(*channel_, peer);
@@ -533,7 +576,12 @@ void Server::handle_peer_bytes(Instant now, PeerId peer, std::string_view bytes)
   LineFramer& framer = *slot;
   const std::uint64_t skipped = framer.skipped_lines();
   framer.feed(bytes, [&](std::string_view line) {
-    on_peer_line(now, peer, line);
+    if (dial_handshakes_[peer]) {
+      on_dial_handshake_line(now, peer, line);
+    } else if (peer_up_[peer] || !config_.peer_auth) {
+      on_peer_line(now, peer, line);
+    }
+    // Otherwise the handshake failed and the link is being dropped: nothing more is read.
     return true;
   });
   if (framer.skipped_lines() != skipped) {
@@ -723,6 +771,7 @@ void Server::schedule_idle_sweep(Instant now) {
 void Server::handle_timeout(Instant now) {
   now_ = now;
   if (next_idle_sweep_ && now >= *next_idle_sweep_) sweep_idle(now);
+  if (pending_dial_handshakes_ != 0) expire_dial_handshakes(now);
   if (auto due = strategy_->next_timeout(); due && now >= *due) {
     strategy_->on_timeout(*channel_);
     apply_queued_repairs(now);
@@ -780,10 +829,11 @@ void Server::sweep_idle(Instant now) {
 }
 
 std::optional<Instant> Server::poll_timeout() const {
-  auto strategy_due = strategy_->next_timeout();
-  if (!next_idle_sweep_) return strategy_due;
-  if (!strategy_due) return next_idle_sweep_;
-  return std::min(*next_idle_sweep_, *strategy_due);
+  std::optional<Instant> due = strategy_->next_timeout();
+  for (const std::optional<Instant>& other : {next_idle_sweep_, next_dial_handshake_deadline()}) {
+    if (other && (!due || *other < *due)) due = other;
+  }
+  return due;
 }
 
 Server::RestoreResult Server::restore_record(Instant now, std::string_view at_line,

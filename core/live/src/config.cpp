@@ -1,5 +1,6 @@
 #include "herd/live/config.hpp"
 
+#include "herd/auth/hmac_authenticator.hpp"
 #include "herd/config/propagation_toml.hpp"
 #include "herd/config/units.hpp"
 
@@ -9,6 +10,7 @@
 #include <initializer_list>
 #include <limits>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -55,7 +57,7 @@ class ConfigReader {
 
   HerdConfig read(const toml::table& root) {
     check_keys(root, "the top level",
-               {"herd", "strategy", "places", "limits", "servers", "storage"});
+               {"herd", "strategy", "places", "limits", "servers", "storage", "tls"});
     HerdConfig config;
     config.source = source_;
     read_servers(root, config);
@@ -64,6 +66,8 @@ class ConfigReader {
     if (const toml::table* places = optional_table(root, "places")) read_places(*places, config);
     if (const toml::table* limits = optional_table(root, "limits")) read_limits(*limits, config);
     read_storage(optional_table(root, "storage"), config);
+    TlsSettings tls;
+    if (const toml::table* table = optional_table(root, "tls")) tls = read_tls(*table);
     // Live herds recover what a server missed while it was down: anti-entropy is on unless
     // the config turns it off ([strategy] anti_entropy = false).
     core::PropagationConfig propagation;
@@ -75,6 +79,7 @@ class ConfigReader {
     for (auto& server : config.servers) {
       server.core.limits = limits_;
       server.core.propagation = propagation;
+      server.tls = tls;
     }
     assign_friends(config);
     return config;
@@ -354,12 +359,32 @@ class ConfigReader {
     }
   }
 
+  TlsSettings read_tls(const toml::table& table) const {
+    check_keys(table, "[tls]", {"peers", "clients", "ca", "cert", "key"});
+    TlsSettings tls;
+    const auto flag = [&](std::string_view key, std::string_view path) {
+      const toml::node* node = typed(table, key, path, toml::node_type::boolean, "true or false");
+      return node != nullptr && **node->as_boolean();
+    };
+    tls.peers = flag("peers", "tls.peers");
+    tls.clients = flag("clients", "tls.clients");
+    if (!tls.peers && !tls.clients) return tls;
+    const std::string why = tls.peers ? "friends' links use TLS (tls.peers)" : "the client port uses TLS (tls.clients)";
+    tls.cert = required_string(table, "cert", "tls.cert", "this herd's certificate chain, PEM; " + why);
+    tls.key = required_string(table, "key", "tls.key", "its private key, PEM; " + why);
+    if (tls.peers) {
+      tls.ca = required_string(table, "ca", "tls.ca",
+                               "the CA that signs friends' certificates, PEM; " + why);
+    }
+    return tls;
+  }
+
   void read_limits(const toml::table& limits, HerdConfig& config) {
     check_keys(limits, "[limits]",
                {"max_line_bytes", "max_connections", "idle_timeout", "max_output_bytes",
                 "max_pending_replies", "max_records", "max_client_bytes", "line_timeout",
                 "max_ungreeted_links", "max_connections_per_address", "max_total_output_bytes",
-                "log_file_bytes", "log_files"});
+                "log_file_bytes", "log_files", "handshake_timeout"});
     constexpr std::int64_t kMax = std::numeric_limits<std::int32_t>::max();
     if (auto v = positive_at(limits, "max_line_bytes", "limits.max_line_bytes", kMax)) {
       limits_.max_line_bytes = *v;
@@ -416,6 +441,9 @@ class ConfigReader {
     if (auto v = positive_at(limits, "max_client_bytes", "limits.max_client_bytes", kMax)) {
       limits_.max_client_bytes = *v;
     }
+    if (auto v = duration_at(limits, "handshake_timeout", "limits.handshake_timeout", false)) {
+      limits_.handshake_timeout_ns = *v;
+    }
   }
 
   // [storage] dir gives every server <dir>/<name>.db; a server's own `store` wins. Two
@@ -467,10 +495,12 @@ class ConfigReader {
       longest_name = std::max(longest_name, server.core.name.size());
       client_ports.push_back(server.listen.port);
     }
+    const auto authenticator = std::make_shared<auth::HmacAuthenticator>(secret_);
     for (auto& server : config.servers) {
       server.core.longest_server_name = longest_name;
       server.herd_client_ports = client_ports;
-      server.core.peer_secret = secret_;
+      // The secret stays inside the authenticator: the core sees proofs, never the secret.
+      server.core.peer_auth = authenticator;
       std::vector<std::string>& friends = server.core.friends;
       for (const auto& pair : friendships_) {
         if (pair.a == server.core.name) friends.push_back(pair.b);

@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 
 #include "herd/live/clock.hpp"
+#include "herd/live/tls.hpp"
 #include "herd/places/provider.hpp"
 
 namespace herd::live {
@@ -109,6 +110,14 @@ void LiveServer::start() {
   } catch (const std::exception& error) {
     throw StartError(name() + ": " + error.what());
   }
+  std::shared_ptr<asio::ssl::context> peer_tls;
+  try {
+    if (setup_.tls.peers) peer_tls = make_peer_tls_context(setup_.tls);
+    if (setup_.tls.clients) clients_.tls = make_client_tls_context(setup_.tls);
+  } catch (const TlsError& error) {
+    throw StartError(name() + ": " + error.what());
+  }
+  peers_.tls = peer_tls;
   open_store();
   open_acceptor(clients_, setup_.listen);
   open_acceptor(peers_, setup_.peer_listen);
@@ -121,13 +130,15 @@ void LiveServer::start() {
                "start: " + name() + " listening on " + to_string(setup_.listen) +
                    ", friends' links on port " + std::to_string(peer_port()) +
                    (friends.empty() ? ", no friends" : ", friends " + friends) + ", strategy " +
-                   std::string(core_.strategy_name()));
+                   std::string(core_.strategy_name()) +
+                   (setup_.tls.peers ? ", TLS on friends' links" : "") +
+                   (setup_.tls.clients ? ", TLS on the client port" : ""));
   const std::size_t peer_output_bytes = options_.max_output_bytes * kPeerOutputFactor;
   for (core::PeerId peer = 0; peer < setup_.core.friends.size(); ++peer) {
     links_.push_back(std::make_unique<PeerLink>(
         io_, peer, name(), setup_.core.friends[peer], setup_.friend_addresses.at(peer),
         static_cast<PeerLinkEvents&>(*this), *log_, peer_output_bytes, options_.backoff,
-        setup_.herd_client_ports));
+        setup_.herd_client_ports, peer_tls));
   }
   for (auto& link : links_) link->start();
   do_accept(clients_);
@@ -238,7 +249,8 @@ void LiveServer::on_accept(Listener& listener, const error_code& ec, tcp::socket
   auto conn = std::make_shared<ClientConnection>(std::move(socket), id,
                                                  static_cast<ConnectionEvents&>(*this),
                                                  options_.max_output_bytes,
-                                                 client_port ? &output_budget_ : nullptr);
+                                                 client_port ? &output_budget_ : nullptr,
+                                                 listener.tls);
   if (setup_.core.log_traffic) {
     log_->file(spdlog::level::debug, "conn " + std::to_string(id) + " open from " + conn->remote() +
                                          (listener.role == core::Server::ConnRole::link
@@ -271,7 +283,9 @@ void LiveServer::on_conn_closed(core::ConnId conn, ConnEnd end) {
   const auto it = conns_.find(conn);
   if (it == conns_.end()) return;
   const std::string prefix = "conn " + std::to_string(conn) + " (" + it->second->remote() + ")";
-  if (end == ConnEnd::output_limit) {
+  if (end == ConnEnd::tls_failed) {
+    log_->file(spdlog::level::warn, prefix + ": TLS handshake failed: " + it->second->last_error());
+  } else if (end == ConnEnd::output_limit) {
     log_->notice(spdlog::level::warn,
                  prefix + ": closed: more than " + std::to_string(options_.max_output_bytes) +
                      " bytes waiting to be read (max_output_bytes; slow reader)");
@@ -531,6 +545,9 @@ void LiveServer::dispatch(core::Output& output) {
           [this](core::LogRecord& record) { log_->record(record.level, record.text); },
           [this](core::Observation& observation) {
             if (observer_) observer_(observation);
+          },
+          [this](core::ClosePeer& close) {
+            if (close.peer < links_.size()) links_[close.peer]->drop("its greeting failed");
           },
       },
       output);

@@ -6,6 +6,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 
 #include "herd/live/server_log.hpp"
@@ -51,7 +52,8 @@ std::chrono::milliseconds Backoff::next() {
 PeerLink::PeerLink(asio::io_context& io, core::PeerId id, const std::string& self_name,
                    std::string friend_name, Endpoint address, PeerLinkEvents& events,
                    ServerLog& log, std::size_t max_output_bytes, BackoffPolicy backoff,
-                   std::vector<std::uint16_t> avoid_local_ports)
+                   std::vector<std::uint16_t> avoid_local_ports,
+                   std::shared_ptr<asio::ssl::context> tls)
     : io_(io),
       id_(id),
       friend_name_(std::move(friend_name)),
@@ -63,7 +65,8 @@ PeerLink::PeerLink(asio::io_context& io, core::PeerId id, const std::string& sel
       socket_(io),
       retry_timer_(io),
       backoff_(backoff, fnv1a(friend_name_, fnv1a(self_name) ^ 0x5bd1e995ULL)),
-      avoid_local_ports_(std::move(avoid_local_ports)) {}
+      avoid_local_ports_(std::move(avoid_local_ports)),
+      tls_context_(std::move(tls)) {}
 
 void PeerLink::start() {
   if (state_ != State::waiting) return;
@@ -104,6 +107,8 @@ void PeerLink::redial_now() {
                                       " is back; dialling now");
   do_resolve();
 }
+
+void PeerLink::drop(const std::string& why) { lose(why); }
 
 void PeerLink::do_resolve() {
   state_ = State::connecting;
@@ -150,6 +155,34 @@ void PeerLink::on_connect(std::uint64_t generation, const error_code& ec) {
     }
   }
   socket_.set_option(tcp::no_delay(true), ignored);
+  if (!tls_context_) {
+    link_established(generation);
+    return;
+  }
+  tls_ = std::make_shared<TlsStream>(socket_, *tls_context_);
+  tls_->async_handshake(asio::ssl::stream_base::client,
+                        [this, generation, stream = tls_](const error_code& handshake_ec) {
+                          on_tls_handshake(generation, handshake_ec);
+                        });
+}
+
+void PeerLink::on_tls_handshake(std::uint64_t generation, const error_code& ec) {
+  if (generation != generation_ || state_ == State::stopped) return;
+  if (ec) {
+    if (ec == asio::error::operation_aborted) return;
+    error_code ignored;
+    socket_.close(ignored);
+    // Always worth reading: a certificate problem does not fix itself.
+    log_.file(spdlog::level::warn, "link to " + friend_name_ + ": TLS handshake with " +
+                                       to_string(address_) + " failed: " + ec.message());
+    failing_ = true;
+    schedule_retry();
+    return;
+  }
+  link_established(generation);
+}
+
+void PeerLink::link_established(std::uint64_t generation) {
   state_ = State::up;
   failing_ = false;
   ++connects_;
@@ -161,15 +194,20 @@ void PeerLink::on_connect(std::uint64_t generation, const error_code& ec) {
 }
 
 void PeerLink::do_read() {
-  socket_.async_read_some(asio::buffer(read_buffer_),
-                          [this, generation = generation_](const error_code& ec, std::size_t n) {
-                            on_read(generation, ec, n);
-                          });
+  auto handler = [this, generation = generation_, stream = tls_](const error_code& ec,
+                                                                 std::size_t n) {
+    on_read(generation, ec, n);
+  };
+  if (tls_) {
+    tls_->async_read_some(asio::buffer(read_buffer_), std::move(handler));
+  } else {
+    socket_.async_read_some(asio::buffer(read_buffer_), std::move(handler));
+  }
 }
 
 void PeerLink::on_read(std::uint64_t generation, const error_code& ec, std::size_t bytes) {
   if (generation != generation_ || state_ != State::up) return;
-  if (ec == asio::error::eof) {
+  if (ec == asio::error::eof || (tls_ && ec == asio::ssl::error::stream_truncated)) {
     lose("closed by " + friend_name_);
     return;
   }
@@ -185,12 +223,16 @@ void PeerLink::do_write() {
   auto buffers = queue_->start_batch();
   // The handler keeps its own queue alive: after a drop, a new connection gets a new queue
   // while the old write may still be completing with pointers into the old one.
-  asio::async_write(socket_, buffers,
-                    [this, queue = queue_, generation = generation_](const error_code& ec,
-                                                                      std::size_t) {
-                      queue->finish_batch();
-                      on_write(generation, ec);
-                    });
+  auto handler = [this, queue = queue_, generation = generation_, stream = tls_](
+                     const error_code& ec, std::size_t) {
+    queue->finish_batch();
+    on_write(generation, ec);
+  };
+  if (tls_) {
+    asio::async_write(*tls_, buffers, std::move(handler));
+  } else {
+    asio::async_write(socket_, buffers, std::move(handler));
+  }
 }
 
 void PeerLink::on_write(std::uint64_t generation, const error_code& ec) {

@@ -111,8 +111,10 @@ class LinkProxy::Session : public std::enable_shared_from_this<Session> {
   }
 
   void enqueue(std::string line) {
-    const bool greeting = first_line_;
-    first_line_ = false;
+    // The greeting (HERD 2: a HELLO, then a PROOF once B has answered) is never lost: the
+    // scenario's loss applies to the link's traffic, and a lost greeting line would only
+    // hold the link down until the handshake timed out.
+    const bool greeting = std::string_view(line).starts_with("HERD ");
     if (blackhole_) {
       if (!greeting) ++proxy_.dropped_;
       return;
@@ -141,17 +143,16 @@ class LinkProxy::Session : public std::enable_shared_from_this<Session> {
     if (!batch.empty()) {
       writing_ = true;
       auto data = std::make_shared<std::string>(std::move(batch));
-      const std::size_t start_index = written_lines_;
       asio::async_write(b_, asio::buffer(*data),
-                        [self = shared_from_this(), data, sizes = std::move(sizes),
-                         start_index](const error_code& ec, std::size_t) {
+                        [self = shared_from_this(), data,
+                         sizes = std::move(sizes)](const error_code& ec, std::size_t) {
                           self->writing_ = false;
                           if (self->closed_) return;
                           if (ec) {
                             self->close(true);
                             return;
                           }
-                          self->delivered(*data, sizes, start_index);
+                          self->delivered(*data, sizes);
                           self->pump();
                         });
       return;
@@ -173,15 +174,15 @@ class LinkProxy::Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
-  void delivered(const std::string& data, const std::vector<std::size_t>& sizes,
-                 std::size_t start_index) {
+  void delivered(const std::string& data, const std::vector<std::size_t>& sizes) {
     std::size_t offset = 0;
     for (std::size_t i = 0; i < sizes.size(); ++i) {
       std::string_view line(data.data() + offset, sizes[i]);
       offset += sizes[i];
       queued_bytes_ -= sizes[i];
       ++proxy_.delivered_;
-      if (start_index + i == 0) greeted_ = true;
+      // Up once the greeting is complete: after the dialler's PROOF, B takes its lines.
+      if (line.starts_with("HERD 2 PROOF ")) greeted_ = true;
       if (proxy_.counting_) {
         std::string_view text = line;
         if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
@@ -189,7 +190,6 @@ class LinkProxy::Session : public std::enable_shared_from_this<Session> {
         proxy_.metrics_.on_peer_line(proxy_.link_, classify_peer_line(text), line.size());
       }
     }
-    written_lines_ += sizes.size();
     if (!reading_a_ && queued_bytes_ <= kMaxQueuedBytes / 2) read_a();
   }
 
@@ -229,8 +229,6 @@ class LinkProxy::Session : public std::enable_shared_from_this<Session> {
   std::deque<Pending> queue_;
   std::size_t queued_bytes_ = 0;
   SteadyClock::time_point last_due_{};
-  std::size_t written_lines_ = 0;
-  bool first_line_ = true;
   bool connected_ = false;
   bool reading_a_ = false;
   bool writing_ = false;

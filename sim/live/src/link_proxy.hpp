@@ -5,8 +5,8 @@
 // from the link's latency distribution (first in, first out, as TCP), dropping a line with
 // the link's loss probability, holding lines while the link is clogged, and cutting the
 // connection while the link is cut (a partition or a one-way cut). Every line handed to B
-// is counted by kind for the traffic tables. Bytes B sends back (none, by the protocol)
-// go to A at once.
+// is counted by kind for the traffic tables, except the greeting, which is never lost. Bytes
+// B sends back (its answer to the greeting, by the protocol) go to A at once.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>

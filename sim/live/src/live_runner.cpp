@@ -26,6 +26,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "herd/auth/hmac_authenticator.hpp"
 #include "herd/core/record_store.hpp"
 #include "herd/sim/delay_sampler.hpp"
 #include "herd/sim/prng.hpp"
@@ -304,7 +305,15 @@ void LiveRun::make_folder() {
                        std::strerror(errno));
   }
   folder_ = pattern;
-  secret_ = "herd-live-" + folder_.filename().string().substr(10);
+  // Fresh for every run: 32 random bytes, used only inside the HERD 2 handshake.
+  secret_.clear();
+  for (int half = 0; half < 2; ++half) {
+    for (const std::uint8_t byte : auth::random_nonce()) {
+      static constexpr char kDigits[] = "0123456789abcdef";
+      secret_.push_back(kDigits[byte >> 4]);
+      secret_.push_back(kDigits[byte & 0xf]);
+    }
+  }
   std::filesystem::create_directories(folder_ / "logs");
 }
 

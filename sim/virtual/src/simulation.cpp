@@ -629,6 +629,11 @@ void Simulation::drain(std::uint32_t server) {
                 metrics_.on_unknown_read();
               }
             },
+            [&](core::ClosePeer& out) {
+              violation(server, "dropped its link to " + s.core->config().friends.at(out.peer) +
+                                    " over a failed greeting; simulated servers greet in the " +
+                                    "clear (HERD 1) and cannot fail that way");
+            },
             [&](core::CloseConn& out) {
               if (!open_request(out.conn)) {
                 violation(server, "closed its inbound link from " +

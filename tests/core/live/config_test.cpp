@@ -1,5 +1,7 @@
 #include "herd/live/config.hpp"
 
+#include "herd/auth/hmac_authenticator.hpp"
+
 #include <string>
 #include <vector>
 
@@ -57,7 +59,10 @@ TEST_CASE("config: shipped herds load with sorted friends and their addresses") 
     CHECK(config.places.provider == herd::live::PlacesProviderKind::offline);
     REQUIRE(config.servers.size() == 5);
     for (const auto& server : config.servers) {
-      CHECK(!server.core.peer_secret.empty());
+      // Friends authenticate with the HERD 2 challenge-response; the secret never reaches
+      // the core, so it cannot be sent in clear.
+      CHECK(server.core.peer_auth != nullptr);
+      CHECK(server.core.peer_secret.empty());
       CHECK(std::is_sorted(server.core.friends.begin(), server.core.friends.end()));
       REQUIRE(server.friend_addresses.size() == server.core.friends.size());
       for (std::size_t i = 0; i < server.core.friends.size(); ++i) {
@@ -138,6 +143,9 @@ TEST_CASE("config: every error names file, line and column and what was expected
        "4:16", "limits.idle_timeout: expected a duration string like \"300s\""},
       {"zero line limit", "[herd]\npeer_secret = \"s\"\n[limits]\nmax_line_bytes = 0\n" + kServers,
        "4:18", "expected an integer in [1,"},
+      {"zero handshake timeout",
+       "[herd]\npeer_secret = \"s\"\n[limits]\nhandshake_timeout = \"0s\"\n" + kServers, "4:21",
+       "limits.handshake_timeout: expected a duration string like \"300s\" or \"500ms\" greater than zero"},
       {"unknown limit", "[herd]\npeer_secret = \"s\"\n[limits]\nmax_lines = 3\n" + kServers, "4:1",
        "unknown key \"max_lines\" in [limits]"},
       {"line timeout past a year",
@@ -158,6 +166,16 @@ TEST_CASE("config: every error names file, line and column and what was expected
        "4:31", "expected an integer in [1,"},
       {"unknown provider", "[herd]\npeer_secret = \"s\"\n[places]\nprovider = \"bing\"\n" + kServers,
        "4:12", "expected \"offline\" or \"google\", got \"bing\""},
+      {"TLS on friends' links without a CA",
+       "[herd]\npeer_secret = \"s\"\n[tls]\npeers = true\ncert = \"c.pem\"\nkey = \"k.pem\"\n" + kServers,
+       "3:1", "missing required key tls.ca"},
+      {"TLS on the client port without a key",
+       "[herd]\npeer_secret = \"s\"\n[tls]\nclients = true\ncert = \"c.pem\"\n" + kServers, "3:1",
+       "missing required key tls.key"},
+      {"TLS switch not a boolean", "[herd]\npeer_secret = \"s\"\n[tls]\npeers = \"yes\"\n" + kServers,
+       "4:9", "tls.peers: expected true or false"},
+      {"unknown key in [tls]", "[herd]\npeer_secret = \"s\"\n[tls]\nverify = false\n" + kServers,
+       "4:1", "unknown key \"verify\" in [tls]"},
       {"google without a key", "[herd]\npeer_secret = \"s\"\n[places]\nprovider = \"google\"\n" + kServers,
        "4:12", "HERD_GOOGLE_API_KEY"},
       {"unknown google api", "[herd]\npeer_secret = \"s\"\n[places]\ngoogle_api = \"v2\"\n" + kServers,
@@ -190,7 +208,7 @@ TEST_CASE("config: limits reach the core configuration of every server") {
       "[herd]\npeer_secret = \"s\"\nfriends = [[\"B\", \"A\"]]\nlog_dir = \"x/y\"\n"
       "[limits]\nmax_line_bytes = 100\nmax_connections = 7\nidle_timeout = \"1.5s\"\n"
       "max_output_bytes = 4096\nmax_pending_replies = 3\nmax_records = 50\n"
-      "max_client_bytes = 64\n" +
+      "max_client_bytes = 64\nhandshake_timeout = \"250ms\"\n" +
       kServers);
   CHECK(config.max_output_bytes == 4096);
   CHECK(config.log_dir == "x/y");
@@ -202,7 +220,11 @@ TEST_CASE("config: limits reach the core configuration of every server") {
     CHECK(server.core.limits.max_pending_replies == 3);
     CHECK(server.core.limits.max_records == 50);
     CHECK(server.core.limits.max_client_bytes == 64);
-    CHECK(server.core.peer_secret == "s");
+    CHECK(server.core.limits.handshake_timeout_ns == 250'000'000);
+    // The secret reaches the authenticator, not the core.
+    CHECK(server.core.peer_secret.empty());
+    REQUIRE(server.core.peer_auth != nullptr);
+    CHECK(server.core.peer_auth->prove("x") == herd::auth::HmacAuthenticator("s").prove("x"));
   }
   CHECK(config.find("A")->core.friends == std::vector<std::string>{"B"});
   CHECK(config.find("A")->friend_addresses.at(0).port == 2002);  // B's peer port (1002 + 1000)
@@ -235,6 +257,25 @@ TEST_CASE("config: connection, output and log limits have defaults and take the 
             .servers[0].core.limits.line_timeout_ns == 0);
   CHECK(parse("[herd]\npeer_secret = \"s\"\n[limits]\nidle_timeout = \"8760h\"\n" + kServers)
             .servers[0].core.limits.idle_timeout_ns == 8760LL * 3600 * 1'000'000'000);
+}
+
+TEST_CASE("config: [tls] is off unless turned on, and reaches every server") {
+  const HerdConfig plain = parse("[herd]\npeer_secret = \"s\"\n" + kServers);
+  for (const auto& server : plain.servers) {
+    CHECK_FALSE(server.tls.peers);
+    CHECK_FALSE(server.tls.clients);
+  }
+  const HerdConfig tls = parse(
+      "[herd]\npeer_secret = \"s\"\n[tls]\npeers = true\nclients = true\nca = \"ca.pem\"\n"
+      "cert = \"herd.pem\"\nkey = \"herd.key\"\n" +
+      kServers);
+  for (const auto& server : tls.servers) {
+    CHECK(server.tls.peers);
+    CHECK(server.tls.clients);
+    CHECK(server.tls.ca == "ca.pem");
+    CHECK(server.tls.cert == "herd.pem");
+    CHECK(server.tls.key == "herd.key");
+  }
 }
 
 TEST_CASE("config: the Google key comes from the file, else from HERD_GOOGLE_API_KEY") {

@@ -145,23 +145,48 @@ TEST_CASE("hostile input: a client with a wrong peer secret cannot inject update
   herd.start("Clark");  // Bona stays down: the test plays Bona
   const std::string update = "AT Bona +0.000000001 mallory +10.0+10.0 1700000000.5 1";
 
-  TestClient impostor(herd.port("Clark"));
-  impostor.send("HERD 1 Bona wrong-secret\n");
-  CHECK(impostor.read_line() == "? HERD 1 Bona <secret>\n");  // the secret is never echoed
-  impostor.send(update + "\n");
-  CHECK(impostor.read_line() == "? " + update + "\n");
-  CHECK(grader_request(herd.port("Clark"), "WHATSAT mallory 10 1") == "? WHATSAT mallory 10 1\n");
-  CHECK(herd.wait_for_log("Clark", "greeting as Bona with a wrong peer secret"));
+  // The old cleartext greeting is refused whatever its secret, and the secret never echoed.
+  TestClient old_style(herd.port("Clark"));
+  old_style.send("HERD 1 Bona the-real-secret\n");
+  CHECK(old_style.read_line() == "? HERD 1 Bona <secret>\n");
+  old_style.send(update + "\n");
+  CHECK(old_style.read_line() == "? " + update + "\n");
+  CHECK(herd.wait_for_log("Clark", "in the old cleartext form (HERD 1)"));
 
-  // The same update with the right secret is accepted, so the refusal above was the secret.
+  // A proof made with the wrong secret: refused, closed, nothing stored.
+  TestClient impostor(herd.port("Clark"));
+  (void)greet_as_friend(impostor, "Bona", "wrong-secret");
+  CHECK(impostor.read_line() == "HERD 2 REFUSED bad-proof\n");
+  CHECK(impostor.read_to_end(3s).end != End::timeout);
+  CHECK(grader_request(herd.port("Clark"), "WHATSAT mallory 10 1") == "? WHATSAT mallory 10 1\n");
+  CHECK(herd.wait_for_log("Clark", "greeting as Bona failed the challenge"));
+
+  // The same update after a greeting with the right secret is accepted, so the refusal
+  // above was the secret.
   TestClient friend_link(herd.port("Clark"));
-  friend_link.send("HERD 1 Bona the-real-secret\n" + update + "\n");
+  const std::string transcript = greet_as_friend(friend_link, "Bona", "the-real-secret");
+  friend_link.send(update + "\n");
   const auto deadline = Clock::now() + 3s;
   std::string reply;
   do {
     reply = grader_request(herd.port("Clark"), "WHATSAT mallory 10 1");
   } while (reply.rfind("AT Bona ", 0) != 0 && Clock::now() < deadline);
   CHECK(reply.rfind("AT Bona +0.000000001 mallory +10.0+10.0 1700000000.5\n{", 0) == 0);
+
+  // Someone who recorded that exchange cannot replay it: Clark's new nonce voids the proof.
+  TestClient replayer(herd.port("Clark"));
+  const std::string hello = transcript.substr(0, transcript.find('\n') + 1);
+  replayer.send(hello);
+  const std::string challenge = replayer.read_line();
+  CHECK(challenge.rfind("HERD 2 CHALLENGE Clark ", 0) == 0);
+  replayer.send(transcript.substr(hello.size()));
+  CHECK(replayer.read_line() == "HERD 2 REFUSED bad-proof\n");
+  CHECK(herd.wait_for_log("Clark", "greeting as Bona failed the challenge", 2));
+
+  // Neither secret, right or wrong, reached Clark's log.
+  const std::string log = herd.read_log("Clark");
+  CHECK(log.find("the-real-secret") == std::string::npos);
+  CHECK(log.find("wrong-secret") == std::string::npos);
 }
 
 TEST_CASE("hostile input: the peer port answers no client and takes a friend's greeting") {
@@ -182,8 +207,8 @@ TEST_CASE("hostile input: the peer port answers no client and takes a friend's g
 
   // A friend's link there works: its update is stored.
   TestClient friend_link(peer_port);
-  friend_link.send("HERD 1 Bona the-real-secret\n"
-                   "AT Bona +0.000000001 carol +10.0+10.0 1700000000.5 1\n");
+  (void)greet_as_friend(friend_link, "Bona", "the-real-secret");
+  friend_link.send("AT Bona +0.000000001 carol +10.0+10.0 1700000000.5 1\n");
   const auto deadline = Clock::now() + 3s;
   std::string reply;
   do {

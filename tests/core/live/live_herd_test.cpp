@@ -1,5 +1,6 @@
 // A herd of real herd-server processes on loopback: propagation, both client styles, reply
-// order, a crashed and restarted server, clean shutdown and start-up errors.
+// order, a crashed and restarted server, clean shutdown, start-up errors and friends that
+// fail each other's greeting.
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -479,4 +480,36 @@ TEST_CASE("herd: an IAMAT at max_line_bytes still floods and the link carries on
   std::this_thread::sleep_for(700ms);
   CHECK(count_of(herd.read_log("Clark"), "link to Bona up") == 1);
   CHECK(count_of(herd.read_log("Bona"), "inbound link from Clark up") == 1);
+}
+
+TEST_CASE("herd: friends with different peer secrets never link, and no log holds a secret") {
+  TestHerd herd(two_friends("clark-side-secret"));
+  herd.start("Clark");
+  // Bona runs the same herd but with another secret: its own copy of the configuration.
+  std::ifstream in(herd.config_path());
+  std::string config((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string needle = "\"clark-side-secret\"";
+  REQUIRE(config.find(needle) != std::string::npos);
+  config.replace(config.find(needle), needle.size(), "\"bona-side-secret\"");
+  const auto bona_config = herd.dir() / "bona.toml";
+  std::ofstream(bona_config) << config;
+  ChildProcess bona({HERD_SERVER_BIN, "--config", bona_config.string(), "--name", "Bona"},
+                    herd.output_path("Bona"));
+
+  // Each side's outbound link finds the other's proof wrong and drops.
+  CHECK(herd.wait_for_log("Clark", "link to Bona: Bona failed the challenge", 1, 10s));
+  CHECK(herd.wait_for_log("Bona", "link to Clark: Clark failed the challenge", 1, 10s));
+  const std::string operands = "unlinked " + kUcla + " " + client_time();
+  (void)expect_at_reply(grader_request(herd.port("Clark"), "IAMAT " + operands), "Clark", operands);
+  std::this_thread::sleep_for(500ms);
+  CHECK(grader_request(herd.port("Bona"), "WHATSAT unlinked 10 5") == "? WHATSAT unlinked 10 5\n");
+
+  for (const std::string name : {"Clark", "Bona"}) {
+    const std::string log = herd.read_log(name);
+    INFO(name << "'s log:\n" << log);
+    CHECK(log.find("link to Bona up") == std::string::npos);
+    CHECK(log.find("link to Clark up") == std::string::npos);
+    CHECK(log.find("clark-side-secret") == std::string::npos);
+    CHECK(log.find("bona-side-secret") == std::string::npos);
+  }
 }

@@ -18,6 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "herd/auth/hmac_authenticator.hpp"
+#include "herd/core/peer_handshake.hpp"
 #include "herd/live/config.hpp"
 
 #ifndef HERD_SERVER_BIN
@@ -199,6 +201,10 @@ TestHerd::TestHerd(HerdSpec spec) : spec_(std::move(spec)), config_(dir_.path() 
     toml << "\n[storage]\n";
     for (const auto& line : spec_.storage) toml << line << "\n";
   }
+  if (!spec_.tls.empty()) {
+    toml << "\n[tls]\n";
+    for (const auto& line : spec_.tls) toml << line << "\n";
+  }
   // The kernel may hand out a port again once its probe socket is closed, so ports already
   // given to this herd (client and peer) are refused rather than written twice.
   std::set<std::uint16_t> taken;
@@ -312,6 +318,23 @@ bool TestHerd::wait_for_log(const std::string& name, const std::string& text, in
     if (Clock::now() >= deadline) return false;
     std::this_thread::sleep_for(20ms);
   }
+}
+
+std::string greet_as_friend(TestClient& link, const std::string& dialer, const std::string& secret) {
+  herd::auth::HmacAuthenticator auth(secret);
+  const std::string nonce = auth.fresh_nonce();
+  const std::string hello = core::format_hello(dialer, nonce);
+  link.send(hello);
+  std::string line = link.read_line();
+  line.pop_back();
+  const core::HandshakeMessage answer = core::parse_handshake_line(line);
+  const auto* challenge = std::get_if<core::ChallengeMessage>(&answer);
+  if (challenge == nullptr) throw TestError("expected a CHALLENGE, got '" + line + "'");
+  const std::string proof = core::format_proof(auth.prove(core::handshake_transcript(
+      core::HandshakeRole::dialer, dialer, std::string(challenge->acceptor), nonce,
+      std::string(challenge->nonce))));
+  link.send(proof);
+  return hello + proof;
 }
 
 int count_of(const std::string& haystack, const std::string& needle) {

@@ -62,6 +62,7 @@ struct HerdSpec {
   std::vector<std::string> limits;  // TOML lines for [limits], e.g. "idle_timeout = \"1s\""
   std::vector<std::string> strategy;  // TOML lines for [strategy], e.g. "anti_entropy = false"
   std::vector<std::string> storage;   // TOML lines for [storage]; none: no [storage] table
+  std::vector<std::string> tls;       // TOML lines for [tls], e.g. "peers = true"
 };
 
 // Clark alone (no friends), with extra [limits] lines.
@@ -115,6 +116,12 @@ class TestHerd {
   std::map<std::string, std::unique_ptr<ChildProcess>> processes_;
   std::vector<std::string> launcher_;
 };
+
+// Plays the friend `dialer` on `link` (a connection to a server's peer or client port): sends
+// the HERD 2 HELLO, reads the CHALLENGE and answers with a PROOF made with `secret`, without
+// checking the server's own proof. Returns what it sent (the HELLO and PROOF lines), for a
+// test to replay. Throws TestError if no CHALLENGE comes back.
+std::string greet_as_friend(TestClient& link, const std::string& dialer, const std::string& secret);
 
 // Counts non-overlapping occurrences of `needle`.
 [[nodiscard]] int count_of(const std::string& haystack, const std::string& needle);

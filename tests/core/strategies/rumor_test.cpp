@@ -399,11 +399,11 @@ TEST_CASE("rumor: the same seed makes the same choices and another seed other on
 
 TEST_CASE("rumor: k of 0 or a period of 0 is refused with the key named") {
   auto k0 = rumor(true, true, 0);
-  CHECK_THROWS_WITH(Server(ServerConfig{"Hub", {"F0"}, "", {}, false, false, k0, {}, 0}),
+  CHECK_THROWS_WITH(Server(ServerConfig{"Hub", {"F0"}, "", {}, false, false, k0, {}, 0, nullptr}),
                     Catch::Contains("strategy.k"));
   auto p0 = rumor(true, true, 2);
   p0.rumor_period_ns = 0;
-  CHECK_THROWS_WITH(Server(ServerConfig{"Hub", {"F0"}, "", {}, false, false, p0, {}, 0}),
+  CHECK_THROWS_WITH(Server(ServerConfig{"Hub", {"F0"}, "", {}, false, false, p0, {}, 0, nullptr}),
                     Catch::Contains("strategy.period"));
 }
 
@@ -495,10 +495,10 @@ TEST_CASE("rumor: with counter reset a KNEW after the next round no longer count
 TEST_CASE("rumor: counter reset without feedback or with a coin is refused") {
   auto blind = rumor(false, true, 2);
   blind.rumor_counter_reset = true;
-  CHECK_THROWS_WITH(Server(ServerConfig{"Hub", {"F0"}, "", {}, false, false, blind, {}, 0}),
+  CHECK_THROWS_WITH(Server(ServerConfig{"Hub", {"F0"}, "", {}, false, false, blind, {}, 0, nullptr}),
                     Catch::Contains("strategy.counter_reset"));
   auto coin = rumor(true, false, 2);
   coin.rumor_counter_reset = true;
-  CHECK_THROWS_WITH(Server(ServerConfig{"Hub", {"F0"}, "", {}, false, false, coin, {}, 0}),
+  CHECK_THROWS_WITH(Server(ServerConfig{"Hub", {"F0"}, "", {}, false, false, coin, {}, 0, nullptr}),
                     Catch::Contains("strategy.counter_reset"));
 }

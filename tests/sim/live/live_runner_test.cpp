@@ -68,7 +68,8 @@ TEST_CASE("live: a fault-free run delivers everything and measures it like the s
   const auto& links = r.outcome.metrics->traffic_by_link();
   REQUIRE(links.size() == 4);
   for (const auto& link : links) CHECK(link.lines >= 1);
-  CHECK(r.outcome.metrics->traffic_by_kind()[static_cast<std::size_t>(PeerLineKind::greeting)].lines == 4);
+  // Two greeting lines per link: the dialler's HELLO and, after the answer, its PROOF.
+  CHECK(r.outcome.metrics->traffic_by_kind()[static_cast<std::size_t>(PeerLineKind::greeting)].lines == 8);
   // Staleness samples at 0, every 500 ms and at the end, for each of the three servers.
   CHECK(r.outcome.metrics->staleness().size() == 5 * 3);
   // The run's folder is gone.

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "herd/core/codec.hpp"
+#include "herd/core/peer_handshake.hpp"
 #include "herd/core/prng.hpp"
 #include "herd/core/propagation.hpp"
 #include "herd/core/record_store.hpp"
@@ -61,6 +62,9 @@ struct ServerLimits {
   // Longest client ID: an IAMAT naming a longer one is invalid ("? "), and a friend's update
   // naming one is dropped as malformed. Every stored record costs about this much at most.
   std::size_t max_client_bytes = 1024;
+  // With ServerConfig::peer_auth: an outbound link whose friend has not answered the
+  // greeting (HELLO) with a CHALLENGE within this long is dropped and dialled again later.
+  Nanoseconds handshake_timeout_ns = 10 * kNanosPerSecond;
 };
 
 // The most bytes a line on a friend's link can have beyond the client line it was made from,
@@ -76,7 +80,9 @@ struct ServerLimits {
 struct ServerConfig {
   std::string name;
   std::vector<std::string> friends;  // PeerId i is friends[i]
-  std::string peer_secret;           // required in peer greetings when non-empty
+  // Without peer_auth (below): friends greet "HERD 1 <name> <peer_secret>", the secret in
+  // clear (the simulator's form: it has no wire to protect). Required when non-empty.
+  std::string peer_secret;
   ServerLimits limits;
   bool log_traffic = true;           // a LogRecord for every line received and sent
   bool emit_observations = false;    // Observation outputs, for recorders
@@ -87,6 +93,9 @@ struct ServerConfig {
   // The longest name of any server in the herd, for the limit on peer lines
   // (peer_line_overhead); 0 takes the longest of this server's and its friends' names.
   std::size_t longest_server_name = 0;
+  // Set: friends greet with the HERD 2 challenge-response (peer_handshake.hpp) instead, and
+  // a HERD 1 greeting is refused. The live runtime always sets it.
+  std::shared_ptr<PeerAuthenticator> peer_auth;
 };
 
 // --- outputs -------------------------------------------------------------------------------
@@ -144,8 +153,14 @@ struct Observation {
   std::optional<PeerId> from; // the friend it came from, for peer updates
 };
 
+// Drop the outbound link to a friend now: its greeting failed (HERD 2 only). The runtime
+// handles it as any other drop, redialling after its backoff.
+struct ClosePeer {
+  PeerId peer = 0;
+};
+
 using Output = std::variant<SendToConn, CloseConn, SendToPeer, QueryPlaces, LogRecord,
-                            Observation>;
+                            Observation, ClosePeer>;
 
 // What a places provider answered: JSON in the legacy Nearby Search shape.
 struct PlacesResult {
@@ -172,6 +187,10 @@ struct ServerStats {
   std::uint64_t connections_closed_by_limit = 0;
   // New clients refused because the store held max_records (IAMATs and friends' updates).
   std::uint64_t records_refused = 0;
+  // HERD 2 greetings that failed, either side (wrong proof, not a friend, a HERD 1 greeting,
+  // no answer in time), and ones that succeeded on inbound connections.
+  std::uint64_t handshakes_refused = 0;
+  std::uint64_t handshakes_accepted = 0;
 };
 
 class Server {
@@ -246,6 +265,13 @@ class Server {
     ReplyQueue replies;
     std::uint64_t next_sequence = 0;
     std::optional<PeerId> peer;        // set once the connection greeted as a friend
+    // Between a friend's HELLO and its PROOF (HERD 2): who it claims to be and the nonces.
+    struct Handshake {
+      PeerId peer = 0;
+      std::string dialer_nonce;
+      std::string acceptor_nonce;
+    };
+    std::optional<Handshake> handshake;
     bool link_only = false;            // accepted on the peer port: greet or be closed
     bool awaiting_greeting = false;    // link_only and in ungreeted_links_
     bool saw_first_line = false;
@@ -272,6 +298,17 @@ class Server {
   void on_whatsat(Instant now, ConnId conn, Connection& c, std::string_view line,
                   const WhatsatCommand& cmd);
   bool on_greeting(Instant now, ConnId conn, Connection& c, const PeerGreeting& greeting);
+  void accept_link(ConnId conn, Connection& c, PeerId peer);
+  // HERD 2, acceptor side (peer_handshake.cpp): a HELLO, then the PROOF.
+  void on_handshake_line(ConnId conn, Connection& c, std::string_view line);
+  void refuse_handshake(ConnId conn, Connection& c, std::string_view reason, std::string why);
+  // HERD 2, dialler side: the HELLO on a new outbound link, then the friend's answer.
+  void start_dial_handshake(Instant now, PeerId peer);
+  void on_dial_handshake_line(Instant now, PeerId peer, std::string_view line);
+  void fail_dial_handshake(PeerId peer, std::string why);
+  void expire_dial_handshakes(Instant now);
+  [[nodiscard]] std::optional<Instant> next_dial_handshake_deadline() const;
+  void link_up(Instant now, PeerId peer);
   void log_line_too_long(ConnId conn);
   void reply_now(ConnId conn, Connection& c, std::string bytes);
   void flush_replies(ConnId conn, Connection& c);
@@ -328,6 +365,13 @@ class Server {
   };
   std::vector<PendingRepair> queued_repairs_;
   std::vector<PeerId> greeted_friends_;  // see take_greeted_friends
+  // Outbound links that sent their HELLO and await the friend's CHALLENGE (HERD 2).
+  struct DialHandshake {
+    std::string nonce;
+    Instant deadline;
+  };
+  std::vector<std::optional<DialHandshake>> dial_handshakes_;
+  std::size_t pending_dial_handshakes_ = 0;
   void log_skipped_peer_lines(const std::string& where, const LineFramer& framer,
                               std::uint64_t skipped_before);
   struct {

@@ -14,6 +14,8 @@
 #include <string_view>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "herd/core/server.hpp"
@@ -29,6 +31,7 @@ enum class ConnEnd {
   output_limit,  // the peer stopped reading and its queue outgrew the limit
   output_budget, // closed by the owner: the largest queue when all together were too big
   stopped,       // the server is shutting down
+  tls_failed,    // the TLS handshake failed (last_error says why)
 };
 
 [[nodiscard]] std::string_view to_string(ConnEnd end) noexcept;
@@ -46,8 +49,11 @@ class ConnectionEvents {
 class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
  public:
   // `budget`, when given, is told of every change in what this connection has queued.
+  // With `tls`, the connection is TLS (server side): nothing is read or written before the
+  // handshake succeeds, and a failed one ends it (tls_failed).
   ClientConnection(boost::asio::ip::tcp::socket socket, core::ConnId id, ConnectionEvents& events,
-                   std::size_t max_output_bytes, OutputBudget* budget = nullptr);
+                   std::size_t max_output_bytes, OutputBudget* budget = nullptr,
+                   std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
 
   void start();
   // Queues bytes; closes the connection (output_limit) when the queue outgrows the limit,
@@ -68,6 +74,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   [[nodiscard]] const std::string& last_error() const noexcept { return last_error_; }
 
  private:
+  void on_tls_handshake(const boost::system::error_code& ec);
   void do_read();
   void on_read(const boost::system::error_code& ec, std::size_t bytes);
   // Hands what was read to the owner slice by slice; pauses (no reads) while the client
@@ -82,6 +89,9 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   void fail(const boost::system::error_code& ec, std::string_view what);
 
   boost::asio::ip::tcp::socket socket_;
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;
+  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
+  bool tls_ready_ = false;  // the handshake is done (or there is no TLS)
   boost::asio::steady_timer close_deadline_;
   core::ConnId id_;
   ConnectionEvents& events_;

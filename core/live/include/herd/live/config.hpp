@@ -60,6 +60,16 @@ struct StorageSettings {
 inline constexpr std::size_t kMinLogFileBytes = 4096;
 inline constexpr std::int64_t kMaxLogFiles = 1000;
 
+// [tls]: TLS on friends' links and on the client port, each off unless turned on
+// (docs/protocol.md#tls). Paths are as written, relative to the working directory.
+struct TlsSettings {
+  bool peers = false;    // friends' links, both ends; needs ca, cert and key
+  bool clients = false;  // the client port; needs cert and key
+  std::filesystem::path ca;    // the CA every friend's certificate must be signed by
+  std::filesystem::path cert;  // this herd's certificate chain (PEM)
+  std::filesystem::path key;   // its private key (PEM)
+};
+
 // A server's peer port when its [[servers]] table has no peer_port: its client port + 1000.
 inline constexpr std::uint16_t kDefaultPeerPortOffset = 1000;
 
@@ -77,6 +87,7 @@ struct ServerSetup {
   std::vector<std::uint16_t> herd_client_ports;
   // Set when the server keeps its records on disk (docs/durability.md).
   std::optional<StorageSettings> storage;
+  TlsSettings tls;
 };
 
 struct HerdConfig {

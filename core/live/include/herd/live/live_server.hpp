@@ -23,6 +23,7 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/common.h>
@@ -101,6 +102,7 @@ class LiveServer final : private ConnectionEvents, private PeerLinkEvents {
     boost::asio::ip::tcp::acceptor acceptor;
     boost::asio::steady_timer retry_timer;
     core::Server::ConnRole role;
+    std::shared_ptr<boost::asio::ssl::context> tls;  // set: connections here are TLS
   };
   void open_acceptor(Listener& listener, const Endpoint& where);
   void do_accept(Listener& listener);

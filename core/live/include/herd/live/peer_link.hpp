@@ -17,6 +17,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "herd/core/server.hpp"
@@ -60,7 +62,8 @@ class PeerLink {
   PeerLink(boost::asio::io_context& io, core::PeerId id, const std::string& self_name,
            std::string friend_name, Endpoint address, PeerLinkEvents& events, ServerLog& log,
            std::size_t max_output_bytes, BackoffPolicy backoff = {},
-           std::vector<std::uint16_t> avoid_local_ports = {});
+           std::vector<std::uint16_t> avoid_local_ports = {},
+           std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   PeerLink(const PeerLink&) = delete;
   PeerLink& operator=(const PeerLink&) = delete;
 
@@ -71,6 +74,9 @@ class PeerLink {
   // The friend is back (it greeted us): a link waiting out its backoff dials now, and the
   // backoff starts over.
   void redial_now();
+  // Gives up the connection as after any loss (the friend failed its greeting): the link
+  // dials again after its backoff.
+  void drop(const std::string& why);
 
   [[nodiscard]] bool up() const noexcept { return state_ == State::up; }
   [[nodiscard]] std::uint64_t dropped_messages() const noexcept { return dropped_messages_; }
@@ -83,6 +89,8 @@ class PeerLink {
   void on_resolve(std::uint64_t generation, const boost::system::error_code& ec,
                   const boost::asio::ip::tcp::resolver::results_type& endpoints);
   void on_connect(std::uint64_t generation, const boost::system::error_code& ec);
+  void on_tls_handshake(std::uint64_t generation, const boost::system::error_code& ec);
+  void link_established(std::uint64_t generation);
   void do_read();
   void on_read(std::uint64_t generation, const boost::system::error_code& ec, std::size_t bytes);
   void do_write();
@@ -115,6 +123,11 @@ class PeerLink {
   // Local ports the link must not keep (the herd's client ports): `lsof -ti:PORT` matches a
   // socket's local port too.
   std::vector<std::uint16_t> avoid_local_ports_;
+  // With TLS (client side, checking the friend's certificate against the herd's CA): one
+  // stream per connection, kept alive by the operations still running on it.
+  using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>;
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;
+  std::shared_ptr<TlsStream> tls_;
 };
 
 }  // namespace herd::live
