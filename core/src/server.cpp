@@ -132,7 +132,9 @@ Server::Server(ServerConfig config)
       channel_(std::make_unique<Channel>(*this)),
       peer_up_(config_.friends.size(), false),
       peer_framers_(config_.friends.size()),
-      dial_handshakes_(config_.friends.size()) {
+      // Only an authenticating server dials with a handshake; the simulator's servers (no
+      // authenticator) keep no slot for one.
+      dial_handshakes_(config_.peer_auth ? config_.friends.size() : 0) {
   // Greetings name the friend; a herd on a complete graph has hundreds of friends each.
   friends_by_name_.resize(config_.friends.size());
   for (PeerId i = 0; i < config_.friends.size(); ++i) friends_by_name_[i] = i;
@@ -556,7 +558,7 @@ void Server::link_up(Instant now, PeerId peer) {
 void Server::handle_peer_down(Instant now, PeerId peer) {
   now_ = now;
   if (peer >= peer_up_.size()) return;
-  if (dial_handshakes_[peer]) {
+  if (peer < dial_handshakes_.size() && dial_handshakes_[peer]) {
     dial_handshakes_[peer].reset();
     --pending_dial_handshakes_;
     log(LogLevel::info, "link to " + config_.friends[peer] + " dropped during its greeting");
@@ -576,7 +578,7 @@ void Server::handle_peer_bytes(Instant now, PeerId peer, std::string_view bytes)
   LineFramer& framer = *slot;
   const std::uint64_t skipped = framer.skipped_lines();
   framer.feed(bytes, [&](std::string_view line) {
-    if (dial_handshakes_[peer]) {
+    if (peer < dial_handshakes_.size() && dial_handshakes_[peer]) {
       on_dial_handshake_line(now, peer, line);
     } else if (peer_up_[peer] || !config_.peer_auth) {
       on_peer_line(now, peer, line);

@@ -83,7 +83,7 @@ TEST_CASE("connection limits: silent connections on the peer port give way to a 
   TestClient silent2(peer_port_of(herd, "Clark"));
   std::this_thread::sleep_for(100ms);  // accepted in this order
   TestClient friend_link(peer_port_of(herd, "Clark"));
-  friend_link.send("HERD 1 Bona test-herd-secret\n");
+  (void)greet_as_friend(friend_link, "Bona", spec.peer_secret);
   CHECK(herd.wait_for_log("Clark", "inbound link from Bona up"));
   CHECK(herd.wait_for_log("Clark", "connections there have not greeted (max_ungreeted_links)"));
   CHECK(silent1.read_to_end(3s).end != End::timeout);  // the oldest made room
