@@ -98,7 +98,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::get<ChallengeMessage>(challenge).nonce))));
     // Clark's link to Bona: Bona answers its HELLO.
     collect();
-    const HandshakeMessage hello = parse_handshake_line(without_newline(to_bona));
+    // The parsed message views its line, so the line must outlive it.
+    const std::string hello_line = without_newline(to_bona);
+    const HandshakeMessage hello = parse_handshake_line(hello_line);
     if (!std::holds_alternative<HelloMessage>(hello)) {
       herd::fuzz::fail("peer_lines", "an outbound link did not start with a HELLO");
     }

@@ -14,8 +14,9 @@ namespace herd::live {
 
 namespace {
 
-// UTC so the logs of servers on different machines line up; %f is microseconds.
-constexpr const char* kFilePattern = "%Y-%m-%dT%H:%M:%S.%fZ %-5l %v";
+// UTC so the logs of servers on different machines line up; %f is microseconds. The file's
+// lines follow the spdlog pattern "%Y-%m-%dT%H:%M:%S.%fZ %-5l %v", formatted by hand
+// (FileFormatter below).
 constexpr const char* kConsolePattern = "%Y-%m-%dT%H:%M:%S.%fZ %^%-5l%$ [%n] %v";
 
 spdlog::level::level_enum to_spdlog(core::LogLevel level) {
@@ -28,7 +29,7 @@ spdlog::level::level_enum to_spdlog(core::LogLevel level) {
   return spdlog::level::info;
 }
 
-// The file format of kFilePattern, written by hand: every line a server receives or sends
+// The file format above, written by hand: every line a server receives or sends
 // is logged, and spdlog's general pattern machinery cost about 200 ns a record, enough to
 // halve the live herd's throughput. The date and time up to the second are formatted once
 // per second; the rest is copying.
@@ -93,7 +94,7 @@ ServerLog::ServerLog(const std::string& server_name, const std::filesystem::path
   } catch (const spdlog::spdlog_ex& error) {
     throw std::runtime_error("cannot open log file " + path_.string() + ": " + error.what());
   }
-  file_->set_formatter(std::make_unique<FileFormatter>());  // kFilePattern, by hand
+  file_->set_formatter(std::make_unique<FileFormatter>());
   file_->set_level(spdlog::level::trace);
   // Events (links, limits, start) reach the file at once; traffic waits for the 1 s flush.
   file_->flush_on(spdlog::level::info);
