@@ -60,12 +60,23 @@ constexpr double kAllowanceNs = 10'000'000.0;
 constexpr double kAllowanceNs = 2'000'000.0;
 #endif
 
-bool agree(Nanoseconds sim, Nanoseconds live) {
-  const double tolerance = 0.15 * static_cast<double>(sim) + kAllowanceNs;
+// A crashed server's updates wait for its new process, so the outage's p99 carries one
+// process start. Under AddressSanitizer a herd-server starts and links up more slowly: on the
+// short outage the live p99 measured 1.53 s in a release build and 1.69-1.71 s in the asan
+// build, against 1.44 s simulated. That start-up cost is the sanitizer's, not a disagreement
+// of the backends, so only the asan build allows it, and only where a restart is waited for.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr double kRestartAllowanceNs = 250'000'000.0;
+#else
+constexpr double kRestartAllowanceNs = 0.0;
+#endif
+
+bool agree(Nanoseconds sim, Nanoseconds live, double extra_ns = 0) {
+  const double tolerance = 0.15 * static_cast<double>(sim) + kAllowanceNs + extra_ns;
   return std::abs(static_cast<double>(live - sim)) <= tolerance;
 }
 
-void compare(const std::string& name, const std::string& fault) {
+void compare(const std::string& name, const std::string& fault, double restart_ns = 0) {
   TempDir dir("herd-live-agree");
   const auto file = dir.write(name + ".toml", short_course(name, fault));
   const Scenario scenario = load_scenario(file);
@@ -88,14 +99,14 @@ void compare(const std::string& name, const std::string& fault) {
               << l.propagation.p99_ns / 1e6 << " ms; updates " << v.updates << " / "
               << l.updates << "\n";
     if (agree(v.propagation.p50_ns, l.propagation.p50_ns) &&
-        agree(v.propagation.p99_ns, l.propagation.p99_ns)) {
+        agree(v.propagation.p99_ns, l.propagation.p99_ns, restart_ns)) {
       break;
     }
   }
   INFO(name << ": sim p50 " << v.propagation.p50_ns << " p99 " << v.propagation.p99_ns
             << ", live p50 " << l.propagation.p50_ns << " p99 " << l.propagation.p99_ns);
   CHECK(agree(v.propagation.p50_ns, l.propagation.p50_ns));
-  CHECK(agree(v.propagation.p99_ns, l.propagation.p99_ns));
+  CHECK(agree(v.propagation.p99_ns, l.propagation.p99_ns, restart_ns));
   CHECK(v.convergence_ns.has_value());
   CHECK(l.convergence_ns.has_value());
   CHECK(v.lost_updates == 0);
@@ -109,7 +120,7 @@ void compare(const std::string& name, const std::string& fault) {
 }  // namespace
 
 TEST_CASE("agreement: the Winter 2023 outage, short, on both backends") {
-  compare("winter2023-outage-short", "crash = \"Campbell\"\namnesia = true");
+  compare("winter2023-outage-short", "crash = \"Campbell\"\namnesia = true", kRestartAllowanceNs);
 }
 
 TEST_CASE("agreement: the Winter 2023 partition, short, on both backends") {
