@@ -157,19 +157,6 @@ std::string hex64(std::uint64_t v) {
   return text;
 }
 
-const char* fault_kind(FaultSpec::Kind kind) {
-  switch (kind) {
-    case FaultSpec::Kind::crash: return "crash";
-    case FaultSpec::Kind::pause: return "pause";
-    case FaultSpec::Kind::partition: return "partition";
-    case FaultSpec::Kind::one_way: return "one_way";
-    case FaultSpec::Kind::clog: return "clog";
-    case FaultSpec::Kind::latency: return "latency";
-    case FaultSpec::Kind::clock: return "clock";
-  }
-  return "unknown";
-}
-
 std::string join(const std::vector<std::string>& names, const char* sep = ",") {
   std::string out;
   for (const auto& n : names) {
@@ -408,7 +395,7 @@ std::int64_t ResultsDb::store_run(const Scenario& scenario, const HerdLayout& la
     Statement fault(db_, path_, "INSERT INTO faults VALUES (?,?,?,?,?,?,?)");
     for (std::size_t i = 0; i < faults.size(); ++i) {
       const FaultSpec& f = faults[i];
-      fault.bind(1, run_id).bind(2, static_cast<std::int64_t>(i)).bind(3, std::string(fault_kind(f.kind)));
+      fault.bind(1, run_id).bind(2, static_cast<std::int64_t>(i)).bind(3, std::string(to_string(f.kind)));
       fault.bind(4, f.at_ns).bind(5, f.duration_ns).bind(6, fault_servers(f));
       fault.bind(7, f.origin.empty() ? std::string("scenario") : f.origin).run();
     }

@@ -257,3 +257,14 @@ void read_faults(const toml::table& root, Scenario& scenario, const ReadContext&
 }
 
 }  // namespace herd::sim::detail
+
+namespace herd::sim {
+
+std::string_view to_string(FaultSpec::Kind kind) {
+  for (const auto& [name, k] : detail::kKinds) {
+    if (k == kind) return name;
+  }
+  return "unknown";
+}
+
+}  // namespace herd::sim

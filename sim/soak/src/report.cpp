@@ -22,19 +22,6 @@ std::string mib(std::uint64_t bytes) {
   return text;
 }
 
-const char* fault_kind(FaultSpec::Kind kind) {
-  switch (kind) {
-    case FaultSpec::Kind::crash: return "crash";
-    case FaultSpec::Kind::pause: return "pause";
-    case FaultSpec::Kind::partition: return "partition";
-    case FaultSpec::Kind::one_way: return "one_way";
-    case FaultSpec::Kind::clog: return "clog";
-    case FaultSpec::Kind::latency: return "latency";
-    case FaultSpec::Kind::clock: return "clock";
-  }
-  return "?";
-}
-
 std::string fault_text(const FaultSpec& f) {
   auto join = [](const std::vector<std::string>& names) {
     std::string out;
@@ -53,7 +40,7 @@ std::string fault_text(const FaultSpec& f) {
   }
   char text[96];
   std::snprintf(text, sizeof text, "%8.1f s  %-9s for %5.1f s  ", static_cast<double>(f.at_ns) / 1e9,
-                fault_kind(f.kind), static_cast<double>(f.duration_ns) / 1e9);
+                to_string(f.kind).data(), static_cast<double>(f.duration_ns) / 1e9);
   return text + who;
 }
 
@@ -95,7 +82,7 @@ std::string format_report(const SoakReport& r) {
   std::string out;
   char line[512];
   std::map<std::string, int> kinds;
-  for (const auto& f : r.faults) ++kinds[fault_kind(f.kind)];
+  for (const auto& f : r.faults) ++kinds[std::string(to_string(f.kind))];
   std::string fault_summary;
   for (const auto& [kind, n] : kinds) {
     fault_summary += (fault_summary.empty() ? "" : ", ") + std::to_string(n) + " " + kind;
@@ -260,7 +247,7 @@ std::string report_json(const SoakReport& r) {
   json::array faults;
   for (const auto& f : r.faults) {
     json::object j;
-    j["kind"] = fault_kind(f.kind);
+    j["kind"] = to_string(f.kind);
     j["at_s"] = static_cast<double>(f.at_ns) / 1e9;
     j["for_s"] = static_cast<double>(f.duration_ns) / 1e9;
     j["origin"] = f.origin;

@@ -306,3 +306,13 @@ TEST_CASE("scenario file: plumtree prune_after reaches the propagation config") 
   CHECK(parse_scenario(head, "t.toml", {"strategy.prune_after=7"})
             .propagation.plumtree_prune_after == 7);
 }
+
+TEST_CASE("scenario file: a fault kind's name is the key that wrote it") {
+  // Results and soak reports store to_string(kind); it must read back as the same kind.
+  const Scenario s = load_scenario(examples() / "everything.toml");
+  REQUIRE(s.faults.size() == 7);
+  std::vector<std::string_view> names;
+  for (const auto& f : s.faults) names.push_back(to_string(f.kind));
+  CHECK(names == std::vector<std::string_view>{"crash", "partition", "pause", "one_way", "clog",
+                                               "latency", "clock"});
+}

@@ -108,6 +108,10 @@ struct FaultSpec {
   std::string origin;  // "scenario" or "random" (from the random schedule), for reports
 };
 
+// The kind's name as a scenario file spells it ("crash", "one_way", ...); results and
+// reports store the same name.
+std::string_view to_string(FaultSpec::Kind kind);
+
 // A seeded random fault schedule ("swarm" testing): faults drawn within a budget.
 struct RandomFaultSpec {
   bool enabled = false;
