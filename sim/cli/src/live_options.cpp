@@ -5,30 +5,16 @@
 #include <map>
 
 #include "herd/sim/check_report.hpp"
+#include "herd/sim/live_run_cli.hpp"
 
 namespace herd::sim {
 
 void add_live_options(CLI::App* command, LiveRunOptions& live) {
-  command->add_option("--server-bin", live.server_bin,
-                      "--backend live: the herd-server to run (default: the one beside herd-sim)");
-  command->add_option("--clients", live.clients,
-                      "--backend live: per-command (a connection per command, the default) or "
-                      "persistent (one pipelined connection per server)")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, LiveRunOptions::Clients>{
-              {"per-command", LiveRunOptions::Clients::per_command},
-              {"persistent", LiveRunOptions::Clients::persistent}},
-          CLI::ignore_case))
-      ->option_text("per-command|persistent");
+  add_live_process_options(*command, live, "--backend live: ", "herd-sim");
   command->add_option("--link-loss", live.link_loss,
                       "--backend live: probability that a link proxy drops a peer line, on "
                       "every link (instead of the scenario's network.loss and per-link loss)")
       ->check(CLI::Range(0.0, 0.999));
-  command->add_option("--live-dir", live.tmp_parent,
-                      "--backend live: make the run's private folder here (default: the system "
-                      "temporary folder)");
-  command->add_flag("--keep-live-dir", live.keep_dir,
-                    "--backend live: keep the run's folder (configs, logs, observations)");
 }
 
 LiveRunOptions live_run_options(LiveRunOptions options, bool quiet) {

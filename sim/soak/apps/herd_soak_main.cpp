@@ -17,6 +17,7 @@
 
 #include "herd/config/units.hpp"
 #include "herd/sim/herd_builder.hpp"
+#include "herd/sim/live_run_cli.hpp"
 #include "herd/sim/live_runner.hpp"
 #include "herd/sim/scenario_file.hpp"
 #include "herd/sim/soak/soak.hpp"
@@ -94,20 +95,7 @@ int main(int argc, char** argv) {
                  "A log line longer than this many bytes is cut there")
       ->capture_default_str();
   app.add_option("--json", json_out, "Also write the report as JSON to this file");
-  app.add_option("--server-bin", options.live.server_bin,
-                 "The herd-server to run (default: the one beside herd-soak)");
-  app.add_option("--clients", options.live.clients,
-                 "The scenario workload's clients: per-command or persistent")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, LiveRunOptions::Clients>{
-              {"per-command", LiveRunOptions::Clients::per_command},
-              {"persistent", LiveRunOptions::Clients::persistent}},
-          CLI::ignore_case))
-      ->option_text("per-command|persistent");
-  app.add_option("--live-dir", options.live.tmp_parent,
-                 "Make the run's private folder here (default: the system temporary folder)");
-  app.add_flag("--keep-live-dir", options.live.keep_dir,
-               "Keep the run's folder (configs, logs, observation files)");
+  add_live_process_options(app, options.live, "", "herd-soak");
   app.add_flag("-q,--quiet", quiet, "No progress lines");
   CLI11_PARSE(app, argc, argv);
 
