@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <memory>
+
+#include <QBarCategoryAxis>
+#include <QChart>
 
 #include "dash_fixture.hpp"
 #include "herd/gui/charts.hpp"
@@ -232,4 +236,34 @@ TEST_CASE("the sweep chart's bars are the sweep's means over seeds", "[gui][char
   REQUIRE(partial.mean.size() == 1);
   CHECK_FALSE(partial.mean[0][0].has_value());
   CHECK(partial.runs[0][0] == 0);
+}
+
+TEST_CASE("the sweep chart names every scenario in full, broken at hyphens", "[gui][charts][sweep]") {
+  // Slanted and elided, "maelstrom-broadcast-grid" and "maelstrom-broadcast-tree4" both
+  // read "maelstrom-broa…"; each label must hold the whole name.
+  const std::vector<std::string> names{"maelstrom-broadcast-grid", "maelstrom-broadcast-tree4",
+                                       "winter2023-outage", "ws200-swarm", "x"};
+  std::vector<RunData> data(names.size());
+  std::vector<const RunData*> runs;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    data[i].run.scenario = names[i];
+    data[i].run.strategy = "flood";
+    data[i].run.summary = {{"messages_per_update", 10.0 * static_cast<double>(i + 1)}};
+    runs.push_back(&data[i]);
+  }
+  ChartSpec spec;
+  spec.kind = ChartKind::sweep;
+  std::unique_ptr<QChart> chart(build_chart(spec, runs));
+  QBarCategoryAxis* axis = nullptr;
+  for (QAbstractAxis* a : chart->axes(Qt::Horizontal)) axis = qobject_cast<QBarCategoryAxis*>(a);
+  REQUIRE(axis != nullptr);
+  const QStringList labels = axis->categories();
+  REQUIRE(labels.size() == static_cast<int>(names.size()));
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    QString joined = labels[static_cast<int>(i)];
+    CHECK(QString(joined).remove("<br>").toStdString() == names[i]);
+    for (const QString& line : joined.split("<br>")) CHECK(line.size() <= 16);
+  }
+  CHECK(labels[0] == "maelstrom-<br>broadcast-grid");
+  CHECK(axis->labelsAngle() == 0);
 }

@@ -469,8 +469,22 @@ QChart* spread_chart(ChartKind kind, const std::vector<const RunData*>& runs, co
 // ---- a sweep: one metric per scenario and variant ----------------------------------------
 
 QString sweep_axis_title(const std::string& metric) {
-  return metric == "propagation_p99_ms" ? "p99 propagation delay (ms, log scale)"
-                                        : "peer lines per update, every kind (log scale)";
+  // Short enough to fit beside a panel a third of a page high (longer titles get elided).
+  return metric == "propagation_p99_ms" ? "p99 delay (ms, log)" : "lines per update (log)";
+}
+
+// Scenario names such as "maelstrom-broadcast-grid" share long prefixes; slanted and
+// elided they become indistinguishable. Axis labels are rich text, so each name is broken
+// at its hyphens into lines of at most ~14 characters and drawn level.
+QString category_label(const std::string& name) {
+  QStringList lines{QString()};
+  const QStringList parts = q(name).split('-');
+  for (int i = 0; i < parts.size(); ++i) {
+    const QString piece = parts[i] + (i + 1 < parts.size() ? "-" : "");
+    if (!lines.back().isEmpty() && lines.back().size() + piece.size() > 14) lines << QString();
+    lines.back() += piece.toHtmlEscaped();
+  }
+  return lines.join("<br>");
 }
 
 QChart* sweep_chart(const ChartSpec& spec, const std::vector<const RunData*>& runs) {
@@ -526,9 +540,8 @@ QChart* sweep_chart(const ChartSpec& spec, const std::vector<const RunData*>& ru
   chart->addSeries(series);
   auto* x = new QBarCategoryAxis;
   QStringList categories;
-  for (const auto& s : bars.scenarios) categories << q(s);
+  for (const auto& s : bars.scenarios) categories << category_label(s);
   x->append(categories);
-  if (categories.size() > 5) x->setLabelsAngle(-30);
   chart->addAxis(x, Qt::AlignBottom);
   auto* y = new QLogValueAxis;
   y->setBase(10);
