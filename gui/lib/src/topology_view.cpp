@@ -83,8 +83,15 @@ HerdGraphItem::HerdGraphItem(std::vector<Point> positions, const RunData& run)
       y0 = std::min(y0, p.y), y1 = std::max(y1, p.y);
     }
   }
-  const double m = radius_ * 2 + 40;  // room for names
-  bounds_ = QRectF(x0 - m, y0 - m, x1 - x0 + 2 * m, y1 - y0 + 2 * m);
+  // Room for names: they start just right of a disc, so the right margin grows with the
+  // longest one (about 8 units a character at the zoom a small herd is fitted at).
+  const double m = radius_ * 2 + 40;
+  qsizetype longest = 0;
+  if (n <= 80) {
+    for (const auto& name : names_) longest = std::max(longest, name.size());
+  }
+  const double right = m + 8.0 * static_cast<double>(longest);
+  bounds_ = QRectF(x0 - m, y0 - m, x1 - x0 + m + right, y1 - y0 + 2 * m);
   auto* edges = new HerdEdgesItem(std::move(edge_bands), bounds_, n, this);
   edges->setFlag(QGraphicsItem::ItemStacksBehindParent);
   set_colours(std::vector<QRgb>(n, kMissing));
