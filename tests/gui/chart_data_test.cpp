@@ -267,3 +267,32 @@ TEST_CASE("the sweep chart names every scenario in full, broken at hyphens", "[g
   CHECK(labels[0] == "maelstrom-<br>broadcast-grid");
   CHECK(axis->labelsAngle() == 0);
 }
+
+TEST_CASE("the convergence chart says which runs never converged", "[gui][charts]") {
+  // A run that never converged stores no convergence_ms; the chart must not call that
+  // missing data.
+  std::vector<RunData> data(3);
+  std::vector<const RunData*> runs;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    data[i].run.run_id = static_cast<std::int64_t>(i + 1);
+    data[i].run.scenario = "outage";
+    data[i].run.strategy = "flood";
+    data[i].run.seed = static_cast<std::int64_t>(i + 1);
+    runs.push_back(&data[i]);
+  }
+  ChartSpec spec;
+  spec.kind = ChartKind::convergence;
+  {
+    std::unique_ptr<QChart> none(build_chart(spec, runs));
+    CHECK(none->title().contains("none of the 3 selected runs converged"));
+    CHECK(none->series().isEmpty());
+  }
+  data[0].run.summary = {{"convergence_ms", 1500.0}};
+  data[1].run.summary = {{"convergence_ms", 2500.0}};
+  std::unique_ptr<QChart> some(build_chart(spec, runs));
+  QBarCategoryAxis* axis = nullptr;
+  for (QAbstractAxis* a : some->axes(Qt::Horizontal)) axis = qobject_cast<QBarCategoryAxis*>(a);
+  REQUIRE(axis != nullptr);
+  REQUIRE(axis->categories().size() == 1);
+  CHECK(axis->categories()[0].endsWith("(2 runs; 1 never converged)"));
+}

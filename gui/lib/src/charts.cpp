@@ -421,7 +421,11 @@ QChart* spread_chart(ChartKind kind, const std::vector<const RunData*>& runs, co
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const Spread& s = groups[g];
     if (s.values.empty()) continue;
-    QString label = q(s.group) + QString(" (%1 run%2)").arg(s.values.size()).arg(s.values.size() == 1 ? "" : "s");
+    QString label = q(s.group) + QString(" (%1 run%2").arg(s.values.size()).arg(s.values.size() == 1 ? "" : "s");
+    if (s.missing > 0 && std::string_view(metric) == "convergence_ms") {
+      label += QString("; %1 never converged").arg(s.missing);
+    }
+    label += ")";
     auto* box = new QBoxSet(s.min, s.q1, s.median, s.q3, s.max, label);
     box->setBrush(series_colour(g).lighter(150));
     box->setPen(QPen(series_colour(g).darker(120), 1.5));
@@ -433,7 +437,12 @@ QChart* spread_chart(ChartKind kind, const std::vector<const RunData*>& runs, co
   }
   if (!any) {
     delete series;
-    chart->setTitle(chart->title() + QString(" — no selected run has %1").arg(metric));
+    // convergence_ms is absent exactly when a run never converged: say that, not "has no
+    // value", which reads like missing data.
+    chart->setTitle(chart->title() +
+                    (std::string_view(metric) == "convergence_ms"
+                         ? QString(" — none of the %1 selected runs converged").arg(runs.size())
+                         : QString(" — no selected run has %1").arg(metric)));
     chart->legend()->hide();
     return chart;
   }
