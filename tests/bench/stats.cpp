@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include <boost/json/serialize.hpp>
+#include "herd/sim/load/report.hpp"
 
 namespace herd::bench {
 
@@ -24,60 +24,6 @@ boost::json::object LatencySamples::summary_us() const {
   return out;
 }
 
-namespace {
-
-void append_json(std::string& out, const boost::json::value& value) {
-  switch (value.kind()) {
-    case boost::json::kind::object: {
-      out += '{';
-      bool first = true;
-      for (const auto& member : value.get_object()) {
-        if (!first) out += ',';
-        first = false;
-        out += boost::json::serialize(boost::json::value(member.key()));
-        out += ':';
-        append_json(out, member.value());
-      }
-      out += '}';
-      return;
-    }
-    case boost::json::kind::array: {
-      out += '[';
-      bool first = true;
-      for (const auto& element : value.get_array()) {
-        if (!first) out += ',';
-        first = false;
-        append_json(out, element);
-      }
-      out += ']';
-      return;
-    }
-    case boost::json::kind::double_: {
-      const double number = value.get_double();
-      if (!std::isfinite(number)) {
-        out += "null";
-        return;
-      }
-      char text[64];
-      std::snprintf(text, sizeof text, "%.3f", number);
-      std::string digits(text);
-      while (digits.back() == '0') digits.pop_back();
-      if (digits.back() == '.') digits.pop_back();
-      out += digits;
-      return;
-    }
-    default:
-      out += boost::json::serialize(value);
-      return;
-  }
-}
-
-}  // namespace
-
-std::string to_json_line(const boost::json::value& value) {
-  std::string out;
-  append_json(out, value);
-  return out;
-}
+std::string to_json_line(const boost::json::value& value) { return sim::load::json_text(value); }
 
 }  // namespace herd::bench

@@ -33,7 +33,7 @@ class LatencySamples {
 };
 
 // One line of JSON with plain decimals ("3624.5", not Boost.JSON's "3.6245E3"), so the
-// record reads well to people and to any parser.
+// record reads well to people and to any parser (herd-load's writer, shared).
 [[nodiscard]] std::string to_json_line(const boost::json::value& value);
 
 [[nodiscard]] inline double seconds_between(Clock::time_point a, Clock::time_point b) {
