@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   }
   // --select 1,2 --tab NAME --screenshot FILE: open, show, save the window, quit (how the
   // documentation's pictures are made).
-  QString screenshot, tab;
+  QString screenshot, tab, click;  // --click NAME: click that server in the topology view
   double play_seconds = 0;  // --play N: play the topology for N s, report frames per second
   // --quit-after-open: quit as soon as the window shows the selected runs (how opening is
   // measured: run it under /usr/bin/time).
@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
       screenshot = args[i + 1];
     } else if (flag == "--play") {
       play_seconds = std::clamp(args[i + 1].toDouble(), 0.0, 600.0);
+    } else if (flag == "--click") {
+      click = args[i + 1];
     } else if (flag == "--tab") {
       tab = args[i + 1];
     } else if (flag == "--select") {
@@ -108,6 +110,16 @@ int main(int argc, char** argv) {
     QTimer::singleShot(0, &window, [&window] {
       window.repaint();  // every visible view painted with its data, synchronously
       QApplication::exit(0);
+    });
+  }
+  if (!click.isEmpty()) {
+    QTimer::singleShot(300, &window, [&window, click] {
+      auto* topology = window.topology();
+      if (!topology->run()) return;
+      const auto& servers = topology->run()->servers;
+      for (std::uint32_t s = 0; s < servers.size(); ++s) {
+        if (QString::fromStdString(servers[s].name) == click) topology->click_server(s);
+      }
     });
   }
   if (!screenshot.isEmpty()) {

@@ -5,7 +5,9 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QImage>
+#include <QLabel>
 #include <QLineEdit>
+#include <QStandardItemModel>
 #include <QSet>
 #include <QSortFilterProxyModel>
 #include <QTabWidget>
@@ -143,6 +145,27 @@ TEST_CASE("every chart and the topology view draw in the window", "[gui][window]
   CHECK(topo->frame_rate() > 0);
   topo->click_server(4);
   CHECK(topo->clicked_server() == 4u);
+  // Its record table: one row per client it stored an update of by now.
+  const auto records = server_records(*topo->run(), 4, topo->time_ns());
+  CHECK_FALSE(records.empty());
+  CHECK(topo->records()->rowCount() == static_cast<int>(records.size()));
+  // A click on a link's middle, away from any server, shows the link's traffic.
+  HerdGraphItem* graph = topo->graph();
+  bool clicked_a_link = false;
+  for (const auto& edge : topo->run()->edges) {
+    const auto& pa = graph->positions()[edge.a];
+    const auto& pb = graph->positions()[edge.b];
+    const QPointF middle((pa.x + pb.x) / 2, (pa.y + pb.y) / 2);
+    if (graph->server_at(middle)) continue;
+    const auto link = graph->link_at(middle);
+    REQUIRE(link);
+    topo->click_link(link->first, link->second);
+    REQUIRE(topo->clicked_link());
+    CHECK(topo->link_info()->text().contains(" lines, "));
+    clicked_a_link = true;
+    break;
+  }
+  CHECK(clicked_a_link);
   topo->set_colour_by(TopologyPanel::ColourBy::staleness);
   topo->seek(1'500'000'000);
   settle();

@@ -184,7 +184,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     menu.exec(topology_->view()->mapToGlobal(at));
   });
   connect(topology_, &TopologyPanel::serverClicked, this, [this](std::uint32_t s) {
-    statusBar()->showMessage(QString("server %1 selected; its staleness is below the graph").arg(s), 5000);
+    statusBar()->showMessage(QString("server %1 selected; its staleness and records are below the graph").arg(s), 5000);
   });
 
   // The message trace (runs stored with --trace), as a sequence diagram.

@@ -2,6 +2,7 @@
 
 #include <QComboBox>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QLabel>
 #include <QMouseEvent>
 #include <QPaintEngine>
@@ -10,7 +11,9 @@
 #include <QScrollBar>
 #include <QSlider>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QStyleOptionGraphicsItem>
+#include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
 #include <QWheelEvent>
@@ -71,6 +74,7 @@ HerdGraphItem::HerdGraphItem(std::vector<Point> positions, const RunData& run)
     auto it = lines.find({e.a, e.b});
     const double v = it == lines.end() ? 0.0 : static_cast<double>(it->second);
     const auto band = std::min<std::size_t>(3, static_cast<std::size_t>(4 * v / static_cast<double>(most)));
+    edges_.emplace_back(e.a, e.b);
     edge_bands[band].emplace_back(QPointF(positions_[e.a].x, positions_[e.a].y),
                                    QPointF(positions_[e.b].x, positions_[e.b].y));
   }
@@ -174,6 +178,22 @@ std::optional<std::uint32_t> HerdGraphItem::server_at(const QPointF& p) const {
     const double dx = positions_[i].x - p.x(), dy = positions_[i].y - p.y();
     const double d = dx * dx + dy * dy;
     if (d <= best_d) best_d = d, best = static_cast<std::uint32_t>(i);
+  }
+  return best;
+}
+
+std::optional<std::pair<std::uint32_t, std::uint32_t>> HerdGraphItem::link_at(const QPointF& p) const {
+  // The link whose segment passes closest to the point, within a disc's radius of it.
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> best;
+  double best_d = radius_ * radius_;
+  for (const auto& [a, b] : edges_) {
+    const QPointF u(positions_[a].x, positions_[a].y), v(positions_[b].x, positions_[b].y);
+    const QPointF d = v - u;
+    const double len2 = QPointF::dotProduct(d, d);
+    const double t = len2 > 0 ? std::clamp(QPointF::dotProduct(p - u, d) / len2, 0.0, 1.0) : 0.0;
+    const QPointF off = p - (u + t * d);
+    const double dist = QPointF::dotProduct(off, off);
+    if (dist <= best_d) best_d = dist, best = std::make_pair(a, b);
   }
   return best;
 }
@@ -345,8 +365,33 @@ TopologyPanel::TopologyPanel(QWidget* parent) : QWidget(parent) {
   server_chart_->setRenderHint(QPainter::Antialiasing);
   server_chart_->setMinimumHeight(250);
   server_chart_->setMaximumHeight(300);
-  server_chart_->hide();
-  layout->addWidget(server_chart_);
+  records_ = new QTableView;
+  records_model_ = new QStandardItemModel(this);
+  records_->setModel(records_model_);
+  records_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  records_->setSortingEnabled(true);
+  records_->verticalHeader()->hide();
+  records_->verticalHeader()->setDefaultSectionSize(records_->fontMetrics().height() + 4);
+  records_->horizontalHeader()->setStretchLastSection(true);
+  records_->setToolTip("The clicked server's records at the current virtual time: per client, "
+                       "the newest update it stored itself");
+  details_ = new QWidget;
+  auto* details = new QHBoxLayout(details_);
+  details->setContentsMargins(0, 0, 0, 0);
+  details->addWidget(server_chart_, 3);
+  auto* records_box = new QVBoxLayout;
+  records_title_ = new QLabel;
+  records_box->addWidget(records_title_);
+  records_box->addWidget(records_, 1);
+  details->addLayout(records_box, 2);
+  details_->setMinimumHeight(250);
+  details_->setMaximumHeight(300);
+  details_->hide();
+  layout->addWidget(details_);
+  link_info_ = new QLabel;
+  link_info_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  link_info_->hide();
+  layout->addWidget(link_info_);
   timer_ = new QTimer(this);
   timer_->setInterval(kFrameMs);
   timer_->setTimerType(Qt::PreciseTimer);
@@ -368,7 +413,11 @@ TopologyPanel::TopologyPanel(QWidget* parent) : QWidget(parent) {
   });
   connect(view_, &TopologyView::clicked, this, [this](const QPointF& p) {
     if (item_ == nullptr) return;
-    if (auto s = item_->server_at(p)) click_server(*s);
+    if (auto s = item_->server_at(p)) {
+      click_server(*s);
+    } else if (auto l = item_->link_at(p)) {
+      click_link(l->first, l->second);
+    }
   });
 }
 
@@ -380,7 +429,8 @@ void TopologyPanel::set_run(std::shared_ptr<const RunData> run) {
   pause();
   run_ = std::move(run);
   clicked_.reset();
-  server_chart_->hide();
+  details_->hide();
+  link_info_->hide();
   // The layout is the slow part of a big herd: make it when the view is first shown.
   if (isVisible()) {
     rebuild();
@@ -487,6 +537,9 @@ void TopologyPanel::seek(std::int64_t at_ns) {
                             : 0);
   syncing_ = false;
   refresh();
+  // The record table follows the scrubber, but not every frame of playback (it reads every
+  // delivery row of the run); pausing brings it up to date.
+  if (clicked_ && !playing() && records_shown_at_ns_ != time_ns_) show_records();
 }
 
 void TopologyPanel::refresh() {
@@ -563,6 +616,7 @@ void TopologyPanel::play() {
 void TopologyPanel::pause() {
   timer_->stop();
   play_->setText("Play");
+  if (clicked_ && records_shown_at_ns_ != time_ns_) show_records();
 }
 
 void TopologyPanel::step(int frames) {
@@ -601,8 +655,58 @@ void TopologyPanel::click_server(std::uint32_t server) {
   QChart* old = server_chart_->chart();
   server_chart_->setChart(build_chart(spec, {run_.get()}));
   delete old;
-  server_chart_->show();
+  const bool was_hidden = details_->isHidden();
+  details_->show();
+  show_records();
+  // The graph just lost the room the details took: fit it again once the layout settled.
+  if (was_hidden) QTimer::singleShot(0, view_, [view = view_] { view->fit(); });
   Q_EMIT serverClicked(server);
+}
+
+void TopologyPanel::show_records() {
+  if (!run_ || !clicked_) return;
+  const auto rows = server_records(*run_, *clicked_, time_ns_);
+  records_model_->clear();
+  records_model_->setHorizontalHeaderLabels(
+      {"client", "update", "origin", "accepted (s)", "stored (s)", "delay (ms)", "from"});
+  auto number = [](double v, int decimals) {
+    auto* item = new QStandardItem(QString::number(v, 'f', decimals));
+    item->setData(v, Qt::UserRole);  // sorts as a number
+    item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    return item;
+  };
+  for (const auto& r : rows) {
+    QList<QStandardItem*> items{
+        new QStandardItem(QString::fromStdString(r.client)),
+        number(r.update_id, 0),
+        new QStandardItem(QString::fromStdString(r.origin)),
+        number(static_cast<double>(r.accepted_ns) / 1e9, 3),
+        number(static_cast<double>(r.stored_ns) / 1e9, 3),
+        number(static_cast<double>(r.delay_ns) / 1e6, 2),
+        new QStandardItem(r.from ? QString::fromStdString(*r.from) : QString("(origin)"))};
+    items[0]->setToolTip(QString::fromStdString(r.at_line));
+    records_model_->appendRow(items);
+  }
+  records_model_->setSortRole(Qt::UserRole);
+  for (int row = 0; row < records_model_->rowCount(); ++row) {
+    for (int col : {0, 2, 6}) {
+      QStandardItem* item = records_model_->item(row, col);
+      item->setData(item->text(), Qt::UserRole);
+    }
+  }
+  records_->resizeColumnsToContents();
+  records_shown_at_ns_ = time_ns_;
+  records_title_->setText(QString("%1's records at %2 s: %3 clients (newest update of each it stored)")
+                              .arg(QString::fromStdString(run_->servers[*clicked_].name))
+                              .arg(static_cast<double>(time_ns_) / 1e9, 0, 'f', 3)
+                              .arg(rows.size()));
+}
+
+void TopologyPanel::click_link(std::uint32_t a, std::uint32_t b) {
+  if (!run_) return;
+  clicked_link_ = link_report(*run_, a, b);
+  link_info_->setText(QString::fromStdString(describe(*run_, *clicked_link_)));
+  link_info_->show();
 }
 
 Table TopologyPanel::table() const {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "herd/gui/chart_data.hpp"
+#include "herd/gui/inspect.hpp"
 #include "herd/gui/playback.hpp"
 #include "herd/gui/run_data.hpp"
 
@@ -30,6 +31,8 @@ class QPushButton;
 class QSlider;
 class QSpinBox;
 class QTimer;
+class QTableView;
+class QStandardItemModel;
 class QChartView;
 
 namespace herd::gui {
@@ -61,6 +64,9 @@ class HerdGraphItem : public QGraphicsItem {
   void set_carried(std::vector<CarriedLink> links, std::int64_t recent_since_ns);
   void set_marked(std::optional<std::uint32_t> server);
   [[nodiscard]] std::optional<std::uint32_t> server_at(const QPointF& scene_point) const;
+  // The friend link (a, b) under a point, when no server is.
+  [[nodiscard]] std::optional<std::pair<std::uint32_t, std::uint32_t>> link_at(
+      const QPointF& scene_point) const;
   [[nodiscard]] double radius() const noexcept { return radius_; }
   [[nodiscard]] const std::vector<Point>& positions() const noexcept { return positions_; }
   [[nodiscard]] std::uint64_t paints() const noexcept { return paints_; }
@@ -73,6 +79,7 @@ class HerdGraphItem : public QGraphicsItem {
   const QPixmap& disc_sprite(QRgb rgb, double device_radius, qreal dpr);
   std::vector<Point> positions_;
   std::vector<QString> names_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> edges_;
   std::map<QRgb, std::vector<QPointF>> by_colour_;
   // Discs drawn once per colour and on-screen size, then copied to each server's place: a
   // playback frame of 10,000 servers is 10,000 small blits, not 10,000 antialiased paths.
@@ -122,14 +129,21 @@ class TopologyPanel : public QWidget {
   void play();
   void pause();
   void step(int frames);
+  // Rings a server and shows its staleness series and its record table at the current time.
   void click_server(std::uint32_t server);
+  // Shows what a friend link carried in each direction.
+  void click_link(std::uint32_t a, std::uint32_t b);
 
   [[nodiscard]] std::int64_t time_ns() const noexcept { return time_ns_; }
+  [[nodiscard]] const std::shared_ptr<const RunData>& run() const noexcept { return run_; }
   [[nodiscard]] const PlaybackState& state() const noexcept { return state_; }
   [[nodiscard]] bool playing() const noexcept;
   [[nodiscard]] TopologyView* view() const noexcept { return view_; }
   [[nodiscard]] HerdGraphItem* graph() const noexcept { return item_; }
   [[nodiscard]] std::optional<std::uint32_t> clicked_server() const noexcept { return clicked_; }
+  [[nodiscard]] const std::optional<LinkReport>& clicked_link() const noexcept { return clicked_link_; }
+  [[nodiscard]] QStandardItemModel* records() const noexcept { return records_model_; }
+  [[nodiscard]] QLabel* link_info() const noexcept { return link_info_; }
   // Frames drawn per second over the last second of playback.
   [[nodiscard]] double frame_rate() const noexcept { return fps_; }
   // Playback steps taken since the panel was made (each moves virtual time and redraws).
@@ -146,6 +160,7 @@ class TopologyPanel : public QWidget {
  private:
   void rebuild();
   void refresh();  // colours and labels for time_ns_
+  void show_records();  // the clicked server's records at time_ns_
   void tick();
   std::pair<std::int64_t, std::int64_t> range() const;
 
@@ -174,6 +189,13 @@ class TopologyPanel : public QWidget {
   std::int64_t time_ns_ = 0;
   PlaybackState state_;
   std::optional<std::uint32_t> clicked_;
+  std::optional<LinkReport> clicked_link_;
+  QWidget* details_;
+  QTableView* records_;
+  QLabel* records_title_;
+  QStandardItemModel* records_model_;
+  std::int64_t records_shown_at_ns_ = -1;
+  QLabel* link_info_;
   bool syncing_ = false;
   bool dirty_ = false;  // a run was set while hidden: lay it out when shown
 };
