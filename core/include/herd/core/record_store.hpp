@@ -135,14 +135,13 @@ class RecordStore {
   // Visits records in the order their clients were first stored.
   template <typename Fn>
   void for_each(Fn&& fn) const {
-    for (std::size_t i = 0; i < size_; ++i) fn(entry(i).record);
+    for (std::size_t i = 0; i < size_; ++i) fn(entry(i));
   }
 
  private:
-  struct Entry {
-    std::string client;  // short IDs live inside the std::string
-    StoredRecord record;
-  };
+  // Each entry is the record alone: its client ID is read from the AT line it holds
+  // (update.client views into it), not kept as a copy of its own.
+  using Entry = StoredRecord;
   // 32 bytes, two to a cache line. `entry` is null in an empty slot.
   struct Slot {
     std::uint64_t id = 0;
@@ -150,14 +149,26 @@ class RecordStore {
     Entry* entry = nullptr;
     std::uint64_t hash = 0;  // of the client ID, so growing never reads entries
   };
-  // Chunk c holds 16 << c entries, so a store of n records allocates at most about 2n
-  // entries and a herd of many small stores stays small.
-  static constexpr unsigned kFirstChunkShift = 4;
+  // Chunks of 1, 2, 4, ... kLastChunk entries, then of kLastChunk each: a store's first
+  // record costs one entry, not a chunk of sixteen, and a big store wastes at most one
+  // chunk's worth rather than as many entries as it holds.
+  static constexpr unsigned kDoublingChunks = 10;
+  static constexpr std::size_t kLastChunk = std::size_t{1} << kDoublingChunks;
+  static constexpr std::size_t kDoubledEntries = kLastChunk - 1;  // 1 + 2 + ... + 512
 
   [[nodiscard]] Entry& entry(std::size_t i) const noexcept {
-    std::size_t j = i + (std::size_t{1} << kFirstChunkShift);
-    auto chunk = static_cast<unsigned>(std::bit_width(j)) - kFirstChunkShift - 1;
-    return chunks_[chunk][j - (std::size_t{1} << (chunk + kFirstChunkShift))];
+    if (i < kDoubledEntries) {
+      const std::size_t j = i + 1;
+      const auto chunk = static_cast<unsigned>(std::bit_width(j)) - 1;
+      return chunks_[chunk][j - (std::size_t{1} << chunk)];
+    }
+    const std::size_t k = i - kDoubledEntries;
+    return chunks_[kDoublingChunks + k / kLastChunk][k % kLastChunk];
+  }
+  // Entries in the chunk that entry `i` starts, if it starts one (0 otherwise).
+  [[nodiscard]] static std::size_t chunk_starting_at(std::size_t i) noexcept {
+    if (i < kDoubledEntries) return std::has_single_bit(i + 1) ? i + 1 : 0;
+    return (i - kDoubledEntries) % kLastChunk == 0 ? kLastChunk : 0;
   }
   // The slot holding `client`, or the empty slot where it would go.
   [[nodiscard]] std::size_t probe(std::string_view client, std::uint64_t hash,
@@ -165,7 +176,7 @@ class RecordStore {
   void grow_index();
   void fold_into_digests(std::uint64_t client_hash, std::uint64_t change);
 
-  std::vector<Slot> slots_;  // a power of two, at most half full
+  std::vector<Slot> slots_;  // a power of two, at most three quarters full
   std::vector<std::unique_ptr<Entry[]>> chunks_;
   std::size_t size_ = 0;
   std::vector<std::uint64_t> leaf_digest_;   // empty unless keep_digests
