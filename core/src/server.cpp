@@ -483,9 +483,9 @@ void Server::on_whatsat(Instant now, ConnId conn, Connection& c, std::string_vie
   places_waits_.emplace(request, PlacesWait{conn, sequence, record->update.at_line});
   observe(ObservationKind::read_answered, now, record->update.at_line, record->id, record->hops,
           std::nullopt);
-  outputs_.emplace_back(QueryPlaces{request, record->update.position.lat_deg,
-                                    record->update.position.lng_deg, cmd.radius_km * 1000.0,
-                                    cmd.bound});
+  const GeoPoint position = record->update.position();
+  outputs_.emplace_back(QueryPlaces{request, position.lat_deg, position.lng_deg,
+                                    cmd.radius_km * 1000.0, cmd.bound});
 }
 
 void Server::handle_places_result(Instant /*now*/, std::uint64_t request, PlacesResult result) {
