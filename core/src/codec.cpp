@@ -418,6 +418,10 @@ std::optional<PeerUpdate> parse_at_line(std::string_view line) noexcept {
   return parse_update_fields(line, false);
 }
 
+std::optional<PeerUpdate> split_at_line(std::string_view line) noexcept {
+  return split_update_fields(line, false);
+}
+
 std::string format_at_line(std::string_view origin, Nanoseconds diff_ns, std::string_view client,
                            std::string_view coords, std::string_view client_time) {
   std::string diff = format_time_diff(diff_ns);

@@ -140,6 +140,14 @@ SharedText repair_update_line(const LocationUpdate& update, std::uint32_t hops) 
   return SharedText::joined({kRepairPush, " ", *update.at_line, HopsTail(hops).view()});
 }
 
+SharedText peer_update_line(const StoredUpdate& update, std::uint32_t hops) {
+  return SharedText::joined({*update.at_line, HopsTail(hops).view()});
+}
+
+SharedText repair_update_line(const StoredUpdate& update, std::uint32_t hops) {
+  return SharedText::joined({kRepairPush, " ", *update.at_line, HopsTail(hops).view()});
+}
+
 std::unique_ptr<PropagationStrategy> make_propagation(const PropagationConfig& config) {
   return make_propagation(config, make_push_strategy(config));
 }

@@ -30,11 +30,12 @@ static_assert(kLongestTimeDiff == 21);
 // a full IHAVE line (anti-entropy's longest, AE LEAVES, has 556 bytes).
 constexpr std::size_t kLongestFixedPeerLine = plumtree_wire::kMaxIhaveLineBytes - 1;
 
-std::size_t compute_peer_line_limit(const ServerConfig& config) {
-  std::size_t longest = std::max(config.longest_server_name, config.name.size());
-  for (const auto& name : config.friends) longest = std::max(longest, name.size());
-  return std::max(config.limits.max_line_bytes + peer_line_overhead(longest),
-                  kLongestFixedPeerLine);
+std::size_t compute_peer_line_limit(const std::string& name,
+                                    const std::vector<std::string>& friends,
+                                    std::size_t longest_server_name, std::size_t max_line_bytes) {
+  std::size_t longest = std::max(longest_server_name, name.size());
+  for (const auto& friend_name : friends) longest = std::max(longest, friend_name.size());
+  return std::max(max_line_bytes + peer_line_overhead(longest), kLongestFixedPeerLine);
 }
 
 LineFramer peer_framer(std::size_t limit) {
@@ -87,54 +88,81 @@ std::string_view to_string(CloseReason reason) noexcept {
 }
 
 // What the propagation strategy sees of its server.
-class Server::Channel final : public PeerChannel {
- public:
-  explicit Channel(Server& server) : server_(server) {}
-  Instant now() const override { return server_.now_; }
-  std::size_t friend_count() const override { return server_.config_.friends.size(); }
-  bool peer_up(PeerId peer) const override {
-    return peer < server_.peer_up_.size() && server_.peer_up_[peer];
-  }
-  const std::string& friend_name(PeerId peer) const override {
-    return server_.config_.friends.at(peer);
-  }
-  void send(PeerId peer, const SharedText& line) override { server_.send_to_peer(peer, line); }
-  const RecordStore& records() const override { return server_.store_; }
-  Prng& rng() override { return server_.rng_; }
-  void log_warn(std::string text) override { server_.log(LogLevel::warn, std::move(text)); }
+Instant Server::Channel::now() const { return server_.now_; }
+std::size_t Server::Channel::friend_count() const { return server_.config_.friends.size(); }
+bool Server::Channel::peer_up(PeerId peer) const {
+  return peer < server_.peer_up_.size() && server_.peer_up_[peer] != 0;
+}
+const std::string& Server::Channel::friend_name(PeerId peer) const {
+  return server_.config_.friends.at(peer);
+}
+void Server::Channel::send(PeerId peer, const SharedText& line) {
+  server_.send_to_peer(peer, line);
+}
+const RecordStore& Server::Channel::records() const { return server_.store_; }
+Prng& Server::Channel::rng() { return server_.rng_; }
+void Server::Channel::log_warn(std::string text) { server_.log(LogLevel::warn, std::move(text)); }
 
-  // Validates the line now, so the strategy can reject a bad one while it still has the
-  // message in hand, and queues it: the strategy is in the middle of one of its hooks, and
-  // storing the update would call its on_repaired_update from inside that hook. The server
-  // applies the queue as soon as the hook returns (apply_queued_repairs), at the same
-  // instant and in the same order, with the same storing, counting and observing as a
-  // peer's AT line in on_peer_line — but a new update goes to on_repaired_update and a
-  // redundant one to no hook at all: a repair is neither a push from that friend nor a
-  // duplicate path.
-  bool apply_repair(PeerId from, std::string_view line) override {
-    auto parsed = split_peer_update(line);
-    if (!parsed || !check_peer_update_values(*parsed)) return false;
-    server_.queued_repairs_.push_back({from, std::string(line)});
-    return true;
-  }
+// Validates the line now, so the strategy can reject a bad one while it still has the
+// message in hand, and queues it: the strategy is in the middle of one of its hooks, and
+// storing the update would call its on_repaired_update from inside that hook. The server
+// applies the queue as soon as the hook returns (apply_queued_repairs), at the same
+// instant and in the same order, with the same storing, counting and observing as a
+// peer's AT line in on_peer_line — but a new update goes to on_repaired_update and a
+// redundant one to no hook at all: a repair is neither a push from that friend nor a
+// duplicate path.
+bool Server::Channel::apply_repair(PeerId from, std::string_view line) {
+  auto parsed = split_peer_update(line);
+  if (!parsed || !check_peer_update_values(*parsed)) return false;
+  server_.queued_repairs_.push_back({from, std::string(line)});
+  return true;
+}
 
- private:
-  Server& server_;
-};
+namespace {
+std::uint32_t clamp32(std::size_t n) noexcept {
+  return static_cast<std::uint32_t>(std::min<std::size_t>(n, UINT32_MAX));
+}
+}  // namespace
+
+Server::Limits::Limits(const ServerLimits& limits)
+    : max_line_bytes(clamp32(limits.max_line_bytes)),
+      max_connections(clamp32(limits.max_connections)),
+      max_ungreeted_links(clamp32(limits.max_ungreeted_links)),
+      max_pending_replies(clamp32(limits.max_pending_replies)),
+      max_records(clamp32(limits.max_records)),
+      max_client_bytes(clamp32(limits.max_client_bytes)),
+      idle_timeout_ns(limits.idle_timeout_ns),
+      line_timeout_ns(limits.line_timeout_ns),
+      handshake_timeout_ns(limits.handshake_timeout_ns) {}
+
+Server::Settings::Settings(ServerConfig& config)
+    : name(std::move(config.name)),
+      friends(std::move(config.friends)),
+      peer_secret(std::move(config.peer_secret)),
+      peer_auth(std::move(config.peer_auth)),
+      limits(config.limits),
+      log_traffic(config.log_traffic),
+      emit_observations(config.emit_observations) {}
+
+Server::Cold& Server::cold() {
+  if (!cold_) cold_ = std::make_unique<Cold>();
+  return *cold_;
+}
 
 Server::Server(ServerConfig config)
-    : config_(std::move(config)),
-      peer_line_limit_(compute_peer_line_limit(config_)),
-      store_(config_.propagation.anti_entropy),
-      rng_(config_.propagation.seed),
-      strategy_(config_.strategy_factory ? config_.strategy_factory(config_.propagation)
-                                         : make_propagation(config_.propagation)),
-      channel_(std::make_unique<Channel>(*this)),
-      peer_up_(config_.friends.size(), false),
-      peer_framers_(config_.friends.size()),
-      // Only an authenticating server dials with a handshake; the simulator's servers (no
-      // authenticator) keep no slot for one.
-      dial_handshakes_(config_.peer_auth ? config_.friends.size() : 0) {
+    : store_(config.propagation.anti_entropy),
+      strategy_(config.strategy_factory ? config.strategy_factory(config.propagation)
+                                        : make_propagation(config.propagation)),
+      config_(config),
+      peer_line_limit_(compute_peer_line_limit(config_.name, config_.friends,
+                                               config.longest_server_name,
+                                               config_.limits.max_line_bytes)),
+      rng_(config.propagation.seed),
+      peer_up_(config_.friends.size(), 0),
+      peer_framers_(config_.friends.size()) {
+  // Only an authenticating server dials with a handshake; the simulator's servers (no
+  // authenticator) keep no slot for one.
+  if (config_.peer_auth) cold().dial_handshakes.resize(config_.friends.size());
   // Greetings name the friend; a herd on a complete graph has hundreds of friends each.
   friends_by_name_.resize(config_.friends.size());
   for (PeerId i = 0; i < config_.friends.size(); ++i) friends_by_name_[i] = i;
@@ -166,7 +194,7 @@ void Server::handle_conn_open(Instant now, ConnId conn, ConnRole role) {
     make_room_for_link(conn);
     it->second.link_only = true;
     it->second.awaiting_greeting = true;
-    ungreeted_links_.insert(conn);
+    cold().ungreeted_links.insert(conn);
   } else if (inserted) {
     ++client_connections_;
   }
@@ -177,16 +205,16 @@ void Server::handle_conn_open(Instant now, ConnId conn, ConnRole role) {
 // a friend are few and the oldest gives way to a newcomer: a friend greets at once, a
 // flood of silent connections only churns.
 void Server::make_room_for_link(ConnId newcomer) {
-  while (!ungreeted_links_.empty() &&
-         ungreeted_links_.size() >= config_.limits.max_ungreeted_links) {
-    const ConnId oldest = *ungreeted_links_.begin();
+  auto& ungreeted = cold().ungreeted_links;
+  while (!ungreeted.empty() && ungreeted.size() >= config_.limits.max_ungreeted_links) {
+    const ConnId oldest = *ungreeted.begin();
     Connection* c = find_conn(oldest);
     if (c == nullptr) {
-      ungreeted_links_.erase(ungreeted_links_.begin());
+      ungreeted.erase(ungreeted.begin());
       continue;
     }
     log(LogLevel::warn, "conn " + std::to_string(oldest) + " on the peer port closed: " +
-                            std::to_string(ungreeted_links_.size()) +
+                            std::to_string(ungreeted.size()) +
                             " connections there have not greeted (max_ungreeted_links); "
                             "making room for conn " +
                             std::to_string(newcomer));
@@ -197,7 +225,7 @@ void Server::make_room_for_link(ConnId newcomer) {
 void Server::forget_ungreeted(ConnId conn, Connection& c) {
   if (!c.awaiting_greeting) return;
   c.awaiting_greeting = false;
-  ungreeted_links_.erase(conn);
+  cold().ungreeted_links.erase(conn);
 }
 
 void Server::prefetch_state(ConnId conn) const noexcept {
@@ -458,7 +486,7 @@ void Server::on_iamat(Instant now, ConnId conn, Connection& c, std::string_view 
   if (config_.emit_observations) {
     observe(ObservationKind::update_accepted, now, update.at_line, stored->id, 0, std::nullopt);
   }
-  strategy_->on_new_update(*channel_, update, 0, std::nullopt);
+  strategy_->on_new_update(channel_, update, 0, std::nullopt);
   apply_queued_repairs(now);
 }
 
@@ -479,20 +507,21 @@ void Server::on_whatsat(Instant now, ConnId conn, Connection& c, std::string_vie
   }
   std::uint64_t sequence = c.next_sequence++;
   c.replies.push_back(PendingReply{sequence, std::nullopt});
-  std::uint64_t request = next_places_request_++;
-  places_waits_.emplace(request, PlacesWait{conn, sequence, record->update.at_line});
+  std::uint64_t request = cold().next_places_request++;
+  cold().places_waits.emplace(request, PlacesWait{conn, sequence, record->update.at_line});
   observe(ObservationKind::read_answered, now, record->update.at_line, record->id, record->hops,
           std::nullopt);
-  outputs_.emplace_back(QueryPlaces{request, record->update.position.lat_deg,
-                                    record->update.position.lng_deg, cmd.radius_km * 1000.0,
-                                    cmd.bound});
+  const GeoPoint position = record->update.position();
+  outputs_.emplace_back(QueryPlaces{request, position.lat_deg, position.lng_deg,
+                                    cmd.radius_km * 1000.0, cmd.bound});
 }
 
 void Server::handle_places_result(Instant /*now*/, std::uint64_t request, PlacesResult result) {
-  auto wait = places_waits_.find(request);
-  if (wait == places_waits_.end()) return;
+  if (!cold_) return;
+  auto wait = cold_->places_waits.find(request);
+  if (wait == cold_->places_waits.end()) return;
   PlacesWait w = std::move(wait->second);
-  places_waits_.erase(wait);
+  cold_->places_waits.erase(wait);
   auto it = conns_.find(w.conn);
   if (it == conns_.end()) return;  // the client went away while we waited
   Connection& c = it->second;
@@ -534,39 +563,39 @@ void Server::handle_peer_up(Instant now, PeerId peer) {
   peer_framers_[peer].reset();  // a new connection: nothing of the old one is buffered
   if (config_.peer_auth) {
     // The link carries nothing but the handshake until the friend has proved itself.
-    peer_up_[peer] = false;
+    peer_up_[peer] = 0;
     start_dial_handshake(now, peer);
     return;
   }
-  peer_up_[peer] = true;
+  peer_up_[peer] = 1;
   log(LogLevel::info, "link to " + config_.friends[peer] + " up");
   std::string greeting = "HERD 1 " + config_.name;
   if (!config_.peer_secret.empty()) greeting += " " + config_.peer_secret;
   outputs_.emplace_back(SendToPeer{peer, SharedText(greeting + "\n")});
-  strategy_->on_peer_up(*channel_, peer);
+  strategy_->on_peer_up(channel_, peer);
   apply_queued_repairs(now);
 }
 
 // HERD 2: the friend proved itself; from here on the link is the strategy's.
 void Server::link_up(Instant now, PeerId peer) {
-  peer_up_[peer] = true;
+  peer_up_[peer] = 1;
   log(LogLevel::info, "link to " + config_.friends[peer] + " up");
-  strategy_->on_peer_up(*channel_, peer);
+  strategy_->on_peer_up(channel_, peer);
   apply_queued_repairs(now);
 }
 
 void Server::handle_peer_down(Instant now, PeerId peer) {
   now_ = now;
   if (peer >= peer_up_.size()) return;
-  if (peer < dial_handshakes_.size() && dial_handshakes_[peer]) {
-    dial_handshakes_[peer].reset();
-    --pending_dial_handshakes_;
+  if (cold_ && peer < cold_->dial_handshakes.size() && cold_->dial_handshakes[peer]) {
+    cold_->dial_handshakes[peer].reset();
+    --cold_->pending_dial_handshakes;
     log(LogLevel::info, "link to " + config_.friends[peer] + " dropped during its greeting");
   }
   if (!peer_up_[peer]) return;
-  peer_up_[peer] = false;
+  peer_up_[peer] = 0;
   log(LogLevel::warn, "link to " + config_.friends[peer] + " down");
-  strategy_->on_peer_down(*channel_, peer);
+  strategy_->on_peer_down(channel_, peer);
   apply_queued_repairs(now);
 }
 
@@ -578,7 +607,7 @@ void Server::handle_peer_bytes(Instant now, PeerId peer, std::string_view bytes)
   LineFramer& framer = *slot;
   const std::uint64_t skipped = framer.skipped_lines();
   framer.feed(bytes, [&](std::string_view line) {
-    if (peer < dial_handshakes_.size() && dial_handshakes_[peer]) {
+    if (cold_ && peer < cold_->dial_handshakes.size() && cold_->dial_handshakes[peer]) {
       on_dial_handshake_line(now, peer, line);
     } else if (peer_up_[peer] || !config_.peer_auth) {
       on_peer_line(now, peer, line);
@@ -595,7 +624,7 @@ void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {
   ++stats_.peer_lines;
   if (config_.log_traffic) log_traffic("peer ", config_.friends[from], "recv", line);
   if (!line.starts_with("AT ")) {
-    const bool claimed = strategy_->on_peer_message(*channel_, from, line);
+    const bool claimed = strategy_->on_peer_message(channel_, from, line);
     // Repairs the message carried, now that the strategy is done with it.
     apply_queued_repairs(now);
     if (claimed) return;
@@ -677,7 +706,7 @@ bool Server::take_peer_update(Instant now, PeerId from, PeerUpdate& parsed, Peer
         observe(ObservationKind::update_ignored, now, line, line_id, parsed.hops, from);
       }
       if (kind == PeerUpdateKind::pushed) {
-        strategy_->on_redundant_update(*channel_, *held, order == 0, from);
+        strategy_->on_redundant_update(channel_, *held, order == 0, from);
       }
       return true;
     }
@@ -691,9 +720,9 @@ bool Server::take_peer_update(Instant now, PeerId from, PeerUpdate& parsed, Peer
   }
   if (parsed.hops >= kMaxHops) return true;
   if (kind == PeerUpdateKind::pushed) {
-    strategy_->on_new_update(*channel_, update, parsed.hops, from);
+    strategy_->on_new_update(channel_, update, parsed.hops, from);
   } else {
-    strategy_->on_repaired_update(*channel_, update, parsed.hops, from);
+    strategy_->on_repaired_update(channel_, update, parsed.hops, from);
   }
   return true;
 }
@@ -707,7 +736,7 @@ bool Server::drop_foreign_message(PeerId from, std::string_view line) {
   if (!kind) return false;
   ++stats_.bad_peer_lines;
   ++stats_.foreign_peer_lines;
-  if (foreign_kinds_logged_.emplace(from, kind->word).second) {
+  if (cold().foreign_kinds_logged.emplace(from, kind->word).second) {
     log(LogLevel::warn, "peer " + config_.friends[from] + " sends " + std::string(kind->word) +
                             " messages, which belong to " + std::string(kind->strategy) +
                             "; this server runs " + std::string(strategy_->name()) +
@@ -736,23 +765,25 @@ void Server::send_to_peer(PeerId peer, const SharedText& line) {
   ++stats_.peer_messages_sent;
   if (config_.log_traffic) {
     // One line sent to several friends (a flood) is logged once, naming them all.
-    if (pending_send_log_.line != line) flush_send_log();
-    if (!pending_send_log_.line) {
-      pending_send_log_.line = line;
-      pending_send_log_.peers = "peer ";
+    if (cold().pending_send_log.line != line) flush_send_log();
+    auto& pending = cold_->pending_send_log;
+    if (!pending.line) {
+      pending.line = line;
+      pending.peers = "peer ";
     } else {
-      pending_send_log_.peers += ",";
+      pending.peers += ",";
     }
-    pending_send_log_.peers += config_.friends[peer];
+    pending.peers += config_.friends[peer];
   }
   outputs_.emplace_back(SendToPeer{peer, line});
 }
 
 void Server::flush_send_log() {
-  if (!pending_send_log_.line) return;
-  log_traffic(pending_send_log_.peers, "", "send", *pending_send_log_.line);
-  pending_send_log_.line.reset();
-  pending_send_log_.peers.clear();
+  if (!cold_ || !cold_->pending_send_log.line) return;
+  auto& pending = cold_->pending_send_log;
+  log_traffic(pending.peers, "", "send", *pending.line);
+  pending.line.reset();
+  pending.peers.clear();
 }
 
 std::optional<PeerId> Server::friend_id(std::string_view name) const {
@@ -773,9 +804,9 @@ void Server::schedule_idle_sweep(Instant now) {
 void Server::handle_timeout(Instant now) {
   now_ = now;
   if (next_idle_sweep_ && now >= *next_idle_sweep_) sweep_idle(now);
-  if (pending_dial_handshakes_ != 0) expire_dial_handshakes(now);
+  if (cold_ && cold_->pending_dial_handshakes != 0) expire_dial_handshakes(now);
   if (auto due = strategy_->next_timeout(); due && now >= *due) {
-    strategy_->on_timeout(*channel_);
+    strategy_->on_timeout(channel_);
     apply_queued_repairs(now);
   }
 }

@@ -73,21 +73,21 @@ void Server::refuse_handshake(ConnId conn, Connection& c, std::string_view reaso
 // --- dialler -------------------------------------------------------------------------------
 
 void Server::start_dial_handshake(Instant now, PeerId peer) {
-  if (!dial_handshakes_[peer]) ++pending_dial_handshakes_;
+  if (!cold_->dial_handshakes[peer]) ++cold_->pending_dial_handshakes;
   const std::string nonce = config_.peer_auth->fresh_nonce();
   Nanoseconds deadline_ns = 0;
   if (__builtin_add_overflow(now.ns, config_.limits.handshake_timeout_ns, &deadline_ns)) {
     deadline_ns = std::numeric_limits<Nanoseconds>::max();  // a timeout too long to matter
   }
-  dial_handshakes_[peer] = DialHandshake{nonce, Instant{deadline_ns}};
+  cold_->dial_handshakes[peer] = DialHandshake{nonce, Instant{deadline_ns}};
   log(LogLevel::debug, "link to " + config_.friends[peer] + " connected; greeting");
   outputs_.emplace_back(SendToPeer{peer, SharedText(format_hello(config_.name, nonce))});
 }
 
 void Server::on_dial_handshake_line(Instant now, PeerId peer, std::string_view line) {
-  const DialHandshake handshake = std::move(*dial_handshakes_[peer]);
-  dial_handshakes_[peer].reset();
-  --pending_dial_handshakes_;
+  const DialHandshake handshake = std::move(*cold_->dial_handshakes[peer]);
+  cold_->dial_handshakes[peer].reset();
+  --cold_->pending_dial_handshakes;
   const std::string& name = config_.friends[peer];
   const std::string where = "link to " + name + ": ";
   if (config_.log_traffic) log_traffic("peer ", name, "recv", line);
@@ -137,10 +137,10 @@ void Server::fail_dial_handshake(PeerId peer, std::string why) {
 }
 
 void Server::expire_dial_handshakes(Instant now) {
-  for (PeerId peer = 0; peer < dial_handshakes_.size(); ++peer) {
-    if (!dial_handshakes_[peer] || dial_handshakes_[peer]->deadline > now) continue;
-    dial_handshakes_[peer].reset();
-    --pending_dial_handshakes_;
+  for (PeerId peer = 0; peer < cold_->dial_handshakes.size(); ++peer) {
+    if (!cold_->dial_handshakes[peer] || cold_->dial_handshakes[peer]->deadline > now) continue;
+    cold_->dial_handshakes[peer].reset();
+    --cold_->pending_dial_handshakes;
     fail_dial_handshake(peer, "link to " + config_.friends[peer] + ": no answer to our greeting " +
                                   "within handshake_timeout (" +
                                   std::to_string(config_.limits.handshake_timeout_ns /
@@ -150,9 +150,9 @@ void Server::expire_dial_handshakes(Instant now) {
 }
 
 std::optional<Instant> Server::next_dial_handshake_deadline() const {
-  if (pending_dial_handshakes_ == 0) return std::nullopt;
+  if (!cold_ || cold_->pending_dial_handshakes == 0) return std::nullopt;
   std::optional<Instant> earliest;
-  for (const auto& handshake : dial_handshakes_) {
+  for (const auto& handshake : cold_->dial_handshakes) {
     if (handshake && (!earliest || handshake->deadline < *earliest)) earliest = handshake->deadline;
   }
   return earliest;

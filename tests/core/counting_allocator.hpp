@@ -10,5 +10,8 @@ namespace herd::test {
 // Bytes asked of operator new since the program started (frees are not subtracted).
 [[nodiscard]] std::size_t allocated_bytes() noexcept;
 [[nodiscard]] std::size_t allocation_calls() noexcept;
+// Bytes held now: what malloc really handed out (its usable size, rounding included, and
+// its size word before each chunk) minus what was freed. What a structure keeps, rather than what it asked for on the way.
+[[nodiscard]] std::size_t live_bytes() noexcept;
 
 }  // namespace herd::test

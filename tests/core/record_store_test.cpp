@@ -112,8 +112,62 @@ TEST_CASE("record store: an empty store has no index until its first record, the
   for (int i = 0; i < 100; ++i) {
     const StoredRecord* r = store.find("c" + std::to_string(i));
     REQUIRE(r != nullptr);
-    CHECK(r->update.client == "c" + std::to_string(i));
+    CHECK(r->update.client() == "c" + std::to_string(i));
   }
   CHECK(store.find("kiwi") == stored);
   CHECK(store.offer(first, Instant{3}, 0) == OfferResult::duplicate);
+}
+
+TEST_CASE("record store: records keep their address and order past the doubling chunks") {
+  // Chunks double up to 1,024 entries, then stay at 1,024: entry 1,023 starts the first
+  // fixed chunk, and every entry must stay where it was put.
+  RecordStore store;
+  std::vector<const StoredRecord*> where;
+  for (int i = 0; i < 3000; ++i) {
+    const StoredRecord* stored = nullptr;
+    auto u = update("AT Clark +0.100000000 c" + std::to_string(i) + " +1+1 1621464827.5");
+    REQUIRE(store.offer(u, Instant{1}, 1, &stored) == OfferResult::applied);
+    where.push_back(stored);
+  }
+  for (int i = 0; i < 3000; ++i) {
+    const StoredRecord* found = store.find("c" + std::to_string(i));
+    REQUIRE(found == where[static_cast<std::size_t>(i)]);
+    CHECK(found->update.client() == "c" + std::to_string(i));
+  }
+  std::size_t visited = 0;
+  store.for_each([&](const StoredRecord& r) { CHECK(&r == where[visited++]); });
+  CHECK(visited == 3000);
+}
+
+TEST_CASE("record store: a stored update finds its fields again in its line, however spaced") {
+  // A friend's AT line may separate its fields by runs of white space; the store keeps the
+  // line as it came and splits it again when a field other than the client ID is asked for.
+  const std::string text = "AT  Clark \t+0.100000000   kiwi +34.068930-118.445127  1621464827.5";
+  LocationUpdate u;
+  u.at_line = SharedText(text);
+  const std::string_view line = *u.at_line;
+  u.origin = line.substr(4, 5);
+  u.diff = line.substr(11, 12);
+  u.client = line.substr(26, 4);
+  u.coords = line.substr(31, 21);
+  u.client_time = line.substr(54);
+  u.position = GeoPoint{34.06893, -118.445127};
+  u.client_time_ns = 1621464827500000000;
+  REQUIRE(u.client == "kiwi");
+  REQUIRE(u.client_time == "1621464827.5");
+  const StoredUpdate stored(u);
+  CHECK(stored.client() == "kiwi");
+  CHECK(stored.origin() == "Clark");
+  CHECK(stored.diff() == "+0.100000000");
+  CHECK(stored.coords() == "+34.068930-118.445127");
+  CHECK(stored.client_time() == "1621464827.5");
+  CHECK(stored.position().lat_deg == Approx(34.06893));
+  CHECK(stored.position().lng_deg == Approx(-118.445127));
+  CHECK(stored.client().data() == u.client.data());  // a view into the same line
+  CHECK(compare_updates(u, stored) == 0);
+  CHECK(compare_updates(stored, u) == 0);
+  const LocationUpdate full = stored.full();
+  CHECK(full.origin.data() == u.origin.data());
+  CHECK(full.client_time.data() == u.client_time.data());
+  CHECK(full.client_time_ns == u.client_time_ns);
 }

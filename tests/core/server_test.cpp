@@ -183,7 +183,7 @@ TEST_CASE("server: an accepted IAMAT floods to every friend that is up") {
   h.feed(1, "IAMAT kiwi.cs.ucla.edu +1+1 1621464820\n", kT0 + 500);
   CHECK(h.sent[1].find("AT Clark +8.223372500 kiwi.cs.ucla.edu +1+1 1621464820\n") !=
         std::string::npos);
-  CHECK(h.server.records().find("kiwi.cs.ucla.edu")->update.coords == "+34.068930-118.445127");
+  CHECK(h.server.records().find("kiwi.cs.ucla.edu")->update.coords() == "+34.068930-118.445127");
   CHECK(h.to_peer[0].size() == 2);
   CHECK(h.server.stats().peer_messages_sent == 2);
 }
@@ -527,7 +527,7 @@ TEST_CASE("server: two servers converge when the same timestamp arrives at both"
   REQUIRE(b.server.records().find("kiwi"));
   CHECK(*c.server.records().find("kiwi")->update.at_line ==
         *b.server.records().find("kiwi")->update.at_line);
-  CHECK(c.server.records().find("kiwi")->update.origin == "Clark");
+  CHECK(c.server.records().find("kiwi")->update.origin() == "Clark");
 }
 
 TEST_CASE("server: replies are the same whatever the split points of the input") {
@@ -654,7 +654,7 @@ TEST_CASE("server: the longest IAMAT a client may send makes peer lines a friend
   clark_h.feed(1, iamat + "\n");
   const StoredRecord* record = clark_h.server.records().find(client);
   REQUIRE(record);
-  CHECK(record->update.diff.size() == 21);
+  CHECK(record->update.diff().size() == 21);
   // The longest form, a repair at the hop cap, is exactly at the limit.
   const SharedText repair = repair_update_line(record->update, kMaxHops);
   CHECK(repair->size() - 1 == clark_h.server.peer_line_limit());

@@ -136,7 +136,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::size_t visited = 0;
   server.records().for_each([&](const StoredRecord& record) {
     ++visited;
-    if (server.records().find(record.update.client) != &record) {
+    if (server.records().find(record.update.client()) != &record) {
       herd::fuzz::fail("peer_lines", "a stored record cannot be found by its client name");
     }
   });

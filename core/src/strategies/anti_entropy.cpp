@@ -237,13 +237,13 @@ void AntiEntropy::send_records(PeerChannel& ch, PeerId to, std::span<const std::
   for (std::uint32_t leaf : leaves) wanted.set(leaf);
   std::vector<std::pair<std::uint32_t, const StoredRecord*>> found;
   ch.records().for_each([&](const StoredRecord& record) {
-    std::uint32_t leaf = digest_leaf_of(record.update.client);
+    std::uint32_t leaf = digest_leaf_of(record.update.client());
     if (wanted.test(leaf)) found.emplace_back(leaf, &record);
   });
   // The store's iteration order is unspecified; the wire order must not be.
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first < b.first
-                              : a.second->update.client < b.second->update.client;
+                              : a.second->update.client() < b.second->update.client();
   });
   for (const auto& [leaf, record] : found) {
     std::uint32_t hops = std::min(record->hops, kMaxHops - 1) + 1;

@@ -217,7 +217,7 @@ class Plumtree final : public PropagationStrategy {
     if (held.update.client_time_ns != client_time_ns) {
       return held.update.client_time_ns > client_time_ns;
     }
-    return held.update.origin > origin;
+    return held.update.origin() > origin;
   }
 
   // Built once per server, not once per process: a SharedText's count is not atomic, and

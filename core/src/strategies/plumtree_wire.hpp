@@ -84,7 +84,7 @@ inline std::optional<Graft> parse_graft(std::string_view line,
 
 // " <id> <client> <client-time> <origin>": one entry of an IHAVE line.
 inline std::string format_ihave_entry(const StoredRecord& record) {
-  const LocationUpdate& u = record.update;
+  const PeerUpdate u = record.update.fields();
   std::string entry;
   entry.reserve(20 + u.client.size() + u.client_time.size() + u.origin.size());
   entry.append(" ").append(format_update_id(record.id)).append(" ").append(u.client);

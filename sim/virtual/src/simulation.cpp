@@ -630,7 +630,7 @@ void Simulation::drain(std::uint32_t server) {
               }
             },
             [&](core::ClosePeer& out) {
-              violation(server, "dropped its link to " + s.core->config().friends.at(out.peer) +
+              violation(server, "dropped its link to " + s.core->friends().at(out.peer) +
                                     " over a failed greeting; simulated servers greet in the " +
                                     "clear (HERD 1) and cannot fail that way");
             },

@@ -162,7 +162,7 @@ void check_same_records(const RecordStore& x, const RecordStore& y) {
     if (x.leaf_digest(leaf) != y.leaf_digest(leaf)) FAIL_CHECK("leaf " << leaf << " differs");
   }
   x.for_each([&](const StoredRecord& r) {
-    const StoredRecord* other = y.find(r.update.client);
+    const StoredRecord* other = y.find(r.update.client());
     REQUIRE(other);
     CHECK(*other->update.at_line == *r.update.at_line);
   });
@@ -312,7 +312,7 @@ TEST_CASE("anti-entropy: a new link starts an exchange that reconciles both side
 
   check_same_records(pair.a.server.records(), pair.b.server.records());
   CHECK(pair.a.server.records().size() == 81);
-  CHECK(pair.a.server.records().find("shared")->update.coords == "+40.000000-118.000000");
+  CHECK(pair.a.server.records().find("shared")->update.coords() == "+40.000000-118.000000");
 }
 
 TEST_CASE("anti-entropy: with anti_entropy_on_connect off a link-up sends only the greeting") {

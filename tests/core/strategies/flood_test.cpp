@@ -27,14 +27,14 @@ ServerConfig hub(PropagationConfig propagation) {
 // returns which friends were sent an update line.
 std::map<PeerId, std::string> spread(Server& server, std::optional<PeerId> from,
                                      std::uint32_t hops) {
-  for (PeerId p = 0; p < server.config().friends.size(); ++p) {
+  for (PeerId p = 0; p < server.friends().size(); ++p) {
     server.handle_peer_up(Instant{kNow}, p);
   }
   while (server.poll_output()) {
   }
   server.handle_conn_open(Instant{kNow}, 1);
   if (from) {
-    server.handle_conn_bytes(Instant{kNow}, 1, "HERD 1 " + server.config().friends[*from] + " s\n");
+    server.handle_conn_bytes(Instant{kNow}, 1, "HERD 1 " + server.friends()[*from] + " s\n");
     server.handle_conn_bytes(Instant{kNow}, 1,
                              "AT F0 +0.100000000 kiwi +1+1 1700000000.5 " + std::to_string(hops) + "\n");
   } else {

@@ -360,7 +360,7 @@ TEST_CASE("sim: two IAMATs of a client accepted out of order leave no phantom lo
   CHECK(summary.convergence_ns);
   CHECK(sim.metrics().staleness().back().stale_clients == 0);
   for (std::uint32_t i = 0; i < 3; ++i) {
-    CHECK(sim.server(i)->records().find("kiwi")->update.client_time == "1700000001.000000002");
+    CHECK(sim.server(i)->records().find("kiwi")->update.client_time() == "1700000001.000000002");
   }
 }
 

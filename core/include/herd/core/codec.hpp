@@ -94,6 +94,8 @@ inline constexpr std::uint32_t kMaxHops = 1'000'000;
 [[nodiscard]] bool check_peer_update_values(PeerUpdate& update) noexcept;
 // The same without the hop count: an AT line as a client receives it (hops is 0).
 [[nodiscard]] std::optional<PeerUpdate> parse_at_line(std::string_view line) noexcept;
+// Its shape only, as split_peer_update: for a line validated before (a stored one).
+[[nodiscard]] std::optional<PeerUpdate> split_at_line(std::string_view line) noexcept;
 
 // "AT <origin> <diff> <client> <coords> <client-time>", the reply to an IAMAT.
 [[nodiscard]] std::string format_at_line(std::string_view origin, Nanoseconds diff_ns,

@@ -145,6 +145,7 @@ using StrategyFactory =
 
 // Builds the "AT ... <hops>" line a strategy sends for an update.
 [[nodiscard]] SharedText peer_update_line(const LocationUpdate& update, std::uint32_t hops);
+[[nodiscard]] SharedText peer_update_line(const StoredUpdate& update, std::uint32_t hops);
 // The kind of a strategy's peer message, by its first word ("AE", "IHAVE", "GRAFT",
 // "PRUNE", "KNEW"), and the strategy that sends it, for logs; nothing for any other line.
 // `word` points into a static table.
@@ -160,5 +161,6 @@ inline constexpr std::string_view kRepairPush = "AE PUSH";
 // server's anti-entropy hands it to PeerChannel::apply_repair (docs/strategies/
 // anti-entropy.md).
 [[nodiscard]] SharedText repair_update_line(const LocationUpdate& update, std::uint32_t hops);
+[[nodiscard]] SharedText repair_update_line(const StoredUpdate& update, std::uint32_t hops);
 
 }  // namespace herd::core

@@ -3,6 +3,7 @@
 // total order (docs/protocol.md#the-total-order), so that every server converges to the
 // same record.
 
+#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -39,13 +40,57 @@ struct LocationUpdate {
                                                Nanoseconds client_time_ns);
 };
 
+// An update as a record store holds it: the AT line, the client timestamp and where the
+// client ID lies in the line; 24 bytes rather than a LocationUpdate's 112, for a store holds
+// one per client on every server. The client ID is compared on look-ups, so it is kept at
+// hand; the other fields are found again by splitting the line (a shape-only split, the line
+// having been validated when it was stored) on the paths that need them: equal timestamps,
+// WHATSAT, anti-entropy and plumtree messages.
+class StoredUpdate {
+ public:
+  StoredUpdate() = default;
+  // `update.client` must view into `update.at_line`, as every LocationUpdate's fields do.
+  explicit StoredUpdate(const LocationUpdate& update);
+
+  SharedText at_line;  // "AT <origin> <diff> <client> <coords> <client-time>"
+  Nanoseconds client_time_ns = 0;
+
+  [[nodiscard]] std::string_view client() const noexcept {
+    return {at_line.view().data() + client_at_, client_size_};
+  }
+  [[nodiscard]] std::string_view origin() const noexcept { return fields().origin; }
+  [[nodiscard]] std::string_view diff() const noexcept { return fields().diff; }
+  [[nodiscard]] std::string_view coords() const noexcept { return fields().coords; }
+  [[nodiscard]] std::string_view client_time() const noexcept { return fields().client_time; }
+  [[nodiscard]] GeoPoint position() const noexcept;
+  // The field views (into *at_line) without position or client_time_ns.
+  [[nodiscard]] PeerUpdate fields() const noexcept;
+  // Everything, for code that takes a LocationUpdate.
+  [[nodiscard]] LocationUpdate full() const;
+
+ private:
+  std::uint32_t client_at_ = 0;
+  std::uint32_t client_size_ = 0;
+};
+
+namespace detail {
+inline const LocationUpdate& update_fields(const LocationUpdate& u) noexcept { return u; }
+inline const PeerUpdate& update_fields(const PeerUpdate& u) noexcept { return u; }
+inline PeerUpdate update_fields(const StoredUpdate& u) noexcept { return u.fields(); }
+}  // namespace detail
+
 // The herd's total order on updates of one client: client timestamp first, then origin
 // name, coordinates, time difference and timestamp text, all compared as bytes. Two updates
 // compare equal only if their AT lines are identical. A template so that a freshly parsed
-// PeerUpdate can be compared with a stored record before anything is copied.
+// PeerUpdate can be compared with a stored record before anything is copied; a stored
+// update's fields are split out only when the timestamps are equal.
 template <typename A, typename B>
-[[nodiscard]] int compare_updates(const A& a, const B& b) noexcept {
-  if (a.client_time_ns != b.client_time_ns) return a.client_time_ns < b.client_time_ns ? -1 : 1;
+[[nodiscard]] int compare_updates(const A& a_update, const B& b_update) noexcept {
+  if (a_update.client_time_ns != b_update.client_time_ns) {
+    return a_update.client_time_ns < b_update.client_time_ns ? -1 : 1;
+  }
+  decltype(auto) a = detail::update_fields(a_update);
+  decltype(auto) b = detail::update_fields(b_update);
   int c = a.origin.compare(b.origin);
   if (c == 0) c = a.coords.compare(b.coords);
   if (c == 0) c = a.diff.compare(b.diff);
@@ -59,7 +104,7 @@ template <typename A, typename B>
 [[nodiscard]] std::optional<std::uint64_t> parse_update_id(std::string_view text) noexcept;
 
 struct StoredRecord {
-  LocationUpdate update;
+  StoredUpdate update;
   Instant applied_at;   // local time this server first held it
   std::uint32_t hops = 0;  // 0 at the origin
   std::uint64_t id = 0;    // update_id(*update.at_line)
@@ -122,11 +167,13 @@ class RecordStore {
   // Starts loading the index slot `client` hashes to (a performance hint only).
   void prefetch(std::string_view client) const noexcept;
 
-  [[nodiscard]] bool keeps_digests() const noexcept { return !leaf_digest_.empty(); }
+  [[nodiscard]] bool keeps_digests() const noexcept { return digests_ != nullptr; }
   // Throw std::out_of_range unless the store keeps digests.
-  [[nodiscard]] std::uint64_t leaf_digest(std::uint32_t leaf) const { return leaf_digest_.at(leaf); }
+  [[nodiscard]] std::uint64_t leaf_digest(std::uint32_t leaf) const {
+    return digests().leaf.at(leaf);
+  }
   [[nodiscard]] std::uint64_t group_digest(std::uint32_t group) const {
-    return group_digest_.at(group);
+    return digests().group.at(group);
   }
   // The records of one leaf, sorted by client ID. A scan of the whole store: meant for
   // reconciling the few leaves that differ, not for hot paths.
@@ -135,14 +182,13 @@ class RecordStore {
   // Visits records in the order their clients were first stored.
   template <typename Fn>
   void for_each(Fn&& fn) const {
-    for (std::size_t i = 0; i < size_; ++i) fn(entry(i).record);
+    for (std::size_t i = 0; i < size_; ++i) fn(entry(i));
   }
 
  private:
-  struct Entry {
-    std::string client;  // short IDs live inside the std::string
-    StoredRecord record;
-  };
+  // Each entry is the record alone: its client ID is read from the AT line it holds
+  // (update.client views into it), not kept as a copy of its own.
+  using Entry = StoredRecord;
   // 32 bytes, two to a cache line. `entry` is null in an empty slot.
   struct Slot {
     std::uint64_t id = 0;
@@ -150,14 +196,26 @@ class RecordStore {
     Entry* entry = nullptr;
     std::uint64_t hash = 0;  // of the client ID, so growing never reads entries
   };
-  // Chunk c holds 16 << c entries, so a store of n records allocates at most about 2n
-  // entries and a herd of many small stores stays small.
-  static constexpr unsigned kFirstChunkShift = 4;
+  // Chunks of 1, 2, 4, ... kLastChunk entries, then of kLastChunk each: a store's first
+  // record costs one entry, not a chunk of sixteen, and a big store wastes at most one
+  // chunk's worth rather than as many entries as it holds.
+  static constexpr unsigned kDoublingChunks = 10;
+  static constexpr std::size_t kLastChunk = std::size_t{1} << kDoublingChunks;
+  static constexpr std::size_t kDoubledEntries = kLastChunk - 1;  // 1 + 2 + ... + 512
 
   [[nodiscard]] Entry& entry(std::size_t i) const noexcept {
-    std::size_t j = i + (std::size_t{1} << kFirstChunkShift);
-    auto chunk = static_cast<unsigned>(std::bit_width(j)) - kFirstChunkShift - 1;
-    return chunks_[chunk][j - (std::size_t{1} << (chunk + kFirstChunkShift))];
+    if (i < kDoubledEntries) {
+      const std::size_t j = i + 1;
+      const auto chunk = static_cast<unsigned>(std::bit_width(j)) - 1;
+      return chunks_[chunk][j - (std::size_t{1} << chunk)];
+    }
+    const std::size_t k = i - kDoubledEntries;
+    return chunks_[kDoublingChunks + k / kLastChunk][k % kLastChunk];
+  }
+  // Entries in the chunk that entry `i` starts, if it starts one (0 otherwise).
+  [[nodiscard]] static std::size_t chunk_starting_at(std::size_t i) noexcept {
+    if (i < kDoubledEntries) return std::has_single_bit(i + 1) ? i + 1 : 0;
+    return (i - kDoubledEntries) % kLastChunk == 0 ? kLastChunk : 0;
   }
   // The slot holding `client`, or the empty slot where it would go.
   [[nodiscard]] std::size_t probe(std::string_view client, std::uint64_t hash,
@@ -165,11 +223,17 @@ class RecordStore {
   void grow_index();
   void fold_into_digests(std::uint64_t client_hash, std::uint64_t change);
 
-  std::vector<Slot> slots_;  // a power of two, at most half full
+  std::vector<Slot> slots_;  // a power of two, at most three quarters full
   std::vector<std::unique_ptr<Entry[]>> chunks_;
   std::size_t size_ = 0;
-  std::vector<std::uint64_t> leaf_digest_;   // empty unless keep_digests
-  std::vector<std::uint64_t> group_digest_;
+  // Behind a pointer, null unless keep_digests: an object of a million-server herd's servers
+  // is 40 bytes smaller than with two vectors.
+  struct Digests {
+    std::array<std::uint64_t, kDigestLeaves> leaf{};
+    std::array<std::uint64_t, kDigestGroups> group{};
+  };
+  [[nodiscard]] const Digests& digests() const;
+  std::unique_ptr<Digests> digests_;
 };
 
 }  // namespace herd::core

@@ -240,10 +240,15 @@ class Server {
   [[nodiscard]] std::vector<PeerId> take_greeted_friends();
 
   // --- getters -----------------------------------------------------------------------------
-  [[nodiscard]] const ServerConfig& config() const noexcept { return config_; }
+  // What the server keeps of its ServerConfig: its name and friends (PeerId i is friends()[i]).
+  // The propagation settings and the strategy factory serve construction only.
+  [[nodiscard]] const std::string& name() const noexcept { return config_.name; }
+  [[nodiscard]] const std::vector<std::string>& friends() const noexcept {
+    return config_.friends;
+  }
   [[nodiscard]] const RecordStore& records() const noexcept { return store_; }
   [[nodiscard]] const ServerStats& stats() const noexcept { return stats_; }
-  [[nodiscard]] bool peer_is_up(PeerId peer) const { return peer_up_.at(peer); }
+  [[nodiscard]] bool peer_is_up(PeerId peer) const { return peer_up_.at(peer) != 0; }
   [[nodiscard]] std::size_t open_connections() const noexcept { return conns_.size(); }
   [[nodiscard]] std::string_view strategy_name() const { return strategy_->name(); }
   // The longest line a friend's link carries: max_line_bytes + peer_line_overhead.
@@ -313,7 +318,24 @@ class Server {
   void reply_now(ConnId conn, Connection& c, std::string bytes);
   void flush_replies(ConnId conn, Connection& c);
   void close(ConnId conn, Connection& c, CloseReason reason);
-  class Channel;
+  // What the propagation strategy sees of its server (defined in server.cpp). A member,
+  // not a heap object: a herd of a million servers would hold a million 32-byte blocks.
+  class Channel final : public PeerChannel {
+   public:
+    explicit Channel(Server& server) : server_(server) {}
+    Instant now() const override;
+    std::size_t friend_count() const override;
+    bool peer_up(PeerId peer) const override;
+    const std::string& friend_name(PeerId peer) const override;
+    void send(PeerId peer, const SharedText& line) override;
+    const RecordStore& records() const override;
+    Prng& rng() override;
+    void log_warn(std::string text) override;
+    bool apply_repair(PeerId from, std::string_view line) override;
+
+   private:
+    Server& server_;
+  };
   friend class Channel;
   void send_to_peer(PeerId peer, const SharedText& line);
   void observe(ObservationKind kind, Instant now, const SharedText& update, std::uint64_t id,
@@ -330,34 +352,79 @@ class Server {
   void flush_send_log();
   bool drop_foreign_message(PeerId from, std::string_view line);
 
-  ServerConfig config_;
-  std::size_t peer_line_limit_;
+  // ServerLimits in the narrowest types their ranges allow (counts and sizes above 2^32 - 1
+  // are clamped to it, which no server reaches): every server of a herd holds a copy.
+  struct Limits {
+    explicit Limits(const ServerLimits& limits);
+    std::uint32_t max_line_bytes;
+    std::uint32_t max_connections;
+    std::uint32_t max_ungreeted_links;
+    std::uint32_t max_pending_replies;
+    std::uint32_t max_records;
+    std::uint32_t max_client_bytes;
+    Nanoseconds idle_timeout_ns;
+    Nanoseconds line_timeout_ns;
+    Nanoseconds handshake_timeout_ns;
+  };
+  // What the server keeps of its ServerConfig after construction (160 bytes, not 312).
+  struct Settings {
+    explicit Settings(ServerConfig& config);  // moves the names out of `config`
+    std::string name;
+    std::vector<std::string> friends;  // PeerId i is friends[i]
+    std::string peer_secret;
+    std::shared_ptr<PeerAuthenticator> peer_auth;
+    Limits limits;
+    bool log_traffic;
+    bool emit_observations;
+  };
+
+  // Members a server of the simulator never or rarely touches, made on first use: places
+  // look-ups (WHATSAT), connections on the peer port awaiting their greeting (the live
+  // runtime's), the HERD 2 dialler's handshakes, foreign messages and the send log.
+  struct DialHandshake {
+    std::string nonce;
+    Instant deadline;
+  };
+  struct Cold {
+    std::map<std::uint64_t, PlacesWait> places_waits;  // by request id
+    std::uint64_t next_places_request = 1;
+    std::set<ConnId> ungreeted_links;  // on the peer port, not yet greeted, oldest first
+    std::set<std::pair<PeerId, std::string_view>> foreign_kinds_logged;
+    // Outbound links that sent their HELLO and await the friend's CHALLENGE (HERD 2).
+    std::vector<std::optional<DialHandshake>> dial_handshakes;
+    std::size_t pending_dial_handshakes = 0;
+    struct {
+      SharedText line;    // the line being sent to several friends in a row
+      std::string peers;  // "peer A,B,C"
+    } pending_send_log;
+  };
+  Cold& cold();
+
+  // Hot members first: what a delivery reads lies in the object's first cache lines.
+  Instant now_;  // the time of the input being handled, for the strategy's channel
   RecordStore store_;
-  Prng rng_;
-  std::unique_ptr<PropagationStrategy> strategy_;
-  std::unique_ptr<Channel> channel_;
   ServerStats stats_;
-  // PeerIds sorted by their friend's name, for look-ups by name: a flat vector, because a
-  // hash map costs a node per friend and a bucket array on every server of a big herd.
-  std::vector<PeerId> friends_by_name_;
-  std::vector<bool> peer_up_;
-  // Bytes friends send back on our outbound links (only anti-entropy and plumtree answer
-  // there), framed from the first byte: most links never need a framer.
-  std::vector<std::unique_ptr<LineFramer>> peer_framers_;
+  VectorFifo<Output> outputs_;
   std::map<ConnId, Connection> conns_;    // ordered: sweeps must visit in a fixed order
   // Recently used connections by ConnId modulo the size: a friend's link is looked up for
   // every line it carries, and a tree walk over cold nodes costs several cache misses.
   // Entries are cleared when their connection is erased (map nodes never move).
   std::array<std::pair<ConnId, Connection*>, 16> conn_cache_{};
   Connection* find_conn(ConnId conn);
-  std::map<std::uint64_t, PlacesWait> places_waits_;  // by request id
-  std::uint64_t next_places_request_ = 1;
+  std::unique_ptr<PropagationStrategy> strategy_;
+  Channel channel_{*this};
+  Settings config_;
+  std::size_t peer_line_limit_;
+  Prng rng_;
+  // PeerIds sorted by their friend's name, for look-ups by name: a flat vector, because a
+  // hash map costs a node per friend and a bucket array on every server of a big herd.
+  std::vector<PeerId> friends_by_name_;
+  std::vector<std::uint8_t> peer_up_;  // bytes, not vector<bool>: 24 bytes rather than 40
+  // Bytes friends send back on our outbound links (only anti-entropy and plumtree answer
+  // there), framed from the first byte: most links never need a framer.
+  std::vector<std::unique_ptr<LineFramer>> peer_framers_;
   std::optional<Instant> next_idle_sweep_;
   std::size_t client_connections_ = 0;  // opened on the client port: max_connections
-  std::set<ConnId> ungreeted_links_;     // on the peer port, not yet greeted, oldest first
-  Instant now_;  // the time of the input being handled, for the strategy's channel
-  VectorFifo<Output> outputs_;
-  std::set<std::pair<PeerId, std::string_view>> foreign_kinds_logged_;
   // Repairs a strategy handed over during its current hook, applied when the hook returns.
   struct PendingRepair {
     PeerId from = 0;
@@ -365,19 +432,9 @@ class Server {
   };
   std::vector<PendingRepair> queued_repairs_;
   std::vector<PeerId> greeted_friends_;  // see take_greeted_friends
-  // Outbound links that sent their HELLO and await the friend's CHALLENGE (HERD 2).
-  struct DialHandshake {
-    std::string nonce;
-    Instant deadline;
-  };
-  std::vector<std::optional<DialHandshake>> dial_handshakes_;
-  std::size_t pending_dial_handshakes_ = 0;
+  std::unique_ptr<Cold> cold_;
   void log_skipped_peer_lines(const std::string& where, const LineFramer& framer,
                               std::uint64_t skipped_before);
-  struct {
-    SharedText line;    // the line being sent to several friends in a row
-    std::string peers;  // "peer A,B,C"
-  } pending_send_log_;
 };
 
 }  // namespace herd::core

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <initializer_list>
 #include <new>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -53,11 +54,18 @@ class SharedText {
 
   [[nodiscard]] explicit operator bool() const noexcept { return block_ != nullptr; }
   // The text. Like a pointer's, only on a SharedText that holds one.
-  [[nodiscard]] const std::string_view& operator*() const noexcept { return block_->text; }
-  [[nodiscard]] const std::string_view* operator->() const noexcept { return &block_->text; }
+  [[nodiscard]] std::string_view operator*() const noexcept {
+    return {block_->bytes(), block_->size};
+  }
+  // `text->size()`: the view is made on the spot, as the header keeps a size, not a view.
+  struct Arrow {
+    std::string_view text;
+    [[nodiscard]] const std::string_view* operator->() const noexcept { return &text; }
+  };
+  [[nodiscard]] Arrow operator->() const noexcept { return Arrow{**this}; }
   // The text, empty when there is none.
   [[nodiscard]] std::string_view view() const noexcept {
-    return block_ ? block_->text : std::string_view{};
+    return block_ ? **this : std::string_view{};
   }
   [[nodiscard]] std::size_t use_count() const noexcept { return block_ ? block_->refs : 0; }
 
@@ -68,13 +76,19 @@ class SharedText {
   }
 
  private:
+  // Eight bytes of header before the text, not a string_view and a count (24): every
+  // record a server stores holds one of these, and a big herd holds millions.
   struct Block {
-    std::string_view text;  // the bytes that follow this header
-    std::size_t refs;
+    std::uint32_t size;  // of the bytes that follow this header
+    std::uint32_t refs;  // each one is an object of at least 8 bytes: 2^32 cannot be reached
+    [[nodiscard]] const char* bytes() const noexcept {
+      return reinterpret_cast<const char*>(this + 1);
+    }
   };
   static Block* allocate(std::initializer_list<std::string_view> parts) {
     std::size_t size = 0;
     for (std::string_view part : parts) size += part.size();
+    if (size > UINT32_MAX) throw std::length_error("SharedText: text longer than 4 GiB");
     void* memory = ::operator new(sizeof(Block) + size);
     char* bytes = static_cast<char*>(memory) + sizeof(Block);
     std::size_t at = 0;
@@ -82,7 +96,7 @@ class SharedText {
       if (!part.empty()) std::memcpy(bytes + at, part.data(), part.size());
       at += part.size();
     }
-    return ::new (memory) Block{std::string_view(bytes, size), 1};
+    return ::new (memory) Block{static_cast<std::uint32_t>(size), 1};
   }
   void release() noexcept {
     if (block_ && --block_->refs == 0) ::operator delete(block_);

@@ -147,7 +147,7 @@ void check_stores_agree(const Simulation& sim) {
     CHECK(server->records().size() == reference->records().size());
     std::size_t differing = 0;
     reference->records().for_each([&](const herd::core::StoredRecord& r) {
-      const auto* other = server->records().find(r.update.client);
+      const auto* other = server->records().find(r.update.client());
       if (!other || *other->update.at_line != *r.update.at_line) ++differing;
     });
     CHECK(differing == 0);
