@@ -275,7 +275,11 @@ core::Instant Simulation::local_now(std::uint32_t server) const {
 void Simulation::run() {
   if (ran_) throw std::logic_error("Simulation::run called twice");
   ran_ = true;
-  // Every link starts connected; greetings flow at time 0 like a herd starting up.
+  // Every link starts connected; greetings flow at time 0 like a herd starting up. Each
+  // link's greeting is in flight at once: room for them all is made up front rather than
+  // by doubling, which would hold the old and the new copy at once.
+  queue_.reserve(links_.size() + faults_.size() + 16);
+  small_in_flight_.reserve(links_.size());
   for (std::uint32_t from = 0; from < layout_.size(); ++from) {
     for (std::uint32_t i = out_begin_[from]; i < out_begin_[from + 1]; ++i) bring_up(i, from);
   }
@@ -391,11 +395,15 @@ void Simulation::prefetch_ahead() {
   if (next.kind() == EventKind::deliver_peer) {
     const Link& link = links_[next.a];
     const SimServer& dst = servers_[link.to];
-    if (dst.up) dst.core->prefetch_hint(link.conn, in_flight_[next.payload].text());
+    if (dst.up) dst.core->prefetch_hint(link.conn, message_text(next.payload));
   }
   if (const Event* after = queue_.second(); after && after->kind() == EventKind::deliver_peer) {
-    __builtin_prefetch(&in_flight_[after->payload]);
-    __builtin_prefetch(reinterpret_cast<const char*>(&in_flight_[after->payload]) + 64);
+    if (after->payload & 1) {
+      __builtin_prefetch(&small_in_flight_[after->payload >> 1]);
+    } else {
+      __builtin_prefetch(&in_flight_[after->payload >> 1]);
+      __builtin_prefetch(reinterpret_cast<const char*>(&in_flight_[after->payload >> 1]) + 64);
+    }
     const Link& link = links_[after->a];
     const SimServer& dst = servers_[link.to];
     if (dst.up) dst.core->prefetch_state(link.conn);
@@ -544,11 +552,10 @@ void Simulation::finish_request(core::ConnId conn) {
 }
 
 void Simulation::deliver_peer(std::uint32_t link_index, std::uint64_t slot) {
-  const InFlight& message = in_flight_[slot];
   Link& link = links_[link_index];
-  if (!link.up || link.conn != message.conn) {
+  if (!link.up || link.conn != message_conn(slot)) {
     ++counters_.peer_dropped;
-    if (trace_) trace_lost(take_trace_row(slot), message.text());
+    if (trace_) trace_lost(take_trace_row(slot), message_text(slot));
     free_in_flight(slot);
     return;
   }
@@ -559,7 +566,7 @@ void Simulation::deliver_peer(std::uint32_t link_index, std::uint64_t slot) {
     return;
   }
   ++counters_.peer_deliveries;
-  const std::string_view bytes = message.text();
+  const std::string_view bytes = message_text(slot);
   metrics_.on_peer_line(link_index, classify_peer_line(bytes), bytes.size());
   fingerprint_.add_bytes(bytes);
   if (trace_) {
@@ -580,7 +587,7 @@ void Simulation::deliver_peer(std::uint32_t link_index, std::uint64_t slot) {
         const bool refused = warned || after.bad_peer_lines != before.bad_peer_lines ||
                              after.peer_lines_too_long != before.peer_lines_too_long;
         r.outcome = refused ? MessageOutcome::rejected : MessageOutcome::delivered;
-        r.update = carried_update(r.kind, in_flight_[slot].text());
+        r.update = carried_update(r.kind, message_text(slot));
       }
     }
     free_in_flight(slot);
@@ -595,14 +602,28 @@ void Simulation::deliver_peer(std::uint32_t link_index, std::uint64_t slot) {
 
 std::uint64_t Simulation::store_in_flight(core::ConnId conn, core::SharedText bytes) {
   std::uint64_t slot;
+  if (bytes->size() <= kSmallBytes) {
+    if (!free_small_slots_.empty()) {
+      slot = free_small_slots_.back();
+      free_small_slots_.pop_back();
+    } else {
+      slot = small_in_flight_.size() * 2 + 1;
+      small_in_flight_.emplace_back();
+    }
+    SmallInFlight& m = small_in_flight_[slot >> 1];
+    m.conn = conn;
+    m.size = static_cast<std::uint32_t>(bytes->size());
+    std::memcpy(m.bytes, bytes->data(), bytes->size());
+    return slot;
+  }
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
     free_slots_.pop_back();
   } else {
-    slot = in_flight_.size();
+    slot = in_flight_.size() * 2;
     in_flight_.emplace_back();
   }
-  InFlight& m = in_flight_[slot];
+  InFlight& m = in_flight_[slot >> 1];
   m.conn = conn;
   if (bytes->size() <= kInlineBytes) {
     m.size = static_cast<std::uint32_t>(bytes->size());
@@ -614,7 +635,11 @@ std::uint64_t Simulation::store_in_flight(core::ConnId conn, core::SharedText by
 }
 
 void Simulation::free_in_flight(std::uint64_t slot) {
-  in_flight_[slot].overflow.reset();
+  if (slot & 1) {
+    free_small_slots_.push_back(slot);
+    return;
+  }
+  in_flight_[slot >> 1].overflow.reset();
   free_slots_.push_back(slot);
 }
 
@@ -654,7 +679,7 @@ void Simulation::send(std::uint32_t link_index, core::SharedText bytes) {
   if (!clog_until_ns_.empty()) arrival = std::max(arrival, clog_until_ns_[link_index]);
   if (!scenario_.network.reorder) link.floor_ns = arrival;
   std::uint64_t slot = store_in_flight(link.conn, std::move(bytes));
-  if (trace_) trace_send(link_index, slot, arrival, in_flight_[slot].text());
+  if (trace_) trace_send(link_index, slot, arrival, message_text(slot));
   queue_.push(arrival, EventKind::deliver_peer, link_index, slot);
 }
 
@@ -954,7 +979,7 @@ void Simulation::crash(std::uint32_t server) {
       }
       free_commands_.push_back(input.payload);
     } else {
-      if (trace_) trace_lost(take_trace_row(input.payload), in_flight_[input.payload].text());
+      if (trace_) trace_lost(take_trace_row(input.payload), message_text(input.payload));
       free_in_flight(input.payload);
     }
   }
@@ -1010,9 +1035,7 @@ void Simulation::trace_send(std::uint32_t link_index, std::uint64_t slot, Nanose
       trace_->add(MessageRecord{now_ns_, arrival, 0, link_from(link_index), link.to,
                                 static_cast<std::uint32_t>(bytes.size()), kind,
                                 MessageOutcome::in_flight});
-  if (in_flight_row_.size() < in_flight_.size()) {
-    in_flight_row_.resize(in_flight_.size(), MessageTrace::kNoRow);
-  }
+  if (in_flight_row_.size() <= slot) in_flight_row_.resize(slot + 1, MessageTrace::kNoRow);
   in_flight_row_[slot] = row;
 }
 
@@ -1075,7 +1098,7 @@ void Simulation::finish_trace() {
     const std::uint32_t row = in_flight_row_[slot];
     if (row == MessageTrace::kNoRow) continue;
     MessageRecord& r = trace_->row(row);
-    r.update = carried_update(r.kind, in_flight_[slot].text());
+    r.update = carried_update(r.kind, message_text(slot));
   }
 }
 
