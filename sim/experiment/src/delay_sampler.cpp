@@ -50,6 +50,20 @@ Nanoseconds sample_delay(const DelayDistribution& d, Prng& rng) {
   return 0;
 }
 
+bool delay_draws(const DelayDistribution& d) noexcept {
+  using Kind = DelayDistribution::Kind;
+  switch (d.kind) {
+    case Kind::constant: return false;
+    case Kind::uniform: return d.max_ns > d.min_ns;
+    case Kind::empirical: return !d.samples_ns.empty();
+    case Kind::normal:
+    case Kind::lognormal:
+    case Kind::exponential:
+    case Kind::pareto: return true;
+  }
+  return true;
+}
+
 double mean_delay_ns(const DelayDistribution& d) {
   using Kind = DelayDistribution::Kind;
   switch (d.kind) {

@@ -25,6 +25,19 @@ std::size_t decimal_width(std::size_t value) {
   return width;
 }
 
+constexpr ServerIndex kNoSlot = 0xffffffffu;
+
+// FNV-1a, 64 bits: the same on every platform (std::hash need not be), though only the
+// table's layout depends on it.
+std::uint64_t name_hash(std::string_view name) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (const char c : name) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h ^ (h >> 32);
+}
+
 }  // namespace
 
 std::optional<std::string> server_name_error(std::string_view name) {
@@ -56,7 +69,26 @@ std::string numbered_server_name(std::string_view prefix, std::size_t i, std::si
 FriendGraph::FriendGraph(std::vector<std::string> names) {
   names_.reserve(names.size());
   adjacency_.reserve(names.size());
+  grow_name_slots(std::min(names.size(), kMaxServers));
   for (auto& name : names) add_server(std::move(name));
+}
+
+std::size_t FriendGraph::name_slot(std::string_view name) const {
+  const std::size_t mask = name_slots_.size() - 1;
+  for (std::size_t slot = name_hash(name) & mask;; slot = (slot + 1) & mask) {
+    const ServerIndex index = name_slots_[slot];
+    if (index == kNoSlot || names_[index] == name) return slot;
+  }
+}
+
+// Makes room for `servers` names, keeping the table at most half full.
+void FriendGraph::grow_name_slots(std::size_t servers) {
+  if (2 * servers <= name_slots_.size()) return;
+  std::size_t capacity = 16;
+  while (capacity < 2 * servers) capacity *= 2;
+  if (capacity <= name_slots_.size()) return;
+  name_slots_.assign(capacity, kNoSlot);
+  for (ServerIndex i = 0; i < names_.size(); ++i) name_slots_[name_slot(names_[i])] = i;
 }
 
 FriendGraph FriendGraph::numbered(std::size_t n, std::string_view prefix) {
@@ -95,8 +127,10 @@ ServerIndex FriendGraph::add_server(std::string name) {
                         std::to_string(kMaxServers) + " servers");
   }
   const auto index = static_cast<ServerIndex>(names_.size());
-  const auto [slot, inserted] = index_by_name_.try_emplace(name, index);
-  if (!inserted) throw TopologyError("duplicate server name " + quoted(name));
+  grow_name_slots(names_.size() + 1);
+  const std::size_t slot = name_slot(name);
+  if (name_slots_[slot] != kNoSlot) throw TopologyError("duplicate server name " + quoted(name));
+  name_slots_[slot] = index;
   names_.push_back(std::move(name));
   adjacency_.emplace_back();
   return index;
@@ -156,9 +190,10 @@ const std::string& FriendGraph::name(ServerIndex i) const {
 }
 
 std::optional<ServerIndex> FriendGraph::find(std::string_view name) const {
-  const auto it = index_by_name_.find(name);
-  if (it == index_by_name_.end()) return std::nullopt;
-  return it->second;
+  if (name_slots_.empty()) return std::nullopt;
+  const ServerIndex index = name_slots_[name_slot(name)];
+  if (index == kNoSlot) return std::nullopt;
+  return index;
 }
 
 ServerIndex FriendGraph::index_of(std::string_view name) const {

@@ -93,6 +93,7 @@ Simulation::Simulation(const Scenario& scenario, HerdLayout layout, SimulationOp
   build_links(scenario_);
   metrics_.track_links(links_.size());
   schedule_faults(scenario_);
+  prepare_link_tables();
 }
 
 Simulation::~Simulation() = default;
@@ -125,44 +126,98 @@ void Simulation::build_servers(const Scenario&) {
   }
 }
 
-void Simulation::build_links(const Scenario& scenario) {
-  for (std::uint32_t from = 0; from < layout_.size(); ++from) {
-    const auto& friends = layout_.neighbours[from];
-    servers_[from].out_links.resize(friends.size());
-    for (core::PeerId peer = 0; peer < friends.size(); ++peer) {
-      auto index = static_cast<std::uint32_t>(links_.size());
-      Link link;
-      link.from = from;
-      link.to = friends[peer];
-      link.peer_at_from = peer;
-      link.base_latency = &scenario_.network.latency;
-      link.loss = scenario_.network.loss;
-      link.rng = Prng(derive_seed(scenario.seed, kLinkStream + index));
-      links_.push_back(link);
-      servers_[from].out_links[peer] = index;
-      servers_[link.to].in_links.push_back(index);
+void Simulation::build_links(const Scenario&) {
+  const std::uint32_t n = layout_.size();
+  // Links are numbered server by server, each server's in its friends' order: link
+  // out_begin_[s] + p goes from s to its friend p. Their count is known, so nothing grows.
+  out_begin_.resize(std::size_t{n} + 1);
+  std::uint64_t total = 0;
+  for (std::uint32_t from = 0; from < n; ++from) {
+    out_begin_[from] = static_cast<std::uint32_t>(total);
+    total += layout_.neighbours[from].size();
+    if (total > std::numeric_limits<std::uint32_t>::max()) {
+      throw std::length_error("the herd has more than 2^32 - 1 links");
     }
   }
+  out_begin_[n] = static_cast<std::uint32_t>(total);
+  links_.resize(total);
+  in_begin_.assign(std::size_t{n} + 1, 0);
+  for (std::uint32_t from = 0; from < n; ++from) {
+    const auto& friends = layout_.neighbours[from];
+    for (std::size_t peer = 0; peer < friends.size(); ++peer) {
+      links_[out_begin_[from] + peer].to = friends[peer];
+      ++in_begin_[friends[peer] + 1];
+    }
+  }
+  for (std::uint32_t s = 0; s < n; ++s) in_begin_[s + 1] += in_begin_[s];
+  // Each server's links in, in ascending link index (the order they were made in).
+  in_links_.resize(total);
+  std::vector<std::uint32_t> fill(in_begin_.begin(), in_begin_.end() - 1);
+  for (std::uint32_t link = 0; link < total; ++link) in_links_[fill[links_[link].to]++] = link;
+
   for (const auto& override_spec : scenario_.network.links) {
     std::uint32_t a = layout_.index_of(override_spec.a);
     std::uint32_t b = layout_.index_of(override_spec.b);
     bool found = false;
-    for (auto& link : links_) {
-      bool forward = link.from == a && link.to == b;
-      bool backward = link.from == b && link.to == a;
-      if (forward || (backward && override_spec.both_directions)) {
-        if (override_spec.latency) link.base_latency = &*override_spec.latency;
-        if (override_spec.loss) link.loss = *override_spec.loss;
-        found = true;
+    const auto apply = [&](std::uint32_t from, std::uint32_t to) {
+      const auto& friends = layout_.neighbours[from];
+      auto it = std::find(friends.begin(), friends.end(), to);
+      if (it == friends.end() || *it != to) return;
+      const auto link = static_cast<std::uint32_t>(out_begin_[from] + (it - friends.begin()));
+      if (override_spec.latency) {
+        if (base_latency_.empty()) base_latency_.assign(total, &scenario_.network.latency);
+        base_latency_[link] = &*override_spec.latency;
       }
-    }
+      if (override_spec.loss) {
+        if (loss_.empty()) loss_.assign(total, scenario_.network.loss);
+        loss_[link] = *override_spec.loss;
+      }
+      found = true;
+    };
+    apply(a, b);
+    if (override_spec.both_directions) apply(b, a);
     if (!found) {
       throw std::invalid_argument(
           (override_spec.where.empty() ? std::string("network.links") : override_spec.where) +
           ": " + override_spec.a + " and " + override_spec.b + " are not friends");
     }
   }
-  for (auto& link : links_) link.latency = link.base_latency;
+}
+
+// Runs after the faults are known: a generator per link only if some latency or loss of
+// the run draws from it, a current latency per link only if links differ or a latency
+// fault may change them, clog times only if a clog fault may set them.
+void Simulation::prepare_link_tables() {
+  const std::size_t total = links_.size();
+  bool draws = delay_draws(scenario_.network.latency) || scenario_.network.loss > 0;
+  for (const auto& spec : scenario_.network.links) {
+    draws = draws || (spec.latency && delay_draws(*spec.latency)) || (spec.loss && *spec.loss > 0);
+  }
+  bool latency_faults = false, clog_faults = false;
+  for (const auto& f : faults_) {
+    if (f.kind == FaultSpec::Kind::latency) {
+      latency_faults = true;
+      draws = draws || delay_draws(f.latency);
+    }
+    clog_faults = clog_faults || f.kind == FaultSpec::Kind::clog;
+  }
+  if (draws) {
+    link_rng_.reserve(total);
+    for (std::size_t link = 0; link < total; ++link) {
+      link_rng_.emplace_back(derive_seed(scenario_.seed, kLinkStream + link));
+    }
+  }
+  if (latency_faults && base_latency_.empty()) {
+    base_latency_.assign(total, &scenario_.network.latency);
+  }
+  latency_ = base_latency_;
+  if (clog_faults) clog_until_ns_.assign(total, 0);
+}
+
+std::uint32_t Simulation::link_from(std::uint32_t link) const {
+  // The last server whose links start at or before this one.
+  auto it = std::upper_bound(out_begin_.begin(), out_begin_.end(), link);
+  return static_cast<std::uint32_t>(it - out_begin_.begin() - 1);
 }
 
 void Simulation::schedule_faults(const Scenario& scenario) {
@@ -205,13 +260,14 @@ const core::Server* Simulation::server(std::uint32_t index) const {
 }
 
 core::Instant Simulation::local_now(std::uint32_t server) const {
-  const SimServer& s = servers_[server];
+  if (clocks_.empty()) return core::Instant{scenario_.epoch_ns + now_ns_};
+  const ClockOffset& c = clocks_[server];
   Nanoseconds drift = 0;
-  if (s.drift_ppm != 0) {
-    drift = static_cast<Nanoseconds>(static_cast<double>(now_ns_ - s.drift_from_ns) * s.drift_ppm /
+  if (c.drift_ppm != 0) {
+    drift = static_cast<Nanoseconds>(static_cast<double>(now_ns_ - c.drift_from_ns) * c.drift_ppm /
                                      1e6);
   }
-  return core::Instant{scenario_.epoch_ns + now_ns_ + s.skew_ns + drift};
+  return core::Instant{scenario_.epoch_ns + now_ns_ + c.skew_ns + drift};
 }
 
 // --- the run loop --------------------------------------------------------------------------
@@ -219,8 +275,14 @@ core::Instant Simulation::local_now(std::uint32_t server) const {
 void Simulation::run() {
   if (ran_) throw std::logic_error("Simulation::run called twice");
   ran_ = true;
-  // Every link starts connected; greetings flow at time 0 like a herd starting up.
-  for (std::uint32_t i = 0; i < links_.size(); ++i) bring_up(i);
+  // Every link starts connected; greetings flow at time 0 like a herd starting up. Each
+  // link's greeting is in flight at once: room for them all is made up front rather than
+  // by doubling, which would hold the old and the new copy at once.
+  queue_.reserve(links_.size() + faults_.size() + 16);
+  small_in_flight_.reserve(links_.size());
+  for (std::uint32_t from = 0; from < layout_.size(); ++from) {
+    for (std::uint32_t i = out_begin_[from]; i < out_begin_[from + 1]; ++i) bring_up(i, from);
+  }
   for (std::size_t i = 0; i < faults_.size(); ++i) {
     queue_.push(faults_[i].at_ns, EventKind::fault_start, 0, i);
   }
@@ -333,11 +395,15 @@ void Simulation::prefetch_ahead() {
   if (next.kind() == EventKind::deliver_peer) {
     const Link& link = links_[next.a];
     const SimServer& dst = servers_[link.to];
-    if (dst.up) dst.core->prefetch_hint(link.conn, in_flight_[next.payload].text());
+    if (dst.up) dst.core->prefetch_hint(link.conn, message_text(next.payload));
   }
   if (const Event* after = queue_.second(); after && after->kind() == EventKind::deliver_peer) {
-    __builtin_prefetch(&in_flight_[after->payload]);
-    __builtin_prefetch(reinterpret_cast<const char*>(&in_flight_[after->payload]) + 64);
+    if (after->payload & 1) {
+      __builtin_prefetch(&small_in_flight_[after->payload >> 1]);
+    } else {
+      __builtin_prefetch(&in_flight_[after->payload >> 1]);
+      __builtin_prefetch(reinterpret_cast<const char*>(&in_flight_[after->payload >> 1]) + 64);
+    }
     const Link& link = links_[after->a];
     const SimServer& dst = servers_[link.to];
     if (dst.up) dst.core->prefetch_state(link.conn);
@@ -351,7 +417,7 @@ void Simulation::dispatch(const Event& event) {
     case EventKind::server_timer: on_timer(event.a, event.at_ns); break;
     case EventKind::link_up:
       links_[event.a].reconnect_pending = false;
-      if (!links_[event.a].up && should_be_up(links_[event.a])) bring_up(event.a);
+      if (!links_[event.a].up && should_be_up(event.a)) bring_up(event.a);
       break;
     case EventKind::fault_start: start_fault(event.payload); break;
     case EventKind::fault_end: end_fault(event.payload); break;
@@ -422,7 +488,7 @@ void Simulation::deliver_client(std::uint64_t slot) {
     return;
   }
   if (s.paused) {
-    s.backlog.push_back(PausedInput{EventKind::deliver_client, server, slot});
+    backlogs_[server].push_back(PausedInput{EventKind::deliver_client, server, slot});
     return;
   }
   core::ConnId conn = next_conn_++;
@@ -453,8 +519,8 @@ void Simulation::deliver_client(std::uint64_t slot) {
 }
 
 std::string Simulation::link_peer_name(std::uint32_t server, core::ConnId conn) const {
-  for (auto index : servers_[server].in_links) {
-    if (links_[index].conn == conn) return layout_.names[links_[index].from];
+  for (auto index : in_links(server)) {
+    if (links_[index].conn == conn) return layout_.names[link_from(index)];
   }
   return "an unknown server (conn " + std::to_string(conn) + ")";
 }
@@ -486,22 +552,21 @@ void Simulation::finish_request(core::ConnId conn) {
 }
 
 void Simulation::deliver_peer(std::uint32_t link_index, std::uint64_t slot) {
-  const InFlight& message = in_flight_[slot];
   Link& link = links_[link_index];
-  if (!link.up || link.epoch != message.epoch) {
+  if (!link.up || link.conn != message_conn(slot)) {
     ++counters_.peer_dropped;
-    if (trace_) trace_lost(take_trace_row(slot), message.text());
+    if (trace_) trace_lost(take_trace_row(slot), message_text(slot));
     free_in_flight(slot);
     return;
   }
   SimServer& dst = servers_[link.to];
   if (dst.paused) {
     // Bytes wait in the paused process's socket buffer, in order; the slot keeps them.
-    dst.backlog.push_back(PausedInput{EventKind::deliver_peer, link_index, slot});
+    backlogs_[link.to].push_back(PausedInput{EventKind::deliver_peer, link_index, slot});
     return;
   }
   ++counters_.peer_deliveries;
-  const std::string_view bytes = message.text();
+  const std::string_view bytes = message_text(slot);
   metrics_.on_peer_line(link_index, classify_peer_line(bytes), bytes.size());
   fingerprint_.add_bytes(bytes);
   if (trace_) {
@@ -522,7 +587,7 @@ void Simulation::deliver_peer(std::uint32_t link_index, std::uint64_t slot) {
         const bool refused = warned || after.bad_peer_lines != before.bad_peer_lines ||
                              after.peer_lines_too_long != before.peer_lines_too_long;
         r.outcome = refused ? MessageOutcome::rejected : MessageOutcome::delivered;
-        r.update = carried_update(r.kind, in_flight_[slot].text());
+        r.update = carried_update(r.kind, message_text(slot));
       }
     }
     free_in_flight(slot);
@@ -535,17 +600,31 @@ void Simulation::deliver_peer(std::uint32_t link_index, std::uint64_t slot) {
   drain(link.to);
 }
 
-std::uint64_t Simulation::store_in_flight(std::uint64_t epoch, core::SharedText bytes) {
+std::uint64_t Simulation::store_in_flight(core::ConnId conn, core::SharedText bytes) {
   std::uint64_t slot;
+  if (bytes->size() <= kSmallBytes) {
+    if (!free_small_slots_.empty()) {
+      slot = free_small_slots_.back();
+      free_small_slots_.pop_back();
+    } else {
+      slot = small_in_flight_.size() * 2 + 1;
+      small_in_flight_.emplace_back();
+    }
+    SmallInFlight& m = small_in_flight_[slot >> 1];
+    m.conn = conn;
+    m.size = static_cast<std::uint32_t>(bytes->size());
+    std::memcpy(m.bytes, bytes->data(), bytes->size());
+    return slot;
+  }
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
     free_slots_.pop_back();
   } else {
-    slot = in_flight_.size();
+    slot = in_flight_.size() * 2;
     in_flight_.emplace_back();
   }
-  InFlight& m = in_flight_[slot];
-  m.epoch = epoch;
+  InFlight& m = in_flight_[slot >> 1];
+  m.conn = conn;
   if (bytes->size() <= kInlineBytes) {
     m.size = static_cast<std::uint32_t>(bytes->size());
     std::memcpy(m.inline_bytes, bytes->data(), bytes->size());
@@ -556,7 +635,11 @@ std::uint64_t Simulation::store_in_flight(std::uint64_t epoch, core::SharedText 
 }
 
 void Simulation::free_in_flight(std::uint64_t slot) {
-  in_flight_[slot].overflow.reset();
+  if (slot & 1) {
+    free_small_slots_.push_back(slot);
+    return;
+  }
+  in_flight_[slot >> 1].overflow.reset();
   free_slots_.push_back(slot);
 }
 
@@ -572,25 +655,31 @@ void Simulation::send(std::uint32_t link_index, core::SharedText bytes) {
   // Loss as the live link proxy does it: the line vanishes, the link stays up and nothing
   // resends it. The greeting is spared, as on a TCP connection that could not be opened
   // without it. Drawn first, from the link's own generator, as the proxy draws.
-  if (!greeting && link.loss > 0 && link.rng.chance(link.loss)) {
+  const double loss = loss_.empty() ? scenario_.network.loss : loss_[link_index];
+  if (!greeting && loss > 0 && link_rng_[link_index].chance(loss)) {
     ++counters_.peer_dropped;
     if (trace_) trace_dropped(link_index, *bytes);
     return;
   }
-  Nanoseconds arrival = now_ns_ + sample_delay(*link.latency, link.rng);
+  const DelayDistribution& latency =
+      latency_.empty() ? scenario_.network.latency : *latency_[link_index];
+  // A distribution that draws nothing needs no generator (and the run has none then).
+  Nanoseconds arrival =
+      now_ns_ + (link_rng_.empty() ? sample_delay(latency, no_draws_)
+                                   : sample_delay(latency, link_rng_[link_index]));
   if (!scenario_.network.reorder) {
-    arrival = std::max(arrival, link.last_arrival_ns);
+    arrival = std::max(arrival, link.floor_ns);
   } else if (greeting) {
-    link.greeting_arrival_ns = arrival;
+    link.floor_ns = arrival;
   } else {
     // Lines overtake each other, as on a pool of connections, but a connection is only
     // used once it has greeted: nothing arrives before the link's greeting.
-    arrival = std::max(arrival, link.greeting_arrival_ns);
+    arrival = std::max(arrival, link.floor_ns);
   }
-  arrival = std::max(arrival, link.clog_until_ns);
-  link.last_arrival_ns = std::max(link.last_arrival_ns, arrival);
-  std::uint64_t slot = store_in_flight(link.epoch, std::move(bytes));
-  if (trace_) trace_send(link_index, slot, arrival, in_flight_[slot].text());
+  if (!clog_until_ns_.empty()) arrival = std::max(arrival, clog_until_ns_[link_index]);
+  if (!scenario_.network.reorder) link.floor_ns = arrival;
+  std::uint64_t slot = store_in_flight(link.conn, std::move(bytes));
+  if (trace_) trace_send(link_index, slot, arrival, message_text(slot));
   queue_.push(arrival, EventKind::deliver_peer, link_index, slot);
 }
 
@@ -598,7 +687,7 @@ void Simulation::on_timer(std::uint32_t server, Nanoseconds at_ns) {
   SimServer& s = servers_[server];
   if (!s.up || s.timer_at_ns != at_ns) return;  // superseded or crashed
   if (s.paused) return;  // resume() drains and re-arms
-  s.timer_at_ns.reset();
+  s.timer_at_ns = kNoTimer;
   s.core->handle_timeout(local_now(server));
   timer_firing_ = server;
   drain(server);
@@ -611,7 +700,7 @@ void Simulation::drain(std::uint32_t server) {
   while (auto output = s.core->poll_output()) {
     std::visit(
         Overloaded{
-            [&](core::SendToPeer& out) { send(s.out_links[out.peer], std::move(out.bytes)); },
+            [&](core::SendToPeer& out) { send(out_begin_[server] + out.peer, std::move(out.bytes)); },
             [&](core::SendToConn& out) {
               OpenRequest* request = open_request(out.conn);
               if (!request) {
@@ -696,7 +785,7 @@ void Simulation::drain(std::uint32_t server) {
     if (checker_ && timer_firing_ == server) {
       if (auto broken = InvariantChecker::on_timer_rearmed(now_ns_, at)) violation(server, *broken);
     }
-    if (!s.timer_at_ns || at < *s.timer_at_ns) {
+    if (s.timer_at_ns == kNoTimer || at < s.timer_at_ns) {
       s.timer_at_ns = at;
       queue_.push(at, EventKind::server_timer, server);
     }
@@ -705,8 +794,10 @@ void Simulation::drain(std::uint32_t server) {
 
 // --- links ---------------------------------------------------------------------------------
 
-bool Simulation::should_be_up(const Link& link) const {
-  return servers_[link.from].up && servers_[link.to].up && !blocked(link.from, link.to);
+bool Simulation::should_be_up(std::uint32_t link) const {
+  const std::uint32_t from = link_from(link);
+  const std::uint32_t to = links_[link].to;
+  return servers_[from].up && servers_[to].up && !blocked(from, to);
 }
 
 bool Simulation::blocked(std::uint32_t from, std::uint32_t to) const {
@@ -725,7 +816,7 @@ bool Simulation::blocked(std::uint32_t from, std::uint32_t to) const {
 
 void Simulation::reevaluate_link(std::uint32_t index) {
   Link& link = links_[index];
-  bool should = should_be_up(link);
+  bool should = should_be_up(index);
   if (link.up && !should) {
     bring_down(index);
   } else if (!link.up && should && !link.reconnect_pending) {
@@ -738,30 +829,34 @@ void Simulation::reevaluate_links() {
   for (std::uint32_t i = 0; i < links_.size(); ++i) reevaluate_link(i);
 }
 
-void Simulation::bring_up(std::uint32_t index) {
+void Simulation::bring_up(std::uint32_t index) { bring_up(index, link_from(index)); }
+
+void Simulation::bring_up(std::uint32_t index, std::uint32_t from) {
   Link& link = links_[index];
   link.up = true;
-  ++link.epoch;
   link.conn = next_conn_++;
-  link.last_arrival_ns = now_ns_;
+  link.floor_ns = now_ns_;
   link.greeting_sent = false;
-  servers_[link.to].core->handle_conn_open(local_now(link.to), link.conn);
-  drain(link.to);
-  servers_[link.from].core->handle_peer_up(local_now(link.from), link.peer_at_from);
-  drain(link.from);
+  const std::uint32_t to = link.to;
+  servers_[to].core->handle_conn_open(local_now(to), link.conn);
+  drain(to);
+  servers_[from].core->handle_peer_up(local_now(from),
+                                      static_cast<core::PeerId>(index - out_begin_[from]));
+  drain(from);
 }
 
 void Simulation::bring_down(std::uint32_t index) {
   Link& link = links_[index];
   link.up = false;
-  ++link.epoch;
-  if (servers_[link.from].up) {
-    servers_[link.from].core->handle_peer_down(local_now(link.from), link.peer_at_from);
-    drain(link.from);
+  const std::uint32_t to = link.to;
+  const std::uint32_t from = link_from(index);
+  if (servers_[from].up) {
+    servers_[from].core->handle_peer_down(local_now(from), link_peer(index));
+    drain(from);
   }
-  if (servers_[link.to].up) {
-    servers_[link.to].core->handle_conn_closed(local_now(link.to), link.conn);
-    drain(link.to);
+  if (servers_[to].up) {
+    servers_[to].core->handle_conn_closed(local_now(to), links_[index].conn);
+    drain(to);
   }
 }
 
@@ -771,10 +866,10 @@ std::vector<std::uint32_t> Simulation::links_between(const std::vector<std::stri
   for (const auto& name : a) in_a[layout_.index_of(name)] = true;
   for (const auto& name : b) in_b[layout_.index_of(name)] = true;
   std::vector<std::uint32_t> result;
-  for (std::uint32_t i = 0; i < links_.size(); ++i) {
-    const Link& link = links_[i];
-    if ((in_a[link.from] && in_b[link.to]) || (in_b[link.from] && in_a[link.to])) {
-      result.push_back(i);
+  for (std::uint32_t from = 0; from < layout_.size(); ++from) {
+    for (std::uint32_t i = out_begin_[from]; i < out_begin_[from + 1]; ++i) {
+      const std::uint32_t to = links_[i].to;
+      if ((in_a[from] && in_b[to]) || (in_b[from] && in_a[to])) result.push_back(i);
     }
   }
   return result;
@@ -802,19 +897,20 @@ void Simulation::start_fault(std::size_t index) {
     case Kind::clog: {
       Nanoseconds until = f.duration_ns > 0 ? now_ns_ + f.duration_ns : kForever;
       for (auto link : links_between(f.from, f.to)) {
-        links_[link].clog_until_ns = std::max(links_[link].clog_until_ns, until);
+        clog_until_ns_[link] = std::max(clog_until_ns_[link], until);
       }
       break;
     }
     case Kind::latency:
-      for (auto link : links_between(f.from, f.to)) links_[link].latency = &f.latency;
+      for (auto link : links_between(f.from, f.to)) latency_[link] = &f.latency;
       break;
     case Kind::clock:
+      if (clocks_.empty()) clocks_.resize(layout_.size());
       for (const auto& name : f.servers) {
-        SimServer& s = servers_[layout_.index_of(name)];
-        s.skew_ns = f.skew_ns;
-        s.drift_ppm = f.drift_ppm;
-        s.drift_from_ns = now_ns_;
+        ClockOffset& c = clocks_[layout_.index_of(name)];
+        c.skew_ns = f.skew_ns;
+        c.drift_ppm = f.drift_ppm;
+        c.drift_from_ns = now_ns_;
       }
       break;
   }
@@ -841,12 +937,10 @@ void Simulation::end_fault(std::size_t index) {
       reevaluate_links();
       break;
     case Kind::clog:
-      for (auto link : links_between(f.from, f.to)) links_[link].clog_until_ns = 0;
+      for (auto link : links_between(f.from, f.to)) clog_until_ns_[link] = 0;
       break;
     case Kind::latency:
-      for (auto link : links_between(f.from, f.to)) {
-        links_[link].latency = links_[link].base_latency;
-      }
+      for (auto link : links_between(f.from, f.to)) latency_[link] = base_latency_[link];
       break;
     case Kind::clock:
       break;
@@ -860,17 +954,22 @@ void Simulation::crash(std::uint32_t server) {
   // until the last of them ends.
   if (s.crashes_active++ > 0) return;
   if (!s.up) return;
-  for (auto link : s.out_links) {
+  for (std::uint32_t link = out_begin_[server]; link < out_begin_[server + 1]; ++link) {
     if (links_[link].up) bring_down(link);
   }
-  for (auto link : s.in_links) {
+  for (auto link : in_links(server)) {
     if (links_[link].up) bring_down(link);
   }
   s.up = false;
   s.paused = false;
-  s.timer_at_ns.reset();
+  s.timer_at_ns = kNoTimer;
   // Commands and bytes waiting in a paused process die with it.
-  for (const auto& input : s.backlog) {
+  std::vector<PausedInput> backlog;
+  if (auto it = backlogs_.find(server); it != backlogs_.end()) {
+    backlog = std::move(it->second);
+    backlogs_.erase(it);
+  }
+  for (const auto& input : backlog) {
     if (input.kind == EventKind::deliver_client) {
       metrics_.on_request(false);
       if (trace_ && command_row_[input.payload] != MessageTrace::kNoRow) {
@@ -880,11 +979,10 @@ void Simulation::crash(std::uint32_t server) {
       }
       free_commands_.push_back(input.payload);
     } else {
-      if (trace_) trace_lost(take_trace_row(input.payload), in_flight_[input.payload].text());
+      if (trace_) trace_lost(take_trace_row(input.payload), message_text(input.payload));
       free_in_flight(input.payload);
     }
   }
-  s.backlog.clear();
   metrics_.on_server_down(now_ns_, server);
 }
 
@@ -898,8 +996,10 @@ void Simulation::restart(std::uint32_t server, bool amnesia) {
   }
   s.up = true;
   metrics_.on_server_up(now_ns_, server, amnesia);
-  for (auto link : s.out_links) reevaluate_link(link);
-  for (auto link : s.in_links) reevaluate_link(link);
+  for (std::uint32_t link = out_begin_[server]; link < out_begin_[server + 1]; ++link) {
+    reevaluate_link(link);
+  }
+  for (auto link : in_links(server)) reevaluate_link(link);
 }
 
 void Simulation::resume(std::uint32_t server) {
@@ -907,7 +1007,10 @@ void Simulation::resume(std::uint32_t server) {
   if (!s.up || !s.paused) return;
   s.paused = false;
   std::vector<PausedInput> backlog;
-  backlog.swap(s.backlog);
+  if (auto it = backlogs_.find(server); it != backlogs_.end()) {
+    backlog = std::move(it->second);
+    backlogs_.erase(it);
+  }
   for (const auto& input : backlog) {
     if (input.kind == EventKind::deliver_client) {
       deliver_client(input.payload);
@@ -915,7 +1018,7 @@ void Simulation::resume(std::uint32_t server) {
       deliver_peer(input.a, input.payload);
     }
   }
-  s.timer_at_ns.reset();
+  s.timer_at_ns = kNoTimer;
   s.core->handle_timeout(local_now(server));
   drain(server);
 }
@@ -929,19 +1032,17 @@ void Simulation::trace_send(std::uint32_t link_index, std::uint64_t slot, Nanose
   const Link& link = links_[link_index];
   const auto kind = static_cast<MessageKind>(classify_peer_line(bytes));
   const std::uint32_t row =
-      trace_->add(MessageRecord{now_ns_, arrival, 0, link.from, link.to,
+      trace_->add(MessageRecord{now_ns_, arrival, 0, link_from(link_index), link.to,
                                 static_cast<std::uint32_t>(bytes.size()), kind,
                                 MessageOutcome::in_flight});
-  if (in_flight_row_.size() < in_flight_.size()) {
-    in_flight_row_.resize(in_flight_.size(), MessageTrace::kNoRow);
-  }
+  if (in_flight_row_.size() <= slot) in_flight_row_.resize(slot + 1, MessageTrace::kNoRow);
   in_flight_row_[slot] = row;
 }
 
 void Simulation::trace_dropped(std::uint32_t link_index, std::string_view bytes) {
   const Link& link = links_[link_index];
   const auto kind = static_cast<MessageKind>(classify_peer_line(bytes));
-  (void)trace_->add(MessageRecord{now_ns_, now_ns_, carried_update(kind, bytes), link.from,
+  (void)trace_->add(MessageRecord{now_ns_, now_ns_, carried_update(kind, bytes), link_from(link_index),
                                   link.to, static_cast<std::uint32_t>(bytes.size()), kind,
                                   MessageOutcome::dropped});
 }
@@ -997,7 +1098,7 @@ void Simulation::finish_trace() {
     const std::uint32_t row = in_flight_row_[slot];
     if (row == MessageTrace::kNoRow) continue;
     MessageRecord& r = trace_->row(row);
-    r.update = carried_update(r.kind, in_flight_[slot].text());
+    r.update = carried_update(r.kind, message_text(slot));
   }
 }
 

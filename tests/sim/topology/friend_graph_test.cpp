@@ -144,3 +144,24 @@ TEST_CASE("friend graph: equality needs the same names order and friendships") {
   CHECK(a == b);
   CHECK_FALSE(a == FriendGraph({"s1", "s0", "s2"}));
 }
+
+// The index of names is a hash table that grows as servers are added one by one: every
+// name must still be found where it was put, and a duplicate refused, across its growth.
+TEST_CASE("Names added one by one stay findable and unique while the name index grows") {
+  FriendGraph graph;
+  for (int i = 0; i < 5000; ++i) graph.add_server("node-" + std::to_string(i * 7));
+  for (int i = 0; i < 5000; ++i) {
+    const auto found = graph.find("node-" + std::to_string(i * 7));
+    REQUIRE(found);
+    CHECK(*found == static_cast<ServerIndex>(i));
+  }
+  CHECK_FALSE(graph.find("node-1"));
+  CHECK_FALSE(graph.find(""));
+  CHECK_THROWS_WITH(graph.add_server("node-34993"), Contains("duplicate server name 'node-34993'"));
+  CHECK_THROWS_WITH(graph.index_of("node-2"), Contains("no server named 'node-2'"));
+  CHECK(graph.size() == 5000);
+
+  const FriendGraph copy = graph;  // a copy keeps its own index
+  CHECK(copy.index_of("node-700") == 100);
+  CHECK_FALSE(FriendGraph().find("s0"));
+}

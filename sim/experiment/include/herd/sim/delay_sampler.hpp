@@ -16,6 +16,11 @@ namespace herd::sim {
 // A delay in ns, never negative.
 [[nodiscard]] Nanoseconds sample_delay(const DelayDistribution& dist, Prng& rng);
 
+// Whether sample_delay draws from the generator for this distribution. A constant, a
+// uniform range of one value and an empty sample list do not: a herd whose links all have
+// such latencies and no loss needs no generator per link.
+[[nodiscard]] bool delay_draws(const DelayDistribution& dist) noexcept;
+
 // The distribution's mean in ns (infinite-mean Pareto reports its scale), for reports.
 [[nodiscard]] double mean_delay_ns(const DelayDistribution& dist);
 

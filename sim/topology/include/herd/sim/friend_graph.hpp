@@ -103,10 +103,17 @@ class FriendGraph {
 
  private:
   void check_index(ServerIndex i, std::string_view what) const;
+  // The slot of `name` in name_slots_: the one holding its index, or the empty one where it
+  // would go.
+  [[nodiscard]] std::size_t name_slot(std::string_view name) const;
+  void grow_name_slots(std::size_t servers);
 
   std::vector<std::string> names_;
   std::vector<std::vector<ServerIndex>> adjacency_;
-  std::map<std::string, ServerIndex, std::less<>> index_by_name_;
+  // Servers by name: an open-addressing hash table of indices into names_ (linear probing,
+  // at most half full). A million-server herd would otherwise spend a tree node of about
+  // 80 bytes per name. Only ever probed, never iterated, so its order reaches nothing.
+  std::vector<ServerIndex> name_slots_;
   std::size_t edge_count_ = 0;
 };
 

@@ -9,8 +9,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
+#include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -94,41 +97,42 @@ class Simulation {
   [[nodiscard]] const core::Server* server(std::uint32_t index) const;
 
  private:
+  // The simulator's state is laid out by server and by link in flat arrays, since a herd
+  // of a million servers has four million links: every byte here is four megabytes there.
+  // A server's links out are links out_begin_[s] .. out_begin_[s + 1] - 1, in its friends'
+  // (PeerId) order; its links in are listed in in_links_ from in_begin_[s], by link index.
+  // What only some runs need (a generator per link, per-link latency and loss, clog times,
+  // clock offsets, a paused server's backlog) lives in side tables made when first needed.
   struct Link {
-    std::uint32_t from = 0, to = 0;
-    core::PeerId peer_at_from = 0;
+    // Non-reordering links: the latest arrival so far (a line never overtakes the one sent
+    // before it). Reordering links: the arrival of the epoch's greeting, which no later
+    // line may overtake.
+    Nanoseconds floor_ns = 0;
+    // The link's connection at `to` while it is up: a new one each time it comes up, so it
+    // also tells a line sent in an earlier connection of the link from a current one.
+    core::ConnId conn = 0;
+    std::uint32_t to = 0;
     bool up = false;
     bool reconnect_pending = false;
-    bool greeting_sent = false;  // packed with the flags above: a herd has millions of links
-    core::ConnId conn = 0;
-    std::uint64_t epoch = 0;
-    Nanoseconds last_arrival_ns = 0;
-    // With reordering, lines of a link may overtake each other but never its greeting: the
-    // link's first line of an epoch sets this floor for the rest.
-    Nanoseconds greeting_arrival_ns = 0;
-    Nanoseconds clog_until_ns = 0;
-    const DelayDistribution* base_latency = nullptr;
-    const DelayDistribution* latency = nullptr;
-    double loss = 0;  // probability that a line (not the greeting) is lost
-    Prng rng{0};
+    bool greeting_sent = false;
   };
   struct PausedInput {
     EventKind kind;
     std::uint32_t a;
     std::uint64_t payload;
   };
+  static constexpr Nanoseconds kNoTimer = std::numeric_limits<Nanoseconds>::min();
   struct SimServer {
     std::unique_ptr<core::Server> core;
+    Nanoseconds timer_at_ns = kNoTimer;  // the server_timer event in force, if any
+    std::int32_t crashes_active = 0;     // crash faults in force
     bool up = true;
     bool paused = false;
-    int crashes_active = 0;                // crash faults in force
-    std::vector<std::uint32_t> out_links;  // by PeerId
-    std::vector<std::uint32_t> in_links;
+  };
+  struct ClockOffset {
     Nanoseconds skew_ns = 0;
     double drift_ppm = 0;
     Nanoseconds drift_from_ns = 0;
-    std::vector<PausedInput> backlog;  // a deque would allocate 512 bytes per server
-    std::optional<Nanoseconds> timer_at_ns;
   };
   // A message on the wire. Its bytes are copied in when it is sent, while they are still in
   // cache, so delivering it later reads one slot rather than a buffer's owner and then the
@@ -137,13 +141,32 @@ class Simulation {
   // (Its link is the delivery event's.)
   struct alignas(64) InFlight {
     std::uint32_t size = 0;
-    std::uint64_t epoch = 0;
+    core::ConnId conn = 0;  // the link's connection when it was sent
     core::SharedText overflow;  // set when the line does not fit inline
     char inline_bytes[kInlineBytes];
     [[nodiscard]] std::string_view text() const noexcept {
       return overflow ? std::string_view(*overflow) : std::string_view(inline_bytes, size);
     }
   };
+  // Short lines (a link's greeting above all: at start-up every link's greeting is in
+  // flight at once, four million of them in a herd of a million servers) go in slots a
+  // quarter the size. A slot number's low bit says which kind it is.
+  static constexpr std::size_t kSmallBytes = 20;
+  struct alignas(32) SmallInFlight {
+    core::ConnId conn = 0;
+    std::uint32_t size = 0;
+    char bytes[kSmallBytes];
+  };
+  [[nodiscard]] std::string_view message_text(std::uint64_t slot) const noexcept {
+    if (slot & 1) {
+      const SmallInFlight& m = small_in_flight_[slot >> 1];
+      return {m.bytes, m.size};
+    }
+    return in_flight_[slot >> 1].text();
+  }
+  [[nodiscard]] core::ConnId message_conn(std::uint64_t slot) const noexcept {
+    return slot & 1 ? small_in_flight_[slot >> 1].conn : in_flight_[slot >> 1].conn;
+  }
   struct OpenRequest {
     ClientCommand::Kind kind = ClientCommand::Kind::iamat;
     bool answered = false;
@@ -176,15 +199,24 @@ class Simulation {
   void restart(std::uint32_t server, bool amnesia);
   void resume(std::uint32_t server);
   [[nodiscard]] bool blocked(std::uint32_t from, std::uint32_t to) const;
-  [[nodiscard]] bool should_be_up(const Link& link) const;
+  [[nodiscard]] bool should_be_up(std::uint32_t link) const;
   void reevaluate_links();
   void reevaluate_link(std::uint32_t link);
   void bring_up(std::uint32_t link);
+  void bring_up(std::uint32_t link, std::uint32_t from);
   void bring_down(std::uint32_t link);
   std::vector<std::uint32_t> links_between(const std::vector<std::string>& a,
                                            const std::vector<std::string>& b) const;
 
-  std::uint64_t store_in_flight(std::uint64_t epoch, core::SharedText bytes);
+  std::uint64_t store_in_flight(core::ConnId conn, core::SharedText bytes);
+  [[nodiscard]] std::uint32_t link_from(std::uint32_t link) const;
+  [[nodiscard]] core::PeerId link_peer(std::uint32_t link) const {
+    return static_cast<core::PeerId>(link - out_begin_[link_from(link)]);
+  }
+  [[nodiscard]] std::span<const std::uint32_t> in_links(std::uint32_t server) const {
+    return {in_links_.data() + in_begin_[server], in_links_.data() + in_begin_[server + 1]};
+  }
+  void prepare_link_tables();
   void free_in_flight(std::uint64_t slot);
 
   // Message trace (only when trace_ is set; see docs/traces.md).
@@ -210,12 +242,28 @@ class Simulation {
   Prng client_rng_;
   std::vector<SimServer> servers_;
   std::vector<Link> links_;
+  std::vector<std::uint32_t> out_begin_;  // by server, and one past the last
+  std::vector<std::uint32_t> in_begin_;   // by server, and one past the last
+  std::vector<std::uint32_t> in_links_;
+  // Side tables by link (empty: every link as the scenario's network says).
+  std::vector<Prng> link_rng_;  // empty when no latency or loss of the run draws
+  Prng no_draws_{0};            // passed to sample_delay then; never advanced
+  std::vector<const DelayDistribution*> base_latency_;  // set by network.links overrides
+  std::vector<const DelayDistribution*> latency_;       // as base_latency_ or a latency fault
+  std::vector<double> loss_;
+  std::vector<Nanoseconds> clog_until_ns_;
+  std::vector<ClockOffset> clocks_;  // by server, once a clock fault starts
+  // Inputs waiting in paused servers, in arrival order. Few servers pause, so a map by
+  // server rather than an empty vector in every server.
+  std::map<std::uint32_t, std::vector<PausedInput>> backlogs_;
   std::vector<FaultSpec> faults_;          // scenario faults, then random ones
   std::vector<bool> fault_active_;
   std::vector<std::vector<int>> cut_sides_;  // per partition/one_way fault, per server
   std::vector<std::size_t> active_cuts_;     // in start order
-  std::vector<InFlight> in_flight_;
-  std::vector<std::uint64_t> free_slots_;
+  std::vector<InFlight> in_flight_;            // slot = index * 2
+  std::vector<SmallInFlight> small_in_flight_;  // slot = index * 2 + 1
+  std::vector<std::uint64_t> free_slots_;       // of in_flight_, as slot numbers
+  std::vector<std::uint64_t> free_small_slots_;
   std::vector<ClientCommand> commands_;    // delivered or waiting, by slot
   std::vector<std::uint64_t> free_commands_;
   // Client requests waiting for their reply and close. A request is answered within the
