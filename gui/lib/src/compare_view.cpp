@@ -14,6 +14,7 @@
 #include <QVBoxLayout>
 #include <QtCharts/QChart>
 #include <QtCharts/QChartView>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -182,7 +183,7 @@ ComparePanel::ComparePanel(QWidget* parent) : QWidget(parent) {
   run_a_ = new QComboBox;
   run_b_ = new QComboBox;
   for (QComboBox* box : {run_a_, run_b_}) {
-    box->setMinimumContentsLength(26);
+    box->setMinimumContentsLength(12);
     box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     box->setToolTip("Select two runs in the runs table, or pick them here");
   }
@@ -230,13 +231,13 @@ ComparePanel::ComparePanel(QWidget* parent) : QWidget(parent) {
   table_->verticalHeader()->hide();
   table_->verticalHeader()->setDefaultSectionSize(21);
   table_->horizontalHeader()->setStretchLastSection(true);
-  auto* split = new QSplitter(Qt::Vertical);
-  split->addWidget(view_);
-  split->addWidget(table_);
-  split->setStretchFactor(0, 1);
-  split->setStretchFactor(1, 1);
-  split->setChildrenCollapsible(false);
-  layout->addWidget(split, 1);
+  split_ = new QSplitter(Qt::Vertical);
+  split_->addWidget(view_);
+  split_->addWidget(table_);
+  split_->setStretchFactor(0, 1);
+  split_->setStretchFactor(1, 1);
+  split_->setChildrenCollapsible(false);
+  layout->addWidget(split_, 1);
 
   connect(run_a_, &QComboBox::currentIndexChanged, this, [this] { pickers_changed(); });
   connect(run_b_, &QComboBox::currentIndexChanged, this, [this] { pickers_changed(); });
@@ -307,9 +308,25 @@ QString ComparePanel::compare(std::int64_t a, std::int64_t b) {
   }
   model_->set_comparison(std::move(comparison));
   table_->resizeColumnsToContents();
+  fit_table();
   show_verdict();
   redraw(run_a.get(), run_b.get());
   return {};
+}
+
+void ComparePanel::fit_table() {
+  const int rows = model_->rowCount();
+  const int total = split_->sizes().value(0) + split_->sizes().value(1);
+  if (rows == 0 || total <= 0) return;
+  const int want = table_->horizontalHeader()->sizeHint().height() +
+                   rows * table_->verticalHeader()->defaultSectionSize() + 2 * table_->frameWidth() + 2;
+  const int height = std::min(want, total * 2 / 3);
+  split_->setSizes({total - height, height});
+}
+
+void ComparePanel::resizeEvent(QResizeEvent* event) {
+  QWidget::resizeEvent(event);
+  fit_table();
 }
 
 void ComparePanel::pickers_changed() {

@@ -189,7 +189,8 @@ QString save_compare(const PlotArgs& a) {
     panel.set_source(&reader, [&reader](std::int64_t id) { return load_run(reader, id); });
     panel.set_run_list(reader.runs());
     panel.set_tolerance(a.tolerance);
-    panel.resize(a.width, a.height);
+    // Fixed: the image has the size asked for even when the pickers would want more width.
+    panel.setFixedSize(a.width, a.height);
     panel.show();
     if (QString why = panel.compare(a.runs[0], a.runs[1]); !why.isEmpty()) return why;
     QApplication::processEvents();

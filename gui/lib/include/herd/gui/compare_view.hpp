@@ -21,6 +21,7 @@ class QChartView;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
+class QSplitter;
 class QTableView;
 
 namespace herd::gui {
@@ -85,8 +86,12 @@ class ComparePanel : public QWidget {
   [[nodiscard]] sim::Tolerance tolerance() const;
   [[nodiscard]] Table table() const { return model_->table(); }
 
+ protected:
+  void resizeEvent(QResizeEvent* event) override;
+
  private:
   void pickers_changed();
+  void fit_table();  // the table as tall as its rows, leaving the chart at least a third
   void tolerance_changed();
   void show_verdict();
   void redraw(const RunData* a, const RunData* b);
@@ -101,6 +106,7 @@ class ComparePanel : public QWidget {
   QLabel* verdict_;
   QChartView* view_;
   QTableView* table_;
+  QSplitter* split_;
 };
 
 }  // namespace herd::gui
