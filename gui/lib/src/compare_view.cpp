@@ -320,7 +320,7 @@ void ComparePanel::fit_table() {
   if (rows == 0 || total <= 0) return;
   const int want = table_->horizontalHeader()->sizeHint().height() +
                    rows * table_->verticalHeader()->defaultSectionSize() + 2 * table_->frameWidth() + 2;
-  const int height = std::min(want, total * 2 / 3);
+  const int height = std::min(want, total * 11 / 20);
   split_->setSizes({total - height, height});
 }
 

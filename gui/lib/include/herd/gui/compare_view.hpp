@@ -91,7 +91,7 @@ class ComparePanel : public QWidget {
 
  private:
   void pickers_changed();
-  void fit_table();  // the table as tall as its rows, leaving the chart at least a third
+  void fit_table();  // the table as tall as its rows, leaving the chart at least 45 %
   void tolerance_changed();
   void show_verdict();
   void redraw(const RunData* a, const RunData* b);
