@@ -1,6 +1,6 @@
 // The window against a database written by real runs: the runs table (sorting, filtering,
-// selection, reload when runs are added to the file), and a smoke test that every chart and
-// the topology view draw something, in the window and through `herd-dash plot`.
+// selection, reload when runs are added to the file), and a smoke test that every chart, the
+// topology and the Compare view draw something, in the window and through `herd-dash plot`.
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QFile>
@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "dash_fixture.hpp"
+#include "herd/gui/compare_view.hpp"
 #include "herd/gui/main_window.hpp"
 #include "herd/gui/plot.hpp"
 #include "herd/gui/runs_model.hpp"
@@ -116,9 +117,10 @@ TEST_CASE("every chart and the topology view draw in the window", "[gui][window]
   window.show();
   settle();
   QTabWidget* tabs = window.tabs();
-  // Every chart and the topology; then the message sequence (sequence_view_test.cpp: these
-  // runs have no trace) and the scenario editor (scenario_panel_test.cpp).
-  REQUIRE(tabs->count() == static_cast<int>(chart_kinds().size()) + 3);
+  // Every chart and the topology, the Compare view; then the message sequence
+  // (sequence_view_test.cpp: these runs have no trace) and the scenario editor
+  // (scenario_panel_test.cpp).
+  REQUIRE(tabs->count() == static_cast<int>(chart_kinds().size()) + 4);
   for (int i = 0; i < static_cast<int>(chart_kinds().size()) + 1; ++i) {
     tabs->setCurrentIndex(i);
     settle();
@@ -134,6 +136,22 @@ TEST_CASE("every chart and the topology view draw in the window", "[gui][window]
       CHECK_FALSE(chart->series().isEmpty());
     }
   }
+  // The Compare view, of two of the runs.
+  window.select_runs({db.runs[0], db.runs[2]});
+  tabs->setCurrentWidget(window.compare_panel());
+  settle();
+  {
+    ComparePanel* compare = window.compare_panel();
+    REQUIRE(tabs->indexOf(compare) == static_cast<int>(chart_kinds().size()) + 1);
+    Ink drawn = ink(compare->grab().toImage());
+    CHECK(drawn.colours > 20);
+    CHECK(drawn.drawn > 0.02);
+    CHECK(compare->view()->chart()->series().size() == 2);
+    CHECK(compare->model()->rowCount() > 10);
+    // The table shows its rows: part of the panel's image is the table's.
+    CHECK(ink(compare->table_view()->viewport()->grab().toImage()).colours > 20);
+  }
+  window.select_runs(db.runs);
   // The topology: play an update to its end, click a server.
   TopologyPanel* topo = window.topology();
   tabs->setCurrentWidget(topo);
@@ -178,6 +196,7 @@ TEST_CASE("herd-dash plot writes every chart as PNG and SVG", "[gui][plot]") {
   std::vector<std::string> names;
   for (const auto& info : chart_kinds()) names.push_back(info.name);
   names.push_back("topology");
+  names.push_back("compare");  // the two runs below, A then B
   for (const auto& name : names) {
     for (const char* ext : {"png", "svg"}) {
       INFO(name << "." << ext);

@@ -157,9 +157,12 @@ QChart* empty_chart(ChartKind kind, const QString& why) {
 
 // ---- propagation delay CDF --------------------------------------------------------------
 
-QChart* cdf_chart(const ChartSpec& spec, const std::vector<const RunData*>& runs) {
-  QChart* chart = new_chart(ChartKind::cdf, common_scenario(runs));
-  const auto labels = short_labels(runs);
+// The Compare view passes its own legend labels and subtitle (run A and run B).
+QChart* cdf_chart(const ChartSpec& spec, const std::vector<const RunData*>& runs,
+                  const std::vector<std::string>* names = nullptr,
+                  const QString* subtitle = nullptr) {
+  QChart* chart = new_chart(ChartKind::cdf, subtitle ? *subtitle : common_scenario(runs));
+  const auto labels = names ? *names : short_labels(runs);
   std::vector<Line> lines;
   double hi = 0, lo = 0, median = 0;
   for (const RunData* r : runs) {
@@ -601,6 +604,32 @@ QColor series_colour(std::size_t i) {
       QColor(230, 159, 0),  QColor(86, 180, 233), QColor(120, 94, 240), QColor(140, 86, 75),
       QColor(127, 127, 127), QColor(188, 189, 34), QColor(23, 190, 207), QColor(214, 39, 40)};
   return palette[i % (sizeof palette / sizeof palette[0])];
+}
+
+std::string compare_label(char which, const RunData& run) {
+  std::string label = std::string(1, which) + ": run " + std::to_string(run.run.run_id) + ", " +
+                      run.run.backend + ", " + run.run.scenario;
+  if (!run.run.variant.empty() || !run.run.strategy.empty()) {
+    label += ", " + (run.run.variant.empty() ? run.run.strategy : run.run.variant);
+  }
+  return label + ", seed " + std::to_string(run.run.seed);
+}
+
+QChart* build_compare_chart(const RunData* a, const RunData* b, std::size_t max_points) {
+  if (a == nullptr || b == nullptr) {
+    return empty_chart(ChartKind::cdf, "select exactly two runs to compare");
+  }
+  ChartSpec spec;
+  spec.kind = ChartKind::cdf;
+  spec.max_points = max_points;
+  const std::vector<std::string> names{compare_label('A', *a), compare_label('B', *b)};
+  const QString subtitle = a->run.scenario == b->run.scenario
+                               ? q(a->run.scenario) + ": A against B"
+                               : QString("A against B");
+  QChart* chart = cdf_chart(spec, {a, b}, &names, &subtitle);
+  // Two long names: one above the other reads better than side by side.
+  chart->legend()->setAlignment(Qt::AlignBottom);
+  return chart;
 }
 
 QChart* build_chart(const ChartSpec& spec, const std::vector<const RunData*>& runs) {

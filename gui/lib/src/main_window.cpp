@@ -27,6 +27,7 @@
 #include <QtCharts/QChart>
 #include <QtCharts/QChartView>
 
+#include "herd/gui/compare_view.hpp"
 #include "herd/gui/export.hpp"
 #include "herd/gui/runs_model.hpp"
 #include "herd/gui/scenario_panel.hpp"
@@ -187,6 +188,21 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     statusBar()->showMessage(QString("server %1 selected; its staleness and records are below the graph").arg(s), 5000);
   });
 
+  // Two runs side by side (herd-sim compare's rows), e.g. a simulated run against a live one.
+  compare_ = new ComparePanel;
+  tabs_->addTab(compare_, "Compare");
+  tabs_->setTabToolTip(tabs_->count() - 1,
+                       "Two selected runs side by side: delay CDFs and herd-sim compare's verdicts");
+  for (QWidget* w : {static_cast<QWidget*>(compare_->view()), static_cast<QWidget*>(compare_->table_view())}) {
+    connect(w, &QWidget::customContextMenuRequested, this, [this, w](const QPoint& at) {
+      QMenu menu;
+      menu.addAction("Export view as PNG…", this, [this] { export_current("png"); });
+      menu.addAction("Export view as SVG…", this, [this] { export_current("svg"); });
+      menu.addAction("Export comparison as CSV…", this, [this] { export_current("csv"); });
+      menu.exec(w->mapToGlobal(at));
+    });
+  }
+
   // The message trace (runs stored with --trace), as a sequence diagram.
   messages_tab_ = new QWidget;
   {
@@ -218,6 +234,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   tabs_->setTabToolTip(tabs_->count() - 1, "Message sequence of a run stored with a message trace");
   connect(tabs_, &QTabWidget::currentChanged, this, [this](int) {
     if (tabs_->currentWidget() == messages_tab_) show_messages(from_ms_->value(), length_ms_->value());
+    if (tabs_->currentWidget() == compare_ && compare_pending_) compare_selected();
   });
 
   scenario_ = new ScenarioPanel;
@@ -327,6 +344,8 @@ QString MainWindow::open_database(const QString& path) {
   topology_->forget_layouts();
   watcher_->addPath(path_);
   scenario_->set_database(path_);
+  compare_->set_source(reader_.get(), [this](std::int64_t id) { return cache_.get(*reader_, id); });
+  compare_->clear("Select exactly two runs in the runs table (or pick them above) to compare them.");
   setWindowTitle("herd-dash — " + QFileInfo(path).fileName());
   remember(path);
   {
@@ -356,6 +375,7 @@ void MainWindow::reload() {
     model_->set_runs(std::move(runs));
   }
   table_->resizeColumnsToContents();
+  compare_->set_run_list(model_->runs());
   count_->setText(QString("%1 of %2 runs shown").arg(proxy_->rowCount()).arg(model_->rowCount()));
   if (before > 0 && model_->rowCount() != before) {
     statusBar()->showMessage(QString("%1 new run(s) in %2").arg(model_->rowCount() - before).arg(path_), 5000);
@@ -415,10 +435,21 @@ void MainWindow::selection_changed() {
   }
   if (tabs_->currentWidget() == messages_tab_) show_messages(from_ms_->value(), length_ms_->value());
   topology_->set_run(runs.empty() ? nullptr : runs.front());
+  // Comparing reads both runs' delays in order from the database: only when it is shown.
+  compare_pending_ = selected_run_ids().size() == 2;
+  if (compare_pending_ && tabs_->currentWidget() == compare_) compare_selected();
   if (!runs.empty()) {
     statusBar()->showMessage(QString("%1 run(s), %2 deliveries, ready in %3 s")
                                  .arg(runs.size()).arg(rows).arg(clock.elapsed() / 1000.0, 0, 'f', 2));
   }
+}
+
+void MainWindow::compare_selected() {
+  compare_pending_ = false;
+  const auto ids = selected_run_ids();
+  if (ids.size() != 2) return;
+  const QString error = compare_->compare(ids[0], ids[1]);
+  if (!error.isEmpty()) statusBar()->showMessage("cannot compare: " + error, 8000);
 }
 
 void MainWindow::show_messages(double from_ms, double length_ms) {
@@ -446,6 +477,9 @@ void MainWindow::export_current(const QString& what) {
                         sim::to_string(a.outcome)});
     }
     csv = to_csv(t);
+  } else if (current == compare_) {
+    target = compare_;
+    csv = to_csv(compare_->table());
   } else if (auto* panel = qobject_cast<ChartPanel*>(current)) {
     target = panel->view();
     csv = to_csv(panel->table());

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "herd/gui/charts.hpp"
+#include "herd/gui/compare_view.hpp"
 #include "herd/gui/export.hpp"
 #include "herd/gui/run_data.hpp"
 #include "herd/gui/topology_view.hpp"
@@ -24,7 +25,9 @@ const char* usage() {
          "                 [--width W] [--height H] [--server NAME] [--update U] [--at-ms T]\n"
          "                 [--colour update|staleness]\n"
          "       herd-dash plot RESULTS.db --sweep NAME --chart sweep -o FILE.png|FILE.svg\n"
-         "charts: cdf hops staleness traffic rmr ldh convergence sweep topology\n";
+         "       herd-dash plot RESULTS.db --runs A B --chart compare -o FILE.png|FILE.svg\n"
+         "                 [--tolerance-pct P] [--tolerance-ms M]\n"
+         "charts: cdf hops staleness traffic rmr ldh convergence sweep topology compare\n";
 }
 
 namespace {
@@ -38,6 +41,7 @@ struct PlotArgs {
   std::optional<std::uint32_t> update;
   std::optional<double> at_ms;
   QString colour = "update";
+  sim::Tolerance tolerance;  // --chart compare
 };
 
 // Parses; returns an error message or empty.
@@ -67,6 +71,22 @@ QString parse(const QStringList& args, PlotArgs& a) {
         if (a.runs.size() >= 64) return "at most 64 runs in one plot";
         a.runs.push_back(n);
       }
+    } else if (arg == "--runs") {
+      // As herd-sim compare takes them: the next two arguments, A then B.
+      for (int k = 0; k < 2; ++k) {
+        if (i + 1 >= args.size() || args[i + 1].startsWith('-')) return "--runs wants two run ids, A then B";
+        if (!(error = number("--runs", args[++i], 1, (1LL << 62), n)).isEmpty()) return error;
+        if (a.runs.size() >= 64) return "at most 64 runs in one plot";
+        a.runs.push_back(n);
+      }
+    } else if (arg == "--tolerance-pct" || arg == "--tolerance-ms") {
+      if (!(error = value(v)).isEmpty()) return error;
+      bool ok = false;
+      const double t = v.toDouble(&ok);
+      if (!ok || !(t >= 0) || t > 1e6) {
+        return QString("%1 wants a number from 0 to 1e6, not '%2'").arg(arg, v);
+      }
+      (arg == "--tolerance-pct" ? a.tolerance.pct : a.tolerance.ms) = t;
     } else if (arg == "--sweep") {
       if (!(error = value(a.sweep)).isEmpty()) return error;
       if (a.sweep.isEmpty()) return "--sweep wants a sweep's name or id";
@@ -113,8 +133,11 @@ QString parse(const QStringList& args, PlotArgs& a) {
   if (!a.output.endsWith(".png", Qt::CaseInsensitive) && !a.output.endsWith(".svg", Qt::CaseInsensitive)) {
     return QString("%1: the output must end in .png or .svg").arg(a.output);
   }
-  if (a.chart != "topology" && !chart_from_name(a.chart.toStdString())) {
+  if (a.chart != "topology" && a.chart != "compare" && !chart_from_name(a.chart.toStdString())) {
     return QString("unknown chart '%1'").arg(a.chart);
+  }
+  if (a.chart == "compare" && a.runs.size() != 2) {
+    return "--chart compare wants exactly two runs: --runs A B";
   }
   if (!a.sweep.isEmpty() && a.chart != "sweep") return "--sweep goes with --chart sweep";
   return {};
@@ -156,6 +179,27 @@ std::vector<std::shared_ptr<const RunData>> sweep_runs(const sim::ResultsReader&
   return out;
 }
 
+// The Compare view as the window shows it: both delay CDFs and herd-sim compare's rows.
+// Returns what went wrong, or an empty string.
+QString save_compare(const PlotArgs& a) {
+  try {
+    const sim::ResultsReader reader(a.db.toStdString());
+    ComparePanel panel;
+    panel.setAttribute(Qt::WA_DontShowOnScreen);
+    panel.set_source(&reader, [&reader](std::int64_t id) { return load_run(reader, id); });
+    panel.set_run_list(reader.runs());
+    panel.set_tolerance(a.tolerance);
+    // Fixed: the image has the size asked for even when the pickers would want more width.
+    panel.setFixedSize(a.width, a.height);
+    panel.show();
+    if (QString why = panel.compare(a.runs[0], a.runs[1]); !why.isEmpty()) return why;
+    QApplication::processEvents();
+    return save_image(&panel, a.output);
+  } catch (const std::exception& e) {
+    return QString::fromStdString(e.what());
+  }
+}
+
 // The sweep chart as `herd-sim sweep` drew it: both metrics, one above the other.
 QString save_sweep(const std::vector<const RunData*>& runs, const PlotArgs& a) {
   QWidget page;
@@ -184,6 +228,14 @@ int plot_command(const QStringList& args, std::ostream& out, std::ostream& err) 
   if (QString error = parse(args, a); !error.isEmpty()) {
     err << "herd-dash plot: " << error.toStdString() << "\n" << usage();
     return 2;
+  }
+  if (a.chart == "compare") {
+    if (const QString error = save_compare(a); !error.isEmpty()) {
+      err << "herd-dash plot: " << error.toStdString() << "\n";
+      return 1;
+    }
+    out << "herd-dash: wrote " << a.output.toStdString() << "\n";
+    return 0;
   }
   std::vector<std::shared_ptr<const RunData>> runs;
   try {

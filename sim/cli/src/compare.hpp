@@ -1,6 +1,8 @@
 #pragma once
 // herd-sim compare: two stored runs side by side, each metric judged against a tolerance
-// (docs/compare.md). Kept apart from cli.cpp, which only registers it.
+// (docs/compare.md). The rows and verdicts come from the experiment layer
+// (herd/sim/run_comparison.hpp), shared with the dashboard; this file only parses the
+// command line and prints them. Kept apart from cli.cpp, which only registers it.
 
 #include <functional>
 

@@ -1,5 +1,7 @@
 #include "herd/sim/results_db.hpp"
 
+#include "run_profile_read.hpp"
+
 #include <sqlite3.h>
 
 #include "herd/sim/message_trace.hpp"
@@ -576,12 +578,15 @@ std::vector<StoredSweepCell> ResultsDb::sweep_cells(const std::string& sweep_id,
   return cells;
 }
 
-std::optional<RunProfile> ResultsDb::run_profile(std::int64_t run_id,
-                                                 const std::vector<double>& quantiles) const {
+namespace detail {
+
+std::optional<RunProfile> read_run_profile(sqlite3* db, const std::filesystem::path& path,
+                                           std::int64_t run_id,
+                                           const std::vector<double>& quantiles) {
   RunProfile p;
   p.run_id = run_id;
   {
-    Statement q(db_, path_,
+    Statement q(db, path,
                 "SELECT scenario, seed, backend, strategy, servers FROM runs WHERE run_id = ?");
     q.bind(1, run_id);
     if (!q.next_row()) return std::nullopt;
@@ -592,7 +597,7 @@ std::optional<RunProfile> ResultsDb::run_profile(std::int64_t run_id,
     p.servers = static_cast<std::uint32_t>(sqlite3_column_int64(q.get(), 4));
   }
   {
-    Statement s(db_, path_, kSummaryQuery);
+    Statement s(db, path, kSummaryQuery);
     p.summary = read_summary(s, run_id);
   }
   // Delays of (update, server ≠ origin), the population of the propagation_* metrics
@@ -601,7 +606,7 @@ std::optional<RunProfile> ResultsDb::run_profile(std::int64_t run_id,
       " FROM applies a JOIN updates u ON u.run_id = a.run_id AND u.update_id = a.update_id "
       "WHERE a.run_id = ? AND a.server_id <> u.origin";
   {
-    Statement n(db_, path_, (std::string("SELECT COUNT(*)") + kDelays).c_str());
+    Statement n(db, path, (std::string("SELECT COUNT(*)") + kDelays).c_str());
     n.bind(1, run_id);
     if (n.next_row()) p.delay_count = static_cast<std::uint64_t>(sqlite3_column_int64(n.get(), 0));
   }
@@ -614,7 +619,7 @@ std::optional<RunProfile> ResultsDb::run_profile(std::int64_t run_id,
     }
     std::sort(ranks.begin(), ranks.end());
     p.delay_quantiles_ns.assign(quantiles.size(), 0);
-    Statement d(db_, path_, (std::string("SELECT a.delay_ns") + kDelays + " ORDER BY a.delay_ns").c_str());
+    Statement d(db, path, (std::string("SELECT a.delay_ns") + kDelays + " ORDER BY a.delay_ns").c_str());
     d.bind(1, run_id);
     std::uint64_t row = 0;
     std::size_t next = 0;
@@ -627,7 +632,7 @@ std::optional<RunProfile> ResultsDb::run_profile(std::int64_t run_id,
     }
   }
   {
-    Statement st(db_, path_,
+    Statement st(db, path,
                  "SELECT COUNT(*), COALESCE(AVG(mean_ns), 0), COALESCE(MAX(max_ns), 0) "
                  "FROM staleness WHERE run_id = ?");
     st.bind(1, run_id);
@@ -638,7 +643,7 @@ std::optional<RunProfile> ResultsDb::run_profile(std::int64_t run_id,
     }
   }
   {
-    Statement k(db_, path_,
+    Statement k(db, path,
                 "SELECT kind, lines, bytes FROM traffic_kinds WHERE run_id = ? ORDER BY kind");
     k.bind(1, run_id);
     while (k.next_row()) {
@@ -648,6 +653,13 @@ std::optional<RunProfile> ResultsDb::run_profile(std::int64_t run_id,
     }
   }
   return p;
+}
+
+}  // namespace detail
+
+std::optional<RunProfile> ResultsDb::run_profile(std::int64_t run_id,
+                                                 const std::vector<double>& quantiles) const {
+  return detail::read_run_profile(db_, path_, run_id, quantiles);
 }
 
 namespace {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "run_profile_read.hpp"
+
 namespace herd::sim {
 
 // One prepared read; errors name the database, the table and SQLite's reason, and a query
@@ -185,6 +187,11 @@ std::vector<std::pair<std::string, double>> ResultsReader::summary(std::int64_t 
   q.bind(1, run_id);
   while (q.next()) out.emplace_back(q.text(0), q.real(1));
   return out;
+}
+
+std::optional<RunProfile> ResultsReader::run_profile(std::int64_t run_id,
+                                                     const std::vector<double>& quantiles) const {
+  return detail::read_run_profile(db_, path_, run_id, quantiles);
 }
 
 std::vector<StoredServer> ResultsReader::servers(std::int64_t run_id) const {

@@ -44,6 +44,13 @@ inline constexpr const char* kSweepMetrics[] = {"messages_per_update", "propagat
 // A new chart for `runs` (the caller owns it). Empty runs give a chart that says so.
 [[nodiscard]] QChart* build_chart(const ChartSpec& spec, const std::vector<const RunData*>& runs);
 
+// The Compare view's chart: the propagation-delay CDFs of runs A and B overlaid, each line
+// named by compare_label. A null run gives a chart that asks for two.
+[[nodiscard]] QChart* build_compare_chart(const RunData* a, const RunData* b,
+                                          std::size_t max_points = 4000);
+// "A: run 3, live, winter2023-outage, flood, seed 1" (which is 'A' or 'B').
+[[nodiscard]] std::string compare_label(char which, const RunData& run);
+
 // The chart's data, every point, for CSV export.
 [[nodiscard]] Table chart_table(const ChartSpec& spec, const std::vector<const RunData*>& runs);
 

@@ -1,6 +1,7 @@
 #pragma once
 // herd-dash's window: a results database's runs on the left (sortable, filterable,
-// multi-select), charts of the selected runs and the topology view on the right. The file is
+// multi-select), charts of the selected runs, the topology view and the comparison of two
+// selected runs on the right. The file is
 // watched: runs stored into it while the window is open appear without reopening.
 
 #include <QMainWindow>
@@ -26,6 +27,7 @@ class QTimer;
 
 namespace herd::gui {
 
+class ComparePanel;
 class RunsModel;
 class ScenarioPanel;
 class SequenceView;
@@ -78,6 +80,7 @@ class MainWindow : public QMainWindow {
   [[nodiscard]] QTabWidget* tabs() const noexcept { return tabs_; }
   [[nodiscard]] ChartPanel* chart_panel(ChartKind kind) const;
   [[nodiscard]] TopologyPanel* topology() const noexcept { return topology_; }
+  [[nodiscard]] ComparePanel* compare_panel() const noexcept { return compare_; }
   [[nodiscard]] ScenarioPanel* scenario_panel() const noexcept { return scenario_; }
   [[nodiscard]] SequenceView* sequence_view() const noexcept { return sequence_; }
   // Shows the first selected run's message trace from `from_ms` for `length_ms`.
@@ -94,6 +97,7 @@ class MainWindow : public QMainWindow {
   void remember(const QString& path);
   void fill_recent();
   void selection_changed();
+  void compare_selected();  // the Compare view, when exactly two runs are selected
   void export_current(const QString& what);  // "png", "svg", "csv"
 
   std::unique_ptr<sim::ResultsReader> reader_;
@@ -107,6 +111,8 @@ class MainWindow : public QMainWindow {
   QTabWidget* tabs_;
   std::map<ChartKind, ChartPanel*> charts_;
   TopologyPanel* topology_;
+  ComparePanel* compare_;
+  bool compare_pending_ = false;  // two runs selected while the Compare view was hidden
   ScenarioPanel* scenario_;
   SequenceView* sequence_;
   QWidget* messages_tab_;

@@ -7,8 +7,10 @@
 //                  [--width W] [--height H] [--server NAME] [--update U] [--at-ms T]
 //                  [--colour update|staleness]
 //   herd-dash plot DB --sweep NAME --chart sweep -o FILE.png|FILE.svg
+//   herd-dash plot DB --runs A B --chart compare -o FILE.png|FILE.svg
+//                  [--tolerance-pct P] [--tolerance-ms M]
 //
-// NAME is one of chart_kinds() or "topology". Returns the exit status; says what is wrong
+// NAME is one of chart_kinds(), "topology" or "compare" (the Compare view: exactly two runs). Returns the exit status; says what is wrong
 // on `err`.
 
 #include <QStringList>

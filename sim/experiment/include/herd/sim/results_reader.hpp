@@ -137,6 +137,11 @@ class ResultsReader {
   [[nodiscard]] std::vector<std::pair<std::string, std::uint64_t>> traffic_counters(
       std::int64_t run_id) const;
   [[nodiscard]] std::vector<std::pair<std::string, double>> summary(std::int64_t run_id) const;
+  // A run's distributions in brief (ResultsDb::run_profile, over this read-only connection):
+  // the delay quantiles are streamed from the applies table in order, never loaded whole.
+  // nullopt when there is no such run.
+  [[nodiscard]] std::optional<RunProfile> run_profile(std::int64_t run_id,
+                                                      const std::vector<double>& quantiles) const;
 
  private:
   class Query;
