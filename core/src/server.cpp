@@ -195,6 +195,7 @@ void Server::handle_conn_open(Instant now, ConnId conn, ConnRole role) {
     it->second.link_only = true;
     it->second.awaiting_greeting = true;
     cold().ungreeted_links.insert(conn);
+    if (config_.peer_auth) start_greeting_clock(it->second, now);
   } else if (inserted) {
     ++client_connections_;
   }
@@ -343,7 +344,8 @@ void Server::handle_conn_closed(Instant /*now*/, ConnId conn) {
   if (it == conns_.end()) return;
   forget_ungreeted(conn, it->second);
   if (!it->second.link_only) --client_connections_;
-  if (it->second.peer && !it->second.eof) {
+  // A link this server closed itself (a newer one replaced it) was logged then.
+  if (it->second.peer && !it->second.eof && !it->second.closing) {
     log(LogLevel::warn, "inbound link from " + config_.friends[*it->second.peer] +
                             " dropped (conn " + std::to_string(conn) + ")");
   }
@@ -442,6 +444,8 @@ bool Server::on_greeting(Instant /*now*/, ConnId conn, Connection& c,
 
 void Server::accept_link(ConnId conn, Connection& c, PeerId peer) {
   c.peer = peer;
+  c.greeting_deadline.reset();
+  replace_older_links(conn, peer);
   // From the next line on this is a friend's link: it carries lines up to the peer limit and
   // drops a longer one instead of closing.
   c.framer.set_max_line_bytes(peer_line_limit_);
@@ -825,8 +829,8 @@ void Server::track_unfinished_line(Instant now, Connection& c, bool line_ended) 
   if (!next_idle_sweep_ || deadline < *next_idle_sweep_) next_idle_sweep_ = deadline;
 }
 
-// Closes client connections idle for idle_timeout or holding a line unfinished for
-// line_timeout, then sleeps until the earliest of the others could be. Input only ever moves
+// Closes client connections idle for idle_timeout, holding a line unfinished for
+// line_timeout or a greeting unfinished for handshake_timeout, then sleeps until the earliest of the others could be. Input only ever moves
 // an idle deadline later and a new line's deadline is scheduled when it starts, so the timer
 // never fires late; at worst it fires early and finds nothing to do.
 void Server::sweep_idle(Instant now) {
@@ -838,6 +842,20 @@ void Server::sweep_idle(Instant now) {
   };
   for (auto& [conn, c] : conns_) {
     if (c.peer || c.closing) continue;
+    if (c.greeting_deadline) {
+      if (*c.greeting_deadline <= now) {
+        ++stats_.handshakes_refused;
+        log(LogLevel::warn,
+            "conn " + std::to_string(conn) + ": greeting" +
+                (c.handshake ? " as " + config_.friends[c.handshake->peer] : std::string()) +
+                " not completed within handshake_timeout (" +
+                std::to_string(config_.limits.handshake_timeout_ns / kNanosPerMilli) +
+                " ms); closing");
+        close(conn, c, CloseReason::bad_peer);
+        continue;
+      }
+      keep_earliest(*c.greeting_deadline);
+    }
     if (c.line_started && line_timeout > 0) {
       const Instant line_deadline = *c.line_started + line_timeout;
       if (line_deadline <= now) {

@@ -34,6 +34,7 @@ void Server::on_handshake_line(ConnId conn, Connection& c, std::string_view line
         handshake_transcript(HandshakeRole::acceptor, hello->dialer, config_.name,
                              handshake.dialer_nonce, handshake.acceptor_nonce));
     c.handshake = std::move(handshake);
+    if (!c.greeting_deadline) start_greeting_clock(c, now_);
     reply_now(conn, c, format_challenge(config_.name, c.handshake->acceptor_nonce, proof));
     return;
   }
@@ -58,6 +59,47 @@ void Server::on_handshake_line(ConnId conn, Connection& c, std::string_view line
   }
   ++stats_.handshakes_accepted;
   accept_link(conn, c, handshake.peer);
+}
+
+// A greeting that stalls half-way (a HELLO and no PROOF, or a PROOF trickling in) would
+// otherwise hold its connection until idle_timeout, minutes; the dialler's side gives up
+// after handshake_timeout, and so does this one. sweep_idle closes it when due.
+void Server::start_greeting_clock(Connection& c, Instant now) {
+  Nanoseconds deadline_ns = 0;
+  if (__builtin_add_overflow(now.ns, config_.limits.handshake_timeout_ns, &deadline_ns)) {
+    deadline_ns = std::numeric_limits<Nanoseconds>::max();  // a timeout too long to matter
+  }
+  c.greeting_deadline = Instant{deadline_ns};
+  if (!next_idle_sweep_ || *c.greeting_deadline < *next_idle_sweep_) {
+    next_idle_sweep_ = c.greeting_deadline;
+  }
+}
+
+// A friend dials one link to us at a time, so an older inbound link from it is one the
+// friend has given up on (it restarted, or the old connection died without a word reaching
+// us): the newest greeting wins and the older link is closed. This also bounds what anyone
+// greeting with a friend's name can hold open to one link per friend. Replacements are
+// logged at most once a second, with how many went unlogged.
+void Server::replace_older_links(ConnId newest, PeerId peer) {
+  for (auto& [conn, c] : conns_) {
+    if (conn == newest || c.closing || c.peer != peer) continue;
+    ++stats_.inbound_links_replaced;
+    ++cold().replacements_unlogged;
+    if (!cold().replacement_logged_at || now_ - *cold().replacement_logged_at >= kNanosPerSecond) {
+      std::string more;
+      if (cold().replacements_unlogged > 1) {
+        more = "; " + std::to_string(cold().replacements_unlogged - 1) +
+               " more replaced since the last such line";
+      }
+      log(LogLevel::warn, "inbound link from " + config_.friends[peer] + " (conn " +
+                              std::to_string(conn) + ") closed: " + config_.friends[peer] +
+                              " greeted again on conn " + std::to_string(newest) +
+                              " (one inbound link per friend, the newest kept)" + more);
+      cold().replacement_logged_at = now_;
+      cold().replacements_unlogged = 0;
+    }
+    close(conn, c, CloseReason::too_many_connections);
+  }
 }
 
 // The dialler learns why (one word) and the connection closes; the log says more.

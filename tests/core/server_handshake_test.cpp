@@ -99,6 +99,15 @@ void check_no_secret(const Node& node) {
   }
 }
 
+int count_of_text(const std::string& haystack, const std::string& needle) {
+  int count = 0;
+  for (auto at = haystack.find(needle); at != std::string::npos;
+       at = haystack.find(needle, at + needle.size())) {
+    ++count;
+  }
+  return count;
+}
+
 const std::string kIamat = "IAMAT kiwi.cs.ucla.edu +34.068930-118.445127 1621464827.959498503\n";
 
 }  // namespace
@@ -290,4 +299,100 @@ TEST_CASE("server handshake: a link whose friend never answers is dropped at han
   bona.server.handle_timeout(Instant{kT0 + 4 * kNanosPerSecond});
   bona.drain();
   CHECK(bona.dropped == std::vector<PeerId>{0, 1});
+}
+
+TEST_CASE("server handshake: an acceptor closes a greeting not completed within "
+          "handshake_timeout") {
+  ServerConfig c = config("Clark", {"Bona"}, kSecret, 2);
+  c.limits.handshake_timeout_ns = 3 * kNanosPerSecond;
+  c.limits.idle_timeout_ns = 300 * kNanosPerSecond;
+  Node bona(config("Bona", {"Clark"}, kSecret, 1));
+  Node clark(std::move(c));
+  connect(bona, clark);
+  // Bona's HELLO arrives a second later and is answered; its PROOF never comes.
+  clark.server.handle_conn_bytes(Instant{kT0 + kNanosPerSecond}, kLink, bona.take_to_peer(0));
+  clark.drain();
+  CHECK(clark.take_sent(kLink).starts_with("HERD 2 CHALLENGE Clark "));
+  // The clock runs from the connection's open, not from the HELLO.
+  REQUIRE(clark.server.poll_timeout().has_value());
+  CHECK(clark.server.poll_timeout()->ns == kT0 + 3 * kNanosPerSecond);
+  clark.server.handle_timeout(Instant{kT0 + 3 * kNanosPerSecond - 1});
+  clark.drain();
+  CHECK(clark.closed.empty());
+  clark.server.handle_timeout(Instant{kT0 + 3 * kNanosPerSecond});
+  clark.drain();
+  CHECK(clark.closed[kLink] == CloseReason::bad_peer);
+  CHECK(clark.logs.find("greeting as Bona not completed within handshake_timeout (3000 ms)") !=
+        std::string::npos);
+  CHECK(clark.server.stats().handshakes_refused == 1);
+
+  // A client-port connection's clock starts with its HELLO; once greeted it is off.
+  Node bona2(config("Bona", {"Clark"}, kSecret, 3));
+  bona2.server.handle_peer_up(Instant{kT0}, 0);
+  bona2.drain();
+  constexpr ConnId kClientPort = 9;
+  clark.server.handle_conn_open(Instant{kT0 + 10 * kNanosPerSecond}, kClientPort);
+  clark.server.handle_conn_bytes(Instant{kT0 + 11 * kNanosPerSecond}, kClientPort,
+                                 bona2.take_to_peer(0));
+  clark.drain();
+  bona2.server.handle_peer_bytes(Instant{kT0 + 11 * kNanosPerSecond}, 0,
+                                 clark.take_sent(kClientPort));
+  bona2.drain();
+  REQUIRE(clark.server.poll_timeout().has_value());
+  CHECK(clark.server.poll_timeout()->ns == kT0 + 14 * kNanosPerSecond);
+  clark.server.handle_conn_bytes(Instant{kT0 + 12 * kNanosPerSecond}, kClientPort,
+                                 bona2.take_to_peer(0));
+  clark.drain();
+  clark.server.handle_timeout(Instant{kT0 + 20 * kNanosPerSecond});
+  clark.drain();
+  CHECK(clark.closed.count(kClientPort) == 0);
+  CHECK(clark.server.stats().handshakes_accepted == 1);
+}
+
+TEST_CASE("server handshake: a friend that greets again replaces its older inbound link") {
+  Node clark(config("Clark", {"Bona"}, kSecret, 2));
+  std::vector<std::unique_ptr<Node>> bonas;
+  for (ConnId conn = 1; conn <= 4; ++conn) {
+    bonas.push_back(std::make_unique<Node>(config("Bona", {"Clark"}, kSecret,
+                                                  static_cast<std::uint8_t>(10 + conn))));
+    Node& bona = *bonas.back();
+    const Nanoseconds at = kT0 + static_cast<Nanoseconds>(conn) * 100 * kNanosPerMilli;
+    bona.server.handle_peer_up(Instant{at}, 0);
+    bona.drain();
+    clark.server.handle_conn_open(Instant{at}, conn, Server::ConnRole::link);
+    clark.server.handle_conn_bytes(Instant{at}, conn, bona.take_to_peer(0));
+    clark.drain();
+    bona.server.handle_peer_bytes(Instant{at}, 0, clark.take_sent(conn));
+    bona.drain();
+    clark.server.handle_conn_bytes(Instant{at}, conn, bona.take_to_peer(0));
+    clark.drain();
+    // Each greeting closes the one before it, and only that one.
+    CHECK(clark.closed.size() == conn - 1);
+    if (conn > 1) CHECK(clark.closed[conn - 1] == CloseReason::too_many_connections);
+    CHECK(clark.closed.count(conn) == 0);
+  }
+  CHECK(clark.server.stats().inbound_links_replaced == 3);
+  // All within one second: the first replacement is logged, the others are not.
+  CHECK(count_of_text(clark.logs, "(one inbound link per friend, the newest kept)") == 1);
+  // The newest link carries updates.
+  clark.server.handle_conn_bytes(Instant{kT0 + kNanosPerSecond}, 4,
+                                 "AT Bona +0.100000000 kiwi +34.068930-118.445127 "
+                                 "1621464827.959498503 1\n");
+  clark.drain();
+  CHECK(clark.server.records().size() == 1);
+  // A later replacement, over a second on, is logged with the count it skipped.
+  clark.server.handle_conn_closed(Instant{kT0 + 2 * kNanosPerSecond}, 1);
+  Node late(config("Bona", {"Clark"}, kSecret, 30));
+  late.server.handle_peer_up(Instant{kT0 + 2 * kNanosPerSecond}, 0);
+  late.drain();
+  clark.server.handle_conn_open(Instant{kT0 + 2 * kNanosPerSecond}, 5, Server::ConnRole::link);
+  clark.server.handle_conn_bytes(Instant{kT0 + 2 * kNanosPerSecond}, 5, late.take_to_peer(0));
+  clark.drain();
+  late.server.handle_peer_bytes(Instant{kT0 + 2 * kNanosPerSecond}, 0, clark.take_sent(5));
+  late.drain();
+  clark.server.handle_conn_bytes(Instant{kT0 + 2 * kNanosPerSecond}, 5, late.take_to_peer(0));
+  clark.drain();
+  CHECK(clark.closed[4] == CloseReason::too_many_connections);
+  CHECK(count_of_text(clark.logs, "(one inbound link per friend, the newest kept)") == 2);
+  CHECK(clark.logs.find("2 more replaced since the last such line") != std::string::npos);
 }

@@ -192,14 +192,23 @@ void DurableStore::stage(core::SharedText at_line, std::string_view client, std:
 
 void DurableStore::commit() {
   if (staged_.empty()) return;
-  const std::string what = "cannot commit " + std::to_string(staged_.size()) + " records";
+  std::vector<Row> rows;
+  rows.reserve(staged_.size());
+  for (const Staged& row : staged_) rows.push_back(Row{row.client, *row.at_line, row.hops});
+  write(rows);
+  staged_.clear();
+}
+
+void DurableStore::write(std::span<const Row> rows) {
+  if (rows.empty()) return;
+  const std::string what = "cannot commit " + std::to_string(rows.size()) + " records";
   try {
     exec("BEGIN", what);
-    for (const Staged& row : staged_) {
+    for (const Row& row : rows) {
       sqlite3_reset(upsert_);
       sqlite3_bind_text(upsert_, 1, row.client.data(), static_cast<int>(row.client.size()),
                         SQLITE_STATIC);
-      sqlite3_bind_text(upsert_, 2, row.at_line->data(), static_cast<int>(row.at_line->size()),
+      sqlite3_bind_text(upsert_, 2, row.at_line.data(), static_cast<int>(row.at_line.size()),
                         SQLITE_STATIC);
       sqlite3_bind_int64(upsert_, 3, row.hops);
       const int rc = sqlite3_step(upsert_);
@@ -214,9 +223,8 @@ void DurableStore::commit() {
     }
     throw;
   }
-  records_written_ += staged_.size();
+  records_written_ += rows.size();
   ++commits_;
-  staged_.clear();
 }
 
 }  // namespace herd::live

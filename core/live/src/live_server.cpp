@@ -28,6 +28,10 @@ constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
 // Peers exchange far more than a client reads; their queue may grow larger before we give up
 // on a friend that stopped reading.
 constexpr std::size_t kPeerOutputFactor = 16;
+// Outputs held back while a commit is written (docs/durability.md): past either bound the
+// event loop waits for the commit instead of reading on.
+constexpr std::size_t kMaxHeldOutputs = 65'536;
+constexpr std::size_t kMaxHeldBytes = 64 * 1024 * 1024;
 
 template <class... Fs>
 struct Overloaded : Fs... {
@@ -188,20 +192,7 @@ void LiveServer::stop() {
     link->stop();
     dropped += link->dropped_messages();
   }
-  if (store_) {
-    // A clean stop keeps what the last turn changed; its replies are not sent any more.
-    try {
-      store_->commit();
-    } catch (const StoreError& error) {
-      log_->notice(spdlog::level::err, std::string("store: ") + error.what());
-    }
-    held_.clear();
-    log_->notice(spdlog::level::info,
-                 "store: " + std::to_string(store_->records_written()) + " records written in " +
-                     std::to_string(store_->commits()) + " commits to " +
-                     store_->file().string());
-    store_.reset();  // closes the file, folding the write-ahead log into it
-  }
+  if (store_) close_store();
   const core::ServerStats& stats = core_.stats();
   log_->notice(spdlog::level::info,
                "stop: " + name() + "; open connections closed: " +
@@ -401,6 +392,9 @@ void LiveServer::drain_outputs() {
       while (auto output = core_.poll_output()) batch_.push_back(std::move(*output));
       if (batch_.empty()) break;
       route_durable(batch_);
+      // A commit that failed while route_durable waited for it stopped the server: what is
+      // left may reveal records that were never stored.
+      if (!store_) break;
     }
   } else {
     while (auto output = core_.poll_output()) dispatch(*output);
@@ -437,7 +431,17 @@ void LiveServer::open_store() {
     log_->notice(spdlog::level::info,
                  "store: " + file + ", " + std::to_string(rows) + " records restored, sync " +
                      std::string(to_string(setup_.storage->sync)));
+    // The writer tells this thread through the io_context; the check keeps a late word
+    // from reaching a server that is gone.
+    writer_ = std::make_unique<StoreWriter>(
+        *store_, [this, alive = std::weak_ptr<bool>(alive_)] {
+          asio::post(io_, [this, alive] {
+            const auto still = alive.lock();
+            if (still && *still) on_commit_written();
+          });
+        });
   } catch (const StoreError& error) {
+    writer_.reset();
     store_.reset();
     throw StartError(name() + ": " + error.what());
   }
@@ -449,56 +453,144 @@ void LiveServer::route_durable(std::vector<core::Output>& batch) {
     if (observation == nullptr) continue;
     if (observation->kind == core::ObservationKind::update_accepted ||
         observation->kind == core::ObservationKind::update_applied) {
-      store_->stage(observation->update, client_of(*observation->update), observation->hops);
+      open_rows_.push_back(
+          StagedRow{observation->update, client_of(*observation->update), observation->hops});
     }
   }
-  // Nothing leaves while a change is uncommitted: an AT reply acknowledges its record, a
-  // WHATSAT reply or a friend's line may reveal one, and later outputs must not overtake
-  // earlier ones. Logs and observations say what happened in memory and go at once.
-  const bool hold = store_->staged() > 0 || !held_.empty();
+  // Nothing leaves while a change before it is uncommitted: an AT reply acknowledges its
+  // record, a WHATSAT reply or a friend's line may reveal one, and later outputs must not
+  // overtake earlier ones. So an output waits for the open batch if that holds a change,
+  // else for the commit being written (which it may reveal). Logs and observations say what
+  // happened in memory and go at once.
+  std::optional<std::uint64_t> wait_for;
+  if (!open_rows_.empty()) {
+    wait_for = commits_submitted_ + 1;
+  } else if (writer_->busy()) {
+    wait_for = commits_submitted_;
+  } else if (!held_.empty()) {
+    wait_for = held_.back().commit;
+  }
   for (auto& output : batch) {
-    if (hold && !std::holds_alternative<core::LogRecord>(output) &&
+    if (wait_for && !std::holds_alternative<core::LogRecord>(output) &&
         !std::holds_alternative<core::Observation>(output)) {
-      held_.push_back(std::move(output));
+      held_bytes_ += held_size(output);
+      held_.push_back(HeldOutput{*wait_for, std::move(output)});
     } else {
       dispatch(output);
     }
   }
-  if (hold && !commit_posted_) {
+  if (!open_rows_.empty() && !writer_->busy() && !submit_posted_) {
     // Posted behind the handlers already queued: the changes of one turn of the event loop
-    // share one commit (group commit).
-    commit_posted_ = true;
+    // share one commit. Changes that arrive while a commit is written wait for it and then
+    // make the next one (group commit).
+    submit_posted_ = true;
     asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
       const auto still = alive.lock();
-      if (still && *still) commit_store();
+      if (!still || !*still) return;
+      submit_posted_ = false;
+      if (!stopped_ && writer_ && !writer_->busy()) submit_open_batch();
     });
+  }
+  // The loop reads on while a commit is written; what it holds meanwhile is bounded: past
+  // the limit it waits for the commit, as if the commit ran on the loop.
+  while (writer_ && (held_.size() > kMaxHeldOutputs || held_bytes_ > kMaxHeldBytes)) {
+    if (!writer_->busy()) {
+      if (open_rows_.empty()) break;
+      submit_open_batch();
+    }
+    const auto outcome = writer_->wait();
+    if (outcome) settle_commit(*outcome);
   }
 }
 
-void LiveServer::commit_store() {
-  commit_posted_ = false;
-  if (stopped_ || !store_) return;
-  try {
-    store_->commit();
-  } catch (const StoreError& error) {
-    // What was staged is in memory only: the replies that would acknowledge or reveal it
-    // are dropped, and the server stops rather than run on with records it cannot keep.
-    held_.clear();
-    store_.reset();
-    const std::string why = name() + ": " + error.what() +
-                            "; stopped, unacknowledged updates were not answered";
-    log_->notice(spdlog::level::err, "store: " + why);
-    stop();
-    if (options_.on_store_failure) options_.on_store_failure(why);
+std::size_t LiveServer::held_size(const core::Output& output) {
+  if (const auto* send = std::get_if<core::SendToConn>(&output)) return send->bytes.size();
+  if (const auto* peer = std::get_if<core::SendToPeer>(&output)) return peer->bytes.view().size();
+  return 0;
+}
+
+void LiveServer::submit_open_batch() {
+  if (open_rows_.empty()) return;
+  std::vector<DurableStore::Row> rows;
+  rows.reserve(open_rows_.size());
+  for (const StagedRow& row : open_rows_) rows.push_back({row.client, *row.at_line, row.hops});
+  // The texts stay here, on this thread, until the commit is settled: the writer only
+  // reads their bytes (a SharedText's count is not thread-safe).
+  writing_rows_.swap(open_rows_);
+  open_rows_.clear();
+  ++commits_submitted_;
+  writer_->submit(std::move(rows));
+}
+
+void LiveServer::on_commit_written() {
+  if (stopped_ || !writer_) return;
+  if (auto outcome = writer_->take()) settle_commit(*outcome);
+}
+
+// The commit in hand is done: on success what waited for it goes out, in order, and the next
+// batch (what arrived meanwhile) is handed over first so that its commit overlaps the sends.
+void LiveServer::settle_commit(const StoreWriter::Outcome& outcome) {
+  writing_rows_.clear();
+  if (outcome.error) {
+    fail_store(*outcome.error);
     return;
   }
-  std::vector<core::Output> held;
-  held.swap(held_);
+  const std::uint64_t done = commits_submitted_;
+  std::vector<core::Output> ready;
+  while (!held_.empty() && held_.front().commit <= done) {
+    held_bytes_ -= held_size(held_.front().output);
+    ready.push_back(std::move(held_.front().output));
+    held_.pop_front();
+  }
+  if (!open_rows_.empty()) submit_open_batch();
+  const bool nested = draining_;
   draining_ = true;
-  for (auto& output : held) dispatch(output);
-  draining_ = false;
-  // A places answer given at once during that dispatch left outputs in the core.
-  drain_outputs();
+  for (auto& output : ready) dispatch(output);
+  draining_ = nested;
+  // A places answer given at once during that dispatch left outputs in the core (when this
+  // runs inside a drain, that drain picks them up).
+  if (!nested) drain_outputs();
+}
+
+// What was staged is in memory only: the replies that would acknowledge or reveal it are
+// dropped, and the server stops rather than run on with records it cannot keep.
+void LiveServer::fail_store(const std::string& error) {
+  held_.clear();
+  held_bytes_ = 0;
+  open_rows_.clear();
+  writing_rows_.clear();
+  writer_.reset();
+  store_.reset();
+  const std::string why =
+      name() + ": " + error + "; stopped, unacknowledged updates were not answered";
+  log_->notice(spdlog::level::err, "store: " + why);
+  stop();
+  if (options_.on_store_failure) options_.on_store_failure(why);
+}
+
+// A clean stop keeps what was staged, but its replies are not sent any more.
+void LiveServer::close_store() {
+  if (writer_) {
+    if (const auto outcome = writer_->wait(); outcome && outcome->error) {
+      log_->notice(spdlog::level::err, "store: " + *outcome->error);
+    }
+    writer_.reset();
+  }
+  writing_rows_.clear();
+  std::vector<DurableStore::Row> rows;
+  for (const StagedRow& row : open_rows_) rows.push_back({row.client, *row.at_line, row.hops});
+  try {
+    store_->write(rows);
+  } catch (const StoreError& error) {
+    log_->notice(spdlog::level::err, std::string("store: ") + error.what());
+  }
+  open_rows_.clear();
+  held_.clear();
+  held_bytes_ = 0;
+  log_->notice(spdlog::level::info,
+               "store: " + std::to_string(store_->records_written()) + " records written in " +
+                   std::to_string(store_->commits()) + " commits to " + store_->file().string());
+  store_.reset();  // closes the file, folding the write-ahead log into it
 }
 
 // A friend that greets us is running again: our link to it need not wait out its backoff

@@ -63,7 +63,10 @@ struct ServerLimits {
   // naming one is dropped as malformed. Every stored record costs about this much at most.
   std::size_t max_client_bytes = 1024;
   // With ServerConfig::peer_auth: an outbound link whose friend has not answered the
-  // greeting (HELLO) with a CHALLENGE within this long is dropped and dialled again later.
+  // greeting (HELLO) with a CHALLENGE within this long is dropped and dialled again later;
+  // a connection on the peer port that has not completed its greeting (HELLO and PROOF)
+  // this long after it opened is closed, and so is one on the client port this long after
+  // its HELLO.
   Nanoseconds handshake_timeout_ns = 10 * kNanosPerSecond;
 };
 
@@ -191,6 +194,8 @@ struct ServerStats {
   // no answer in time), and ones that succeeded on inbound connections.
   std::uint64_t handshakes_refused = 0;
   std::uint64_t handshakes_accepted = 0;
+  // Greeted inbound links closed because the same friend greeted again on a newer one.
+  std::uint64_t inbound_links_replaced = 0;
 };
 
 class Server {
@@ -277,6 +282,9 @@ class Server {
       std::string acceptor_nonce;
     };
     std::optional<Handshake> handshake;
+    // HERD 2: when the greeting must be complete (peer port: from the open; client port:
+    // from the HELLO). Greeted, closing or never greeting: unset.
+    std::optional<Instant> greeting_deadline;
     bool link_only = false;            // accepted on the peer port: greet or be closed
     bool awaiting_greeting = false;    // link_only and in ungreeted_links_
     bool saw_first_line = false;
@@ -307,6 +315,8 @@ class Server {
   // HERD 2, acceptor side (peer_handshake.cpp): a HELLO, then the PROOF.
   void on_handshake_line(ConnId conn, Connection& c, std::string_view line);
   void refuse_handshake(ConnId conn, Connection& c, std::string_view reason, std::string why);
+  void start_greeting_clock(Connection& c, Instant now);
+  void replace_older_links(ConnId newest, PeerId peer);
   // HERD 2, dialler side: the HELLO on a new outbound link, then the friend's answer.
   void start_dial_handshake(Instant now, PeerId peer);
   void on_dial_handshake_line(Instant now, PeerId peer, std::string_view line);
@@ -393,6 +403,9 @@ class Server {
     // Outbound links that sent their HELLO and await the friend's CHALLENGE (HERD 2).
     std::vector<std::optional<DialHandshake>> dial_handshakes;
     std::size_t pending_dial_handshakes = 0;
+    // Replaced inbound links are logged at most once a second (replace_older_links).
+    std::optional<Instant> replacement_logged_at;
+    std::uint64_t replacements_unlogged = 0;
     struct {
       SharedText line;    // the line being sent to several friends in a row
       std::string peers;  // "peer A,B,C"

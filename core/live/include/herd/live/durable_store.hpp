@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -60,6 +61,17 @@ class DurableStore {
   // Writes every staged record in one transaction. On failure nothing of it is kept (the
   // transaction is rolled back) and StoreError says why; the staged records stay queued.
   void commit();
+
+  // One record to write: views of bytes the caller keeps alive during write().
+  struct Row {
+    std::string_view client;
+    std::string_view at_line;
+    std::uint32_t hops = 0;
+  };
+  // Writes `rows` in one transaction, in order (a later row of a client wins), as commit()
+  // does with the staged ones. Touches nothing staged, so a StoreWriter's thread may call it
+  // while no other thread uses the store.
+  void write(std::span<const Row> rows);
 
   // Totals since the store was opened, for the server's stop line.
   [[nodiscard]] std::uint64_t records_written() const noexcept { return records_written_; }

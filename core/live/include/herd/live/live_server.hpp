@@ -7,11 +7,14 @@
 // see (bytes queued for a peer that stopped reading, for all clients together, and
 // connections per client address).
 //
-// Single-threaded: everything runs on the io_context it is given. The object must outlive
+// Single-threaded: everything runs on the io_context it is given, except a durable store's
+// commits, which run on the store's writer thread (store_writer.hpp). The object must outlive
 // that io_context's run(); stop() makes it let go of every socket and timer.
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -35,6 +38,7 @@
 #include "herd/live/output_budget.hpp"
 #include "herd/live/peer_link.hpp"
 #include "herd/live/server_log.hpp"
+#include "herd/live/store_writer.hpp"
 
 namespace herd::places {
 class PlacesProvider;
@@ -119,7 +123,12 @@ class LiveServer final : private ConnectionEvents, private PeerLinkEvents {
   // rest at once or holds it until they are committed (docs/durability.md).
   void route_durable(std::vector<core::Output>& batch);
   void open_store();
-  void commit_store();
+  void submit_open_batch();
+  void on_commit_written();
+  void settle_commit(const StoreWriter::Outcome& outcome);
+  void fail_store(const std::string& error);
+  void close_store();
+  static std::size_t held_size(const core::Output& output);
   void rearm_timer();
   void on_timer(const boost::system::error_code& ec);
   void do_flush_timer();
@@ -146,12 +155,28 @@ class LiveServer final : private ConnectionEvents, private PeerLinkEvents {
   std::vector<std::unique_ptr<PeerLink>> links_;
   std::optional<core::Instant> timer_deadline_;
   std::function<void(const core::Observation&)> observer_;
-  // The server's records on disk, when it has a store; outputs wait in held_ (in order)
-  // while records they may depend on are staged and not yet committed.
+  // The server's records on disk, when it has a store, committed by writer_'s thread. A
+  // changed record is staged in open_rows_, handed to the writer as one batch (numbered
+  // commits_submitted_ from 1) and kept in writing_rows_ until it is committed; outputs wait
+  // in held_, in order, each for the commit it may depend on.
+  struct StagedRow {
+    core::SharedText at_line;
+    std::string_view client;  // views into at_line
+    std::uint32_t hops = 0;
+  };
+  struct HeldOutput {
+    std::uint64_t commit = 0;
+    core::Output output;
+  };
   std::unique_ptr<DurableStore> store_;
+  std::unique_ptr<StoreWriter> writer_;  // after store_: destroyed (joined) before it
   std::vector<core::Output> batch_;
-  std::vector<core::Output> held_;
-  bool commit_posted_ = false;
+  std::vector<StagedRow> open_rows_;
+  std::vector<StagedRow> writing_rows_;
+  std::uint64_t commits_submitted_ = 0;
+  std::deque<HeldOutput> held_;
+  std::size_t held_bytes_ = 0;
+  bool submit_posted_ = false;
   // Lets a places answer that arrives after this server is gone find out it is gone.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   core::ConnId next_conn_id_ = 1;
