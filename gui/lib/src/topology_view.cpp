@@ -614,9 +614,12 @@ void TopologyPanel::play() {
 }
 
 void TopologyPanel::pause() {
+  const bool was_playing = timer_->isActive();
   timer_->stop();
   play_->setText("Play");
-  if (clicked_ && records_shown_at_ns_ != time_ns_) show_records();
+  // Only playback leaves the record table behind; a step or a seek that pauses first
+  // refreshes it itself, at the time it moves to.
+  if (was_playing && clicked_ && records_shown_at_ns_ != time_ns_) show_records();
 }
 
 void TopologyPanel::step(int frames) {
