@@ -189,14 +189,40 @@ void Server::handle_conn_open(Instant now, ConnId conn, ConnRole role) {
     outputs_.emplace_back(CloseConn{conn, CloseReason::too_many_connections});
     return;
   }
-  auto [it, inserted] = conns_.try_emplace(conn, config_.limits.max_line_bytes, now);
-  if (inserted && link) {
-    make_room_for_link(conn);
-    it->second.link_only = true;
-    it->second.awaiting_greeting = true;
+  if (find_conn(conn)) {  // already open: the runtime's mistake, nothing to do
+    schedule_idle_sweep(now);
+    return;
+  }
+  if (link) make_room_for_link(conn);
+  // ConnIds grow, so the new one goes last; an id below the last is put in its place.
+  std::size_t at = conns_.size();
+  if (!conn_ids_.empty() && conn_ids_.back() > conn) {
+    at = static_cast<std::size_t>(
+        std::lower_bound(conn_ids_.begin(), conn_ids_.end(), conn) - conn_ids_.begin());
+  }
+  if (conns_.capacity() == 0) {
+    // Room for every friend's link and a client: most servers never need more.
+    conns_.reserve(config_.friends.size() + 1);
+    conn_ids_.reserve(config_.friends.size() + 1);
+  }
+  Connection* slot = nullptr;
+  if (at < conn_ids_.size() && conn_ids_[at] == conn) {
+    // A runtime that reuses ids: the closed connection's slot, not yet compacted away.
+    conns_[at] = Connection(config_.limits.max_line_bytes, now);
+    slot = &conns_[at];
+  } else {
+    conn_ids_.insert(conn_ids_.begin() + static_cast<std::ptrdiff_t>(at), conn);
+    slot = &*conns_.emplace(conns_.begin() + static_cast<std::ptrdiff_t>(at),
+                            config_.limits.max_line_bytes, now);
+  }
+  Connection& c = *slot;
+  ++live_conns_;
+  if (link) {
+    c.link_only = true;
+    c.awaiting_greeting = true;
     cold().ungreeted_links.insert(conn);
-    if (config_.peer_auth) start_greeting_clock(it->second, now);
-  } else if (inserted) {
+    if (config_.peer_auth) start_greeting_clock(c, now);
+  } else {
     ++client_connections_;
   }
   schedule_idle_sweep(now);
@@ -230,18 +256,19 @@ void Server::forget_ungreeted(ConnId conn, Connection& c) {
 }
 
 void Server::prefetch_state(ConnId conn) const noexcept {
-  // What a delivery reads before anything else: the connection cache entry, the store's
-  // index header, the output queue and the counters.
-  __builtin_prefetch(&conn_cache_[conn % conn_cache_.size()]);
+  // What a delivery reads before anything else: the connection ids, the store's index
+  // header, the output queue and the counters.
+  (void)conn;
+  __builtin_prefetch(conn_ids_.data());
   __builtin_prefetch(&store_);
   __builtin_prefetch(&outputs_);
   __builtin_prefetch(&stats_);
 }
 
 void Server::prefetch_hint(ConnId conn, std::string_view bytes) const noexcept {
-  if (const auto& cached = conn_cache_[conn % conn_cache_.size()];
-      cached.second && cached.first == conn) {
-    __builtin_prefetch(cached.second);
+  if (const std::size_t slot = conn_slot(conn); slot < conns_.size()) {
+    __builtin_prefetch(&conns_[slot]);
+    __builtin_prefetch(reinterpret_cast<const char*>(&conns_[slot]) + 64);
   }
   // "AT <origin> <diff> <client> ...": the client is the fourth field. Anything else (or
   // odd spacing) is simply not prefetched.
@@ -257,13 +284,24 @@ void Server::prefetch_hint(ConnId conn, std::string_view bytes) const noexcept {
   store_.prefetch(bytes.substr(start, end - start));
 }
 
+std::size_t Server::conn_slot(ConnId conn) const noexcept {
+  // A linear scan while the ids fit in a few cache lines, a binary search beyond.
+  const std::size_t n = conn_ids_.size();
+  if (n <= 16) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (conn_ids_[i] == conn) return conns_[i].erased ? n : i;
+    }
+    return n;
+  }
+  auto it = std::lower_bound(conn_ids_.begin(), conn_ids_.end(), conn);
+  if (it == conn_ids_.end() || *it != conn) return n;
+  const auto i = static_cast<std::size_t>(it - conn_ids_.begin());
+  return conns_[i].erased ? n : i;
+}
+
 Server::Connection* Server::find_conn(ConnId conn) {
-  auto& cached = conn_cache_[conn % conn_cache_.size()];
-  if (cached.second && cached.first == conn) return cached.second;
-  auto it = conns_.find(conn);
-  if (it == conns_.end()) return nullptr;
-  cached = {conn, &it->second};
-  return &it->second;
+  const std::size_t slot = conn_slot(conn);
+  return slot < conns_.size() ? &conns_[slot] : nullptr;
 }
 
 void Server::handle_conn_bytes(Instant now, ConnId conn, std::string_view bytes) {
@@ -340,17 +378,41 @@ void Server::handle_conn_eof(Instant now, ConnId conn) {
 }
 
 void Server::handle_conn_closed(Instant /*now*/, ConnId conn) {
-  auto it = conns_.find(conn);
-  if (it == conns_.end()) return;
-  forget_ungreeted(conn, it->second);
-  if (!it->second.link_only) --client_connections_;
+  const std::size_t slot = conn_slot(conn);
+  if (slot == conns_.size()) return;
+  Connection& c = conns_[slot];
+  forget_ungreeted(conn, c);
+  if (!c.link_only) --client_connections_;
   // A link this server closed itself (a newer one replaced it) was logged then.
-  if (it->second.peer && !it->second.eof && !it->second.closing) {
-    log(LogLevel::warn, "inbound link from " + config_.friends[*it->second.peer] +
-                            " dropped (conn " + std::to_string(conn) + ")");
+  if (c.peer && !c.eof && !c.closing) {
+    log(LogLevel::warn, "inbound link from " + config_.friends[*c.peer] + " dropped (conn " +
+                            std::to_string(conn) + ")");
   }
-  if (auto& cached = conn_cache_[conn % conn_cache_.size()]; cached.first == conn) cached = {};
-  conns_.erase(it);
+  --live_conns_;
+  if (slot + 1 == conns_.size()) {
+    // The newest connection (a simulated client's, always): no slot is left behind.
+    conns_.pop_back();
+    conn_ids_.pop_back();
+  } else {
+    c = Connection(0, Instant{});  // releases its buffers now
+    c.erased = true;
+  }
+  // Erased slots are dropped once they outnumber the live ones, so each close costs O(1)
+  // amortised and the vectors stay at most about twice the open connections.
+  const std::size_t erased = conns_.size() - live_conns_;
+  if (erased > live_conns_ || (erased > 0 && live_conns_ == 0)) {
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < conns_.size(); ++i) {
+      if (conns_[i].erased) continue;
+      if (out != i) {
+        conns_[out] = std::move(conns_[i]);
+        conn_ids_[out] = conn_ids_[i];
+      }
+      ++out;
+    }
+    conns_.erase(conns_.begin() + static_cast<std::ptrdiff_t>(out), conns_.end());
+    conn_ids_.resize(out);
+  }
 }
 
 void Server::close(ConnId conn, Connection& c, CloseReason reason) {
@@ -371,7 +433,7 @@ void Server::on_line(Instant now, ConnId conn, Connection& c, std::string_view l
   }
   bool first = !c.saw_first_line;
   c.saw_first_line = true;
-  if (config_.peer_auth && (c.handshake || (first && is_handshake_line(line)))) {
+  if (config_.peer_auth && (c.handshake() || (first && is_handshake_line(line)))) {
     // Handshake lines carry names, nonces and proofs, nothing secret: logged as they are.
     if (config_.log_traffic) log_traffic("conn ", std::to_string(conn), "recv", line);
     ++stats_.client_lines;
@@ -444,7 +506,7 @@ bool Server::on_greeting(Instant /*now*/, ConnId conn, Connection& c,
 
 void Server::accept_link(ConnId conn, Connection& c, PeerId peer) {
   c.peer = peer;
-  c.greeting_deadline.reset();
+  if (c.extra_) c.extra_->greeting_deadline.reset();
   replace_older_links(conn, peer);
   // From the next line on this is a friend's link: it carries lines up to the peer limit and
   // drops a longer one instead of closing.
@@ -502,15 +564,16 @@ void Server::on_whatsat(Instant now, ConnId conn, Connection& c, std::string_vie
     reply_now(conn, c, "? " + std::string(line) + "\n");
     return;
   }
-  if (c.replies.size() >= config_.limits.max_pending_replies) {
+  auto& replies = c.extra().replies;
+  if (replies.size() >= config_.limits.max_pending_replies) {
     log(LogLevel::warn, "conn " + std::to_string(conn) + ": more than " +
                             std::to_string(config_.limits.max_pending_replies) +
                             " replies pending (max_pending_replies); closing");
     close(conn, c, CloseReason::too_many_pending);
     return;
   }
-  std::uint64_t sequence = c.next_sequence++;
-  c.replies.push_back(PendingReply{sequence, std::nullopt});
+  std::uint64_t sequence = c.extra_->next_sequence++;
+  replies.push_back(PendingReply{sequence, std::nullopt});
   std::uint64_t request = cold().next_places_request++;
   cold().places_waits.emplace(request, PlacesWait{conn, sequence, record->update.at_line});
   observe(ObservationKind::read_answered, now, record->update.at_line, record->id, record->hops,
@@ -526,12 +589,13 @@ void Server::handle_places_result(Instant /*now*/, std::uint64_t request, Places
   if (wait == cold_->places_waits.end()) return;
   PlacesWait w = std::move(wait->second);
   cold_->places_waits.erase(wait);
-  auto it = conns_.find(w.conn);
-  if (it == conns_.end()) return;  // the client went away while we waited
-  Connection& c = it->second;
-  auto slot = std::find_if(c.replies.begin(), c.replies.end(),
+  Connection* found = find_conn(w.conn);
+  if (!found || !found->extra_) return;  // the client went away while we waited
+  Connection& c = *found;
+  auto& replies = c.extra_->replies;
+  auto slot = std::find_if(replies.begin(), replies.end(),
                            [&](const PendingReply& r) { return r.sequence == w.sequence; });
-  if (slot == c.replies.end()) return;
+  if (slot == replies.end()) return;
   std::string bytes(*w.at_line);
   bytes.append("\n").append(normalize_places_json(result.json)).append("\n\n");
   slot->bytes = std::move(bytes);
@@ -539,18 +603,22 @@ void Server::handle_places_result(Instant /*now*/, std::uint64_t request, Places
 }
 
 void Server::reply_now(ConnId conn, Connection& c, std::string bytes) {
-  c.replies.push_back(PendingReply{c.next_sequence++, std::move(bytes)});
+  Connection::Extra& extra = c.extra();
+  extra.replies.push_back(PendingReply{extra.next_sequence++, std::move(bytes)});
   flush_replies(conn, c);
 }
 
 void Server::flush_replies(ConnId conn, Connection& c) {
-  while (!c.replies.empty() && c.replies.front().bytes) {
-    std::string bytes = std::move(*c.replies.front().bytes);
-    c.replies.pop_front();
-    if (config_.log_traffic) log_traffic("conn ", std::to_string(conn), "send", bytes);
-    outputs_.emplace_back(SendToConn{conn, std::move(bytes)});
+  if (c.extra_) {
+    auto& replies = c.extra_->replies;
+    while (!replies.empty() && replies.front().bytes) {
+      std::string bytes = std::move(*replies.front().bytes);
+      replies.pop_front();
+      if (config_.log_traffic) log_traffic("conn ", std::to_string(conn), "send", bytes);
+      outputs_.emplace_back(SendToConn{conn, std::move(bytes)});
+    }
+    if (!replies.empty()) return;
   }
-  if (!c.replies.empty()) return;
   if (!c.close_due && c.eof && !c.peer) c.close_due = CloseReason::finished;
   if (c.close_due) {
     c.closing = true;
@@ -840,21 +908,21 @@ void Server::sweep_idle(Instant now) {
   auto keep_earliest = [this](Instant deadline) {
     if (!next_idle_sweep_ || deadline < *next_idle_sweep_) next_idle_sweep_ = deadline;
   };
-  for (auto& [conn, c] : conns_) {
-    if (c.peer || c.closing) continue;
-    if (c.greeting_deadline) {
-      if (*c.greeting_deadline <= now) {
+  for_each_conn([&](ConnId conn, Connection& c) {
+    if (c.peer || c.closing) return;
+    if (const auto* greeting_deadline = c.greeting_deadline()) {
+      if (**greeting_deadline <= now) {
         ++stats_.handshakes_refused;
         log(LogLevel::warn,
             "conn " + std::to_string(conn) + ": greeting" +
-                (c.handshake ? " as " + config_.friends[c.handshake->peer] : std::string()) +
+                (c.handshake() ? " as " + config_.friends[c.handshake()->peer] : std::string()) +
                 " not completed within handshake_timeout (" +
                 std::to_string(config_.limits.handshake_timeout_ns / kNanosPerMilli) +
                 " ms); closing");
         close(conn, c, CloseReason::bad_peer);
-        continue;
+        return;
       }
-      keep_earliest(*c.greeting_deadline);
+      keep_earliest(**greeting_deadline);
     }
     if (c.line_started && line_timeout > 0) {
       const Instant line_deadline = *c.line_started + line_timeout;
@@ -863,11 +931,11 @@ void Server::sweep_idle(Instant now) {
                                 std::to_string(line_timeout / kNanosPerMilli) +
                                 " ms (line_timeout); closing");
         close(conn, c, CloseReason::line_timeout);
-        continue;
+        return;
       }
       keep_earliest(line_deadline);
     }
-    if (timeout <= 0) continue;
+    if (timeout <= 0) return;
     Instant deadline = c.last_input + timeout;
     if (deadline <= now) {
       log(LogLevel::info, "conn " + std::to_string(conn) + ": no input for " +
@@ -876,7 +944,7 @@ void Server::sweep_idle(Instant now) {
     } else {
       keep_earliest(deadline);
     }
-  }
+  });
 }
 
 std::optional<Instant> Server::poll_timeout() const {

@@ -14,7 +14,7 @@ namespace herd::core {
 void Server::on_handshake_line(ConnId conn, Connection& c, std::string_view line) {
   const HandshakeMessage message = parse_handshake_line(line);
   const std::string who = "conn " + std::to_string(conn);
-  if (!c.handshake) {
+  if (!c.handshake()) {
     const auto* hello = std::get_if<HelloMessage>(&message);
     if (!hello) {
       refuse_handshake(conn, c, kRefusedUnexpected,
@@ -33,13 +33,14 @@ void Server::on_handshake_line(ConnId conn, Connection& c, std::string_view line
     const std::string proof = config_.peer_auth->prove(
         handshake_transcript(HandshakeRole::acceptor, hello->dialer, config_.name,
                              handshake.dialer_nonce, handshake.acceptor_nonce));
-    c.handshake = std::move(handshake);
-    if (!c.greeting_deadline) start_greeting_clock(c, now_);
-    reply_now(conn, c, format_challenge(config_.name, c.handshake->acceptor_nonce, proof));
+    Connection::Extra& extra = c.extra();
+    extra.handshake = std::move(handshake);
+    if (!extra.greeting_deadline) start_greeting_clock(c, now_);
+    reply_now(conn, c, format_challenge(config_.name, extra.handshake->acceptor_nonce, proof));
     return;
   }
-  const Connection::Handshake handshake = std::move(*c.handshake);
-  c.handshake.reset();
+  const Connection::Handshake handshake = std::move(*c.handshake());
+  c.extra_->handshake.reset();
   const std::string& dialer = config_.friends[handshake.peer];
   const auto* proof = std::get_if<ProofMessage>(&message);
   if (!proof) {
@@ -69,9 +70,9 @@ void Server::start_greeting_clock(Connection& c, Instant now) {
   if (__builtin_add_overflow(now.ns, config_.limits.handshake_timeout_ns, &deadline_ns)) {
     deadline_ns = std::numeric_limits<Nanoseconds>::max();  // a timeout too long to matter
   }
-  c.greeting_deadline = Instant{deadline_ns};
-  if (!next_idle_sweep_ || *c.greeting_deadline < *next_idle_sweep_) {
-    next_idle_sweep_ = c.greeting_deadline;
+  c.extra().greeting_deadline = Instant{deadline_ns};
+  if (!next_idle_sweep_ || Instant{deadline_ns} < *next_idle_sweep_) {
+    next_idle_sweep_ = Instant{deadline_ns};
   }
 }
 
@@ -81,8 +82,8 @@ void Server::start_greeting_clock(Connection& c, Instant now) {
 // greeting with a friend's name can hold open to one link per friend. Replacements are
 // logged at most once a second, with how many went unlogged.
 void Server::replace_older_links(ConnId newest, PeerId peer) {
-  for (auto& [conn, c] : conns_) {
-    if (conn == newest || c.closing || c.peer != peer) continue;
+  for_each_conn([&](ConnId conn, Connection& c) {
+    if (conn == newest || c.closing || c.peer != peer) return;
     ++stats_.inbound_links_replaced;
     ++cold().replacements_unlogged;
     if (!cold().replacement_logged_at || now_ - *cold().replacement_logged_at >= kNanosPerSecond) {
@@ -99,7 +100,7 @@ void Server::replace_older_links(ConnId newest, PeerId peer) {
       cold().replacements_unlogged = 0;
     }
     close(conn, c, CloseReason::too_many_connections);
-  }
+  });
 }
 
 // The dialler learns why (one word) and the connection closes; the log says more.

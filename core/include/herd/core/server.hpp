@@ -254,7 +254,7 @@ class Server {
   [[nodiscard]] const RecordStore& records() const noexcept { return store_; }
   [[nodiscard]] const ServerStats& stats() const noexcept { return stats_; }
   [[nodiscard]] bool peer_is_up(PeerId peer) const { return peer_up_.at(peer) != 0; }
-  [[nodiscard]] std::size_t open_connections() const noexcept { return conns_.size(); }
+  [[nodiscard]] std::size_t open_connections() const noexcept { return live_conns_; }
   [[nodiscard]] std::string_view strategy_name() const { return strategy_->name(); }
   // The longest line a friend's link carries: max_line_bytes + peer_line_overhead.
   [[nodiscard]] std::size_t peer_line_limit() const noexcept { return peer_line_limit_; }
@@ -266,31 +266,51 @@ class Server {
   };
   // Replies of one connection in command order (most connections carry a single command).
   using ReplyQueue = VectorFifo<PendingReply>;
+  // A connection's state. What only client connections (replies) and HERD 2 greetings
+  // (the handshake and its deadline) need lives in `Extra`, made on first use: most
+  // connections of a big simulated herd are friends' links, four or so per server, and
+  // carry neither.
   struct Connection {
     explicit Connection(std::size_t max_line_bytes, Instant now)
         : framer(max_line_bytes), last_input(now) {}
-    LineFramer framer;
-    Instant last_input;
-    std::optional<Instant> line_started;  // first byte of the unfinished line, if any
-    ReplyQueue replies;
-    std::uint64_t next_sequence = 0;
-    std::optional<PeerId> peer;        // set once the connection greeted as a friend
     // Between a friend's HELLO and its PROOF (HERD 2): who it claims to be and the nonces.
     struct Handshake {
       PeerId peer = 0;
       std::string dialer_nonce;
       std::string acceptor_nonce;
     };
-    std::optional<Handshake> handshake;
-    // HERD 2: when the greeting must be complete (peer port: from the open; client port:
-    // from the HELLO). Greeted, closing or never greeting: unset.
-    std::optional<Instant> greeting_deadline;
+    struct Extra {
+      ReplyQueue replies;  // in command order
+      std::uint64_t next_sequence = 0;
+      std::optional<Handshake> handshake;
+      // HERD 2: when the greeting must be complete (peer port: from the open; client port:
+      // from the HELLO). Greeted, closing or never greeting: unset.
+      std::optional<Instant> greeting_deadline;
+    };
+    Extra& extra() {
+      if (!extra_) extra_ = std::make_unique<Extra>();
+      return *extra_;
+    }
+    [[nodiscard]] bool has_replies() const noexcept { return extra_ && !extra_->replies.empty(); }
+    [[nodiscard]] Handshake* handshake() const noexcept {
+      return extra_ && extra_->handshake ? &*extra_->handshake : nullptr;
+    }
+    [[nodiscard]] const std::optional<Instant>* greeting_deadline() const noexcept {
+      return extra_ && extra_->greeting_deadline ? &extra_->greeting_deadline : nullptr;
+    }
+
+    LineFramer framer;
+    Instant last_input;
+    std::optional<Instant> line_started;  // first byte of the unfinished line, if any
+    std::optional<PeerId> peer;        // set once the connection greeted as a friend
+    std::unique_ptr<Extra> extra_;
     bool link_only = false;            // accepted on the peer port: greet or be closed
-    bool awaiting_greeting = false;    // link_only and in ungreeted_links_
+    bool awaiting_greeting = false;    // link_only and in Cold::ungreeted_links
     bool saw_first_line = false;
     bool eof = false;
     bool closing = false;                // no more input is read
-    std::optional<CloseReason> close_due;  // CloseConn goes out once `replies` drains
+    bool erased = false;                 // closed by the runtime: a slot awaiting compaction
+    std::optional<CloseReason> close_due;  // CloseConn goes out once the replies drain
   };
   struct PlacesWait {
     ConnId conn = 0;
@@ -418,12 +438,25 @@ class Server {
   RecordStore store_;
   ServerStats stats_;
   VectorFifo<Output> outputs_;
-  std::map<ConnId, Connection> conns_;    // ordered: sweeps must visit in a fixed order
-  // Recently used connections by ConnId modulo the size: a friend's link is looked up for
-  // every line it carries, and a tree walk over cold nodes costs several cache misses.
-  // Entries are cleared when their connection is erased (map nodes never move).
-  std::array<std::pair<ConnId, Connection*>, 16> conn_cache_{};
+  // Connections in ConnId order (sweeps must visit them in a fixed order), as two flat
+  // vectors: the ids, which a look-up scans (a server's four or so links fit in one cache
+  // line), and the connections at the same positions. A tree node per connection cost
+  // about 300 bytes and a cache miss per level on every delivery. ConnIds grow, so a new
+  // connection is appended. A closed one is marked `erased` and the vectors are compacted
+  // once erased slots outnumber live ones: a server with thousands of clients does not
+  // shift them all on every close. Slots move on insertion and compaction, so nothing
+  // keeps a Connection pointer across the runtime's calls.
+  std::vector<ConnId> conn_ids_;
+  std::vector<Connection> conns_;
+  std::uint32_t live_conns_ = 0;
+  [[nodiscard]] std::size_t conn_slot(ConnId conn) const noexcept;  // conns_.size() if none
   Connection* find_conn(ConnId conn);
+  template <typename F>
+  void for_each_conn(F&& f) {
+    for (std::size_t i = 0; i < conns_.size(); ++i) {
+      if (!conns_[i].erased) f(conn_ids_[i], conns_[i]);
+    }
+  }
   std::unique_ptr<PropagationStrategy> strategy_;
   Channel channel_{*this};
   Settings config_;
