@@ -142,7 +142,8 @@ Server::Settings::Settings(ServerConfig& config)
       peer_auth(std::move(config.peer_auth)),
       limits(config.limits),
       log_traffic(config.log_traffic),
-      emit_observations(config.emit_observations) {}
+      emit_observations(config.emit_observations),
+      forward_memos(config.forward_memos) {}
 
 Server::Cold& Server::cold() {
   if (!cold_) cold_ = std::make_unique<Cold>();
@@ -304,7 +305,8 @@ Server::Connection* Server::find_conn(ConnId conn) {
   return slot < conns_.size() ? &conns_[slot] : nullptr;
 }
 
-void Server::handle_conn_bytes(Instant now, ConnId conn, std::string_view bytes) {
+void Server::handle_conn_bytes(Instant now, ConnId conn, std::string_view bytes,
+                               const PeerLineMemo* memo) {
   now_ = now;
   Connection* found = find_conn(conn);
   if (!found || found->closing) return;
@@ -314,7 +316,10 @@ void Server::handle_conn_bytes(Instant now, ConnId conn, std::string_view bytes)
   bool line_ended = false;
   c.framer.feed(bytes, [&](std::string_view line) {
     line_ended = true;
-    on_line(now, conn, c, line);
+    // The memo describes the bytes' one line: it applies if the framer took that line
+    // straight from them (nothing was buffered before it).
+    const bool memo_applies = memo && line.data() == bytes.data() && line.size() == memo->line_size;
+    on_line(now, conn, c, line, memo_applies ? memo : nullptr);
     return !c.closing;
   });
   if (c.awaiting_greeting && c.peer) forget_ungreeted(conn, c);
@@ -426,9 +431,10 @@ void Server::close(ConnId conn, Connection& c, CloseReason reason) {
 
 // --- lines ---------------------------------------------------------------------------------
 
-void Server::on_line(Instant now, ConnId conn, Connection& c, std::string_view line) {
+void Server::on_line(Instant now, ConnId conn, Connection& c, std::string_view line,
+                     const PeerLineMemo* memo) {
   if (c.peer) {
-    on_peer_line(now, *c.peer, line);
+    on_peer_line(now, *c.peer, line, memo);
     return;
   }
   bool first = !c.saw_first_line;
@@ -692,7 +698,8 @@ void Server::handle_peer_bytes(Instant now, PeerId peer, std::string_view bytes)
   }
 }
 
-void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {
+void Server::on_peer_line(Instant now, PeerId from, std::string_view line,
+                          const PeerLineMemo* memo) {
   ++stats_.peer_lines;
   if (config_.log_traffic) log_traffic("peer ", config_.friends[from], "recv", line);
   if (!line.starts_with("AT ")) {
@@ -702,8 +709,10 @@ void Server::on_peer_line(Instant now, PeerId from, std::string_view line) {
     if (claimed) return;
     if (drop_foreign_message(from, line)) return;
   }
-  auto parsed = split_peer_update(line);
-  if (!parsed || !take_peer_update(now, from, *parsed, PeerUpdateKind::pushed)) {
+  // A memo is of a valid update line: split, checked and hashed already.
+  auto parsed = memo ? std::optional<PeerUpdate>(memo->update(line)) : split_peer_update(line);
+  const auto id = memo ? std::optional<std::uint64_t>(memo->id) : std::nullopt;
+  if (!parsed || !take_peer_update(now, from, *parsed, PeerUpdateKind::pushed, id)) {
     ++stats_.bad_peer_lines;
     log(LogLevel::warn, "dropped malformed line from peer " + config_.friends[from] + ": " +
                             log_excerpt(line));
@@ -743,16 +752,17 @@ void Server::refuse_record(std::string_view client) {
 // Stores a friend's update if it is newer, counts and observes it, and tells the strategy:
 // a pushed update as new or redundant, a repair (anti-entropy) only when it was new.
 // `parsed` comes from split_peer_update; false if its values turn out malformed.
-bool Server::take_peer_update(Instant now, PeerId from, PeerUpdate& parsed, PeerUpdateKind kind) {
+bool Server::take_peer_update(Instant now, PeerId from, PeerUpdate& parsed, PeerUpdateKind kind,
+                              std::optional<std::uint64_t> id) {
   // Most flooded messages repeat what the server holds: settle those before copying, and
   // before validating the values. A held line with the same 64-bit id is this very line,
   // and it was valid when it was stored. (Treating an id match as identity is the
   // assumption digests and the recorder already make; a collision would make this server
   // ignore one update, nothing worse.)
-  std::uint64_t line_id = update_id(parsed.at_line);
+  const std::uint64_t line_id = id ? *id : update_id(parsed.at_line);
   const RecordStore::Lookup at = store_.lookup(parsed.client, line_id);
   const bool repeat = at.record && line_id == at.id;
-  if (!repeat && !check_peer_update_values(parsed)) return false;
+  if (!repeat && !id && !check_peer_update_values(parsed)) return false;
   if (!at.record) {
     if (parsed.client.size() > config_.limits.max_client_bytes) return false;
     if (store_full()) {
@@ -792,6 +802,12 @@ bool Server::take_peer_update(Instant now, PeerId from, PeerUpdate& parsed, Peer
   }
   if (parsed.hops >= kMaxHops) return true;
   if (kind == PeerUpdateKind::pushed) {
+    Forwarding forwarding{&update, line_id, parsed.hops + 1, {}, 0};
+    if (config_.forward_memos) forwarding_ = &forwarding;
+    struct Done {
+      Forwarding*& f;
+      ~Done() { f = nullptr; }
+    } done{forwarding_};
     strategy_->on_new_update(channel_, update, parsed.hops, from);
   } else {
     strategy_->on_repaired_update(channel_, update, parsed.hops, from);
@@ -847,7 +863,21 @@ void Server::send_to_peer(PeerId peer, const SharedText& line) {
     }
     pending.peers += config_.friends[peer];
   }
-  outputs_.emplace_back(SendToPeer{peer, line});
+  std::uint32_t memo = 0;
+  if (forwarding_) {
+    // A strategy builds its line once and sends it to several friends: one memo for all.
+    if (!(forwarding_->line == line)) {
+      forwarding_->line = line;
+      forwarding_->memo = 0;
+      if (auto made = PeerLineMemo::of_forward(*line, *forwarding_->update, forwarding_->id,
+                                               forwarding_->hops)) {
+        forward_memos_.push_back(*made);
+        forwarding_->memo = static_cast<std::uint32_t>(forward_memos_.size());
+      }
+    }
+    memo = forwarding_->memo;
+  }
+  outputs_.emplace_back(SendToPeer{peer, line, memo});
 }
 
 void Server::flush_send_log() {
@@ -976,7 +1006,10 @@ std::vector<PeerId> Server::take_greeted_friends() {
 
 std::optional<Output> Server::poll_output() {
   flush_send_log();
-  if (outputs_.empty()) return std::nullopt;
+  if (outputs_.empty()) {
+    forward_memos_.clear();  // every SendToPeer naming one has been handed out
+    return std::nullopt;
+  }
   Output out = std::move(outputs_.front());
   outputs_.pop_front();
   return out;

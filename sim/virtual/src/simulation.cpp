@@ -74,6 +74,14 @@ bool invariants_by_default() {
   return on;
 }
 
+bool shared_parsing_by_default() {
+  static const bool on = [] {
+    const char* env = std::getenv("HERD_SHARED_PARSING");
+    return env == nullptr || std::string_view(env) != "0";
+  }();
+  return on;
+}
+
 Simulation::Simulation(const Scenario& scenario, HerdLayout layout, SimulationOptions options)
     : scenario_(scenario),
       layout_(std::move(layout)),
@@ -85,6 +93,7 @@ Simulation::Simulation(const Scenario& scenario, HerdLayout layout, SimulationOp
   // Below this many servers the whole herd's state stays in cache and prefetching only
   // costs the work of computing what to prefetch.
   prefetch_ = layout_.size() >= 64;
+  share_parsing_ = options_.share_parsing.value_or(shared_parsing_by_default());
   if (options_.check_invariants.value_or(invariants_by_default())) {
     checker_.emplace();
   }
@@ -107,6 +116,7 @@ core::ServerConfig Simulation::server_config(std::uint32_t index) const {
   config.peer_secret = "sim";
   config.log_traffic = false;
   config.emit_observations = true;
+  config.forward_memos = share_parsing_;
   config.limits.idle_timeout_ns = 0;  // simulated clients never idle on a connection
   config.limits.line_timeout_ns = 0;  // nor leave a line unfinished
   config.limits.max_connections = std::numeric_limits<std::size_t>::max();
@@ -403,6 +413,7 @@ void Simulation::prefetch_ahead() {
     } else {
       __builtin_prefetch(&in_flight_[after->payload >> 1]);
       __builtin_prefetch(reinterpret_cast<const char*>(&in_flight_[after->payload >> 1]) + 64);
+      __builtin_prefetch(reinterpret_cast<const char*>(&in_flight_[after->payload >> 1]) + 128);
     }
     const Link& link = links_[after->a];
     const SimServer& dst = servers_[link.to];
@@ -575,7 +586,7 @@ void Simulation::deliver_peer(std::uint32_t link_index, std::uint64_t slot) {
     const std::uint32_t row = take_trace_row(slot);
     const core::ServerStats before = dst.core->stats();
     tracing_ = TraceDelivery{true, row, link.to, 0, false};
-    dst.core->handle_conn_bytes(local_now(link.to), link.conn, bytes);
+    dst.core->handle_conn_bytes(local_now(link.to), link.conn, bytes, message_memo(slot));
     drain(link.to);
     const bool warned = tracing_.warned;
     tracing_ = TraceDelivery{};
@@ -593,14 +604,15 @@ void Simulation::deliver_peer(std::uint32_t link_index, std::uint64_t slot) {
     free_in_flight(slot);
     return;
   }
-  dst.core->handle_conn_bytes(local_now(link.to), link.conn, bytes);
+  dst.core->handle_conn_bytes(local_now(link.to), link.conn, bytes, message_memo(slot));
   // The server has consumed the bytes (it copies what it keeps); drain() may send, and
   // reuse the slot.
   free_in_flight(slot);
   drain(link.to);
 }
 
-std::uint64_t Simulation::store_in_flight(core::ConnId conn, core::SharedText bytes) {
+std::uint64_t Simulation::store_in_flight(core::ConnId conn, core::SharedText bytes,
+                                          const core::PeerLineMemo* memo) {
   std::uint64_t slot;
   if (bytes->size() <= kSmallBytes) {
     if (!free_small_slots_.empty()) {
@@ -625,6 +637,8 @@ std::uint64_t Simulation::store_in_flight(core::ConnId conn, core::SharedText by
   }
   InFlight& m = in_flight_[slot >> 1];
   m.conn = conn;
+  m.has_memo = memo != nullptr;
+  if (memo) m.memo = *memo;
   if (bytes->size() <= kInlineBytes) {
     m.size = static_cast<std::uint32_t>(bytes->size());
     std::memcpy(m.inline_bytes, bytes->data(), bytes->size());
@@ -643,7 +657,8 @@ void Simulation::free_in_flight(std::uint64_t slot) {
   free_slots_.push_back(slot);
 }
 
-void Simulation::send(std::uint32_t link_index, core::SharedText bytes) {
+void Simulation::send(std::uint32_t link_index, core::SharedText bytes,
+                      const core::PeerLineMemo* memo) {
   Link& link = links_[link_index];
   if (!link.up) {
     ++counters_.peer_dropped;
@@ -678,7 +693,15 @@ void Simulation::send(std::uint32_t link_index, core::SharedText bytes) {
   }
   if (!clog_until_ns_.empty()) arrival = std::max(arrival, clog_until_ns_[link_index]);
   if (!scenario_.network.reorder) link.floor_ns = arrival;
-  std::uint64_t slot = store_in_flight(link.conn, std::move(bytes));
+  if (memo && checker_) {
+    // The sender made the memo without parsing; it must be what parsing the line gives.
+    const auto parsed = core::PeerLineMemo::of_bytes(*bytes);
+    if (!parsed || !parsed->same_as(*memo)) {
+      violation(link_from(link_index), "sent '" + core::log_excerpt(*bytes) +
+                                           "' with a parse memo that differs from the line's own");
+    }
+  }
+  std::uint64_t slot = store_in_flight(link.conn, std::move(bytes), share_parsing_ ? memo : nullptr);
   if (trace_) trace_send(link_index, slot, arrival, message_text(slot));
   queue_.push(arrival, EventKind::deliver_peer, link_index, slot);
 }
@@ -700,7 +723,10 @@ void Simulation::drain(std::uint32_t server) {
   while (auto output = s.core->poll_output()) {
     std::visit(
         Overloaded{
-            [&](core::SendToPeer& out) { send(out_begin_[server] + out.peer, std::move(out.bytes)); },
+            [&](core::SendToPeer& out) {
+              send(out_begin_[server] + out.peer, std::move(out.bytes),
+                   s.core->forward_memo(out.memo));
+            },
             [&](core::SendToConn& out) {
               OpenRequest* request = open_request(out.conn);
               if (!request) {

@@ -25,6 +25,7 @@
 #include "herd/core/codec.hpp"
 #include "herd/core/peer_handshake.hpp"
 #include "herd/core/prng.hpp"
+#include "herd/core/peer_line_memo.hpp"
 #include "herd/core/propagation.hpp"
 #include "herd/core/record_store.hpp"
 #include "herd/core/time.hpp"
@@ -99,6 +100,9 @@ struct ServerConfig {
   // Set: friends greet with the HERD 2 challenge-response (peer_handshake.hpp) instead, and
   // a HERD 1 greeting is refused. The live runtime always sets it.
   std::shared_ptr<PeerAuthenticator> peer_auth;
+  // Attach a PeerLineMemo to the lines it forwards (SendToPeer::memo), for a runtime that
+  // hands them to the receiver with the bytes (the simulator); off, none is made.
+  bool forward_memos = false;
 };
 
 // --- outputs -------------------------------------------------------------------------------
@@ -122,6 +126,9 @@ struct CloseConn {
 struct SendToPeer {
   PeerId peer = 0;
   SharedText bytes;  // one buffer shared by every friend it goes to
+  // The parse of `bytes` (Server::forward_memo), when the server could make it without
+  // parsing: a runtime may hand it to the receiver (herd/core/peer_line_memo.hpp). 0: none.
+  std::uint32_t memo = 0;
 };
 
 struct QueryPlaces {
@@ -211,7 +218,10 @@ class Server {
   // friend that greets there (kept for compatibility).
   enum class ConnRole { any, link };
   void handle_conn_open(Instant now, ConnId conn, ConnRole role = ConnRole::any);
-  void handle_conn_bytes(Instant now, ConnId conn, std::string_view bytes);
+  // `memo`, if given, is PeerLineMemo::of_bytes(bytes): used in place of parsing the line
+  // when the bytes frame to exactly that one line (herd/core/peer_line_memo.hpp).
+  void handle_conn_bytes(Instant now, ConnId conn, std::string_view bytes,
+                         const PeerLineMemo* memo = nullptr);
   // The peer half-closed: answer what is buffered (an unterminated last line too), then close.
   void handle_conn_eof(Instant now, ConnId conn);
   // The connection is gone (reset, error, or closed after CloseConn): forget it.
@@ -253,6 +263,11 @@ class Server {
   }
   [[nodiscard]] const RecordStore& records() const noexcept { return store_; }
   [[nodiscard]] const ServerStats& stats() const noexcept { return stats_; }
+  // The memo a SendToPeer output names (its `memo`), valid until poll_output has returned
+  // every output; null for 0.
+  [[nodiscard]] const PeerLineMemo* forward_memo(std::uint32_t memo) const noexcept {
+    return memo == 0 || memo > forward_memos_.size() ? nullptr : &forward_memos_[memo - 1];
+  }
   [[nodiscard]] bool peer_is_up(PeerId peer) const { return peer_up_.at(peer) != 0; }
   [[nodiscard]] std::size_t open_connections() const noexcept { return live_conns_; }
   [[nodiscard]] std::string_view strategy_name() const { return strategy_->name(); }
@@ -318,11 +333,15 @@ class Server {
     SharedText at_line;
   };
 
-  void on_line(Instant now, ConnId conn, Connection& c, std::string_view line);
+  void on_line(Instant now, ConnId conn, Connection& c, std::string_view line,
+               const PeerLineMemo* memo = nullptr);
   void on_client_line(Instant now, ConnId conn, Connection& c, std::string_view line);
-  void on_peer_line(Instant now, PeerId from, std::string_view line);
+  void on_peer_line(Instant now, PeerId from, std::string_view line,
+                    const PeerLineMemo* memo = nullptr);
   enum class PeerUpdateKind { pushed, repaired };
-  bool take_peer_update(Instant now, PeerId from, PeerUpdate& parsed, PeerUpdateKind kind);
+  // `id`, when known, is update_id(parsed.at_line) and the values are already checked.
+  bool take_peer_update(Instant now, PeerId from, PeerUpdate& parsed, PeerUpdateKind kind,
+                        std::optional<std::uint64_t> id = std::nullopt);
   void apply_queued_repairs(Instant now);
   [[nodiscard]] bool store_full() const noexcept;
   void refuse_record(std::string_view client);
@@ -368,6 +387,17 @@ class Server {
   };
   friend class Channel;
   void send_to_peer(PeerId peer, const SharedText& line);
+  // While a strategy forwards an update (take_peer_update): what its lines carry, so that
+  // send_to_peer can attach a memo made without parsing. It lives on that call's stack.
+  struct Forwarding {
+    const LocationUpdate* update = nullptr;
+    std::uint64_t id = 0;
+    std::uint32_t hops = 0;  // the hop count the forwarded line carries
+    SharedText line;         // the last line sent, and its memo (0: none)
+    std::uint32_t memo = 0;
+  };
+  Forwarding* forwarding_ = nullptr;
+  std::vector<PeerLineMemo> forward_memos_;  // emptied once the outputs are drained
   void observe(ObservationKind kind, Instant now, const SharedText& update, std::uint64_t id,
                std::uint32_t hops, std::optional<PeerId> from);
   void log(LogLevel level, std::string text);
@@ -406,6 +436,7 @@ class Server {
     Limits limits;
     bool log_traffic;
     bool emit_observations;
+    bool forward_memos;
   };
 
   // Members a server of the simulator never or rarely touches, made on first use: places

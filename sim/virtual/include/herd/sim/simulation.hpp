@@ -55,7 +55,15 @@ struct SimulationOptions {
   // Called with every client command as it is sent (virtual time, server, line): how a
   // shrinker turns a drawn workload into an explicit script.
   std::function<void(Nanoseconds, std::uint32_t, const std::string&)> on_client_command;
+  // Parse a flood's line once for all the friends it goes to and hand each receiver the
+  // result with the bytes (core::PeerLineMemo), instead of each receiver parsing it again.
+  // Off: every receiver parses. Results are identical either way (tests compare them); the
+  // switch exists to show that. Unset: on, unless the environment has HERD_SHARED_PARSING=0.
+  std::optional<bool> share_parsing;
 };
+
+// Whether runs share parsing when SimulationOptions does not say.
+[[nodiscard]] bool shared_parsing_by_default();
 
 // A run broke one of the simulator's invariants (docs/ci.md#invariants lists them): the
 // results would be wrong, so the run stops with what happened, where and when.
@@ -137,13 +145,20 @@ class Simulation {
   // A message on the wire. Its bytes are copied in when it is sent, while they are still in
   // cache, so delivering it later reads one slot rather than a buffer's owner and then the
   // buffer (two cache misses per delivery on big herds). Longer lines keep the shared buffer.
-  static constexpr std::size_t kInlineBytes = 96;
+  // A forwarded update line also carries its parse (options_.share_parsing), made by the
+  // sender without parsing; the receiver reads it with the bytes.
+  static constexpr std::size_t kInlineBytes = 120;
   // (Its link is the delivery event's.)
   struct alignas(64) InFlight {
+    core::PeerLineMemo memo;
     std::uint32_t size = 0;
+    bool has_memo = false;
     core::ConnId conn = 0;  // the link's connection when it was sent
     core::SharedText overflow;  // set when the line does not fit inline
     char inline_bytes[kInlineBytes];
+    [[nodiscard]] const core::PeerLineMemo* memo_if() const noexcept {
+      return has_memo ? &memo : nullptr;
+    }
     [[nodiscard]] std::string_view text() const noexcept {
       return overflow ? std::string_view(*overflow) : std::string_view(inline_bytes, size);
     }
@@ -163,6 +178,9 @@ class Simulation {
       return {m.bytes, m.size};
     }
     return in_flight_[slot >> 1].text();
+  }
+  [[nodiscard]] const core::PeerLineMemo* message_memo(std::uint64_t slot) const noexcept {
+    return slot & 1 ? nullptr : in_flight_[slot >> 1].memo_if();
   }
   [[nodiscard]] core::ConnId message_conn(std::uint64_t slot) const noexcept {
     return slot & 1 ? small_in_flight_[slot >> 1].conn : in_flight_[slot >> 1].conn;
@@ -185,7 +203,7 @@ class Simulation {
   void deliver_client(std::uint64_t slot);
   void on_timer(std::uint32_t server, Nanoseconds at_ns);
   void drain(std::uint32_t server);
-  void send(std::uint32_t link, core::SharedText bytes);
+  void send(std::uint32_t link, core::SharedText bytes, const core::PeerLineMemo* memo);
   void finish_request(core::ConnId conn);
   [[noreturn]] void violation(std::optional<std::uint32_t> server, const std::string& what) const;
   [[nodiscard]] std::string link_peer_name(std::uint32_t server, core::ConnId conn) const;
@@ -208,7 +226,8 @@ class Simulation {
   std::vector<std::uint32_t> links_between(const std::vector<std::string>& a,
                                            const std::vector<std::string>& b) const;
 
-  std::uint64_t store_in_flight(core::ConnId conn, core::SharedText bytes);
+  std::uint64_t store_in_flight(core::ConnId conn, core::SharedText bytes,
+                                const core::PeerLineMemo* memo);
   [[nodiscard]] std::uint32_t link_from(std::uint32_t link) const;
   [[nodiscard]] core::PeerId link_peer(std::uint32_t link) const {
     return static_cast<core::PeerId>(link - out_begin_[link_from(link)]);
@@ -277,6 +296,7 @@ class Simulation {
   bool draining_ = false;  // past the duration: no workload, faults or samples
   bool ran_ = false;
   bool prefetch_ = false;  // see prefetch_ahead()
+  bool share_parsing_ = true;  // see SimulationOptions::share_parsing
 
   std::optional<MessageTrace> trace_;
   std::vector<std::uint32_t> in_flight_row_;  // by in-flight slot: its trace row
