@@ -75,8 +75,15 @@ bool invariants_by_default() {
 }
 
 Simulation::Simulation(const Scenario& scenario, HerdLayout layout, SimulationOptions options)
+    : Simulation(scenario, std::make_shared<const HerdLayout>(std::move(layout)),
+                 std::move(options)) {}
+
+Simulation::Simulation(const Scenario& scenario, std::shared_ptr<const HerdLayout> layout,
+                       SimulationOptions options)
     : scenario_(scenario),
-      layout_(std::move(layout)),
+      shared_layout_(layout ? std::move(layout)
+                            : throw std::invalid_argument("Simulation: no herd layout")),
+      layout_(*shared_layout_),
       options_(std::move(options)),
       metrics_(layout_.size(), options_.keep_deliveries),
       workload_(scenario.workload, layout_.size(), derive_seed(scenario.seed, kWorkloadStream),

@@ -78,6 +78,11 @@ struct SimulationCounters {
 class Simulation {
  public:
   Simulation(const Scenario& scenario, HerdLayout layout, SimulationOptions options = {});
+  // Shares a herd that other runs (a second seed, --verify-determinism, a shrinker's
+  // thousands of runs) or the caller (the summary, the results database) use as well: a
+  // million servers' names and friends are worth holding once.
+  Simulation(const Scenario& scenario, std::shared_ptr<const HerdLayout> layout,
+             SimulationOptions options = {});
   ~Simulation();
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
@@ -230,7 +235,8 @@ class Simulation {
   void finish_trace();
 
   Scenario scenario_;
-  HerdLayout layout_;
+  std::shared_ptr<const HerdLayout> shared_layout_;  // never null
+  const HerdLayout& layout_;                         // *shared_layout_
   SimulationOptions options_;
   EventQueue queue_;
   Fingerprint fingerprint_;
