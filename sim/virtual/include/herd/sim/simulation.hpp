@@ -268,8 +268,12 @@ class Simulation {
   std::vector<std::size_t> active_cuts_;     // in start order
   std::vector<InFlight> in_flight_;            // slot = index * 2
   std::vector<SmallInFlight> small_in_flight_;  // slot = index * 2 + 1
-  std::vector<std::uint64_t> free_slots_;       // of in_flight_, as slot numbers
-  std::vector<std::uint64_t> free_small_slots_;
+  // Free slots, as slot numbers: the heads of lists threaded through the free slots' conn
+  // fields. A separate stack of them would cost another 8 bytes a link (every greeting is
+  // freed at start-up), twice that once doubled.
+  static constexpr std::uint64_t kNoFreeSlot = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t free_slots_ = kNoFreeSlot;        // of in_flight_
+  std::uint64_t free_small_slots_ = kNoFreeSlot;  // of small_in_flight_
   std::vector<ClientCommand> commands_;    // delivered or waiting, by slot
   std::vector<std::uint64_t> free_commands_;
   // Client requests waiting for their reply and close. A request is answered within the
