@@ -111,6 +111,7 @@ Simulation::~Simulation() = default;
 core::ServerConfig Simulation::server_config(std::uint32_t index) const {
   core::ServerConfig config;
   config.name = layout_.names[index];
+  config.friends.reserve(layout_.neighbours[index].size());
   for (auto friend_index : layout_.neighbours[index]) {
     config.friends.push_back(layout_.names[friend_index]);
   }
