@@ -121,7 +121,7 @@ std::string describe_trace(const MessageTrace* trace) {
   return note;
 }
 
-Outcome simulate(const Scenario& scenario, const HerdLayout& layout,
+Outcome simulate(const Scenario& scenario, const std::shared_ptr<const HerdLayout>& layout,
                  const places::OfflineGazetteer* places, bool keep_deliveries, bool quiet,
                  std::unique_ptr<Simulation>* keep = nullptr, std::string label = {}) {
   Progress progress(!quiet, std::move(label));
@@ -173,21 +173,32 @@ int run_command(const RunOptions& o) {
     throw std::invalid_argument("--backend live: message traces are recorded by the simulator "
                                 "only; drop --trace (or [scenario] trace) for a live run");
   }
-  FriendGraph graph = build_friend_graph(scenario);
-  HerdLayout layout = layout_of(graph);
+  // One copy of the herd for the whole command: the runs share it.
+  const std::shared_ptr<const HerdLayout> layout = build_herd_layout(scenario);
   if (o.backend == "live") {
     if (o.verify) {
       throw std::invalid_argument("--verify-determinism: live runs are not deterministic "
                                   "(real time, real sockets); it applies to --backend sim only");
     }
-    return run_live_command(scenario, layout, o.live, o.overrides, o.no_db ? "" : o.db_path,
+    return run_live_command(scenario, *layout, o.live, o.overrides, o.no_db ? "" : o.db_path,
                             o.summary_only, o.quiet);
   }
   auto places = open_scenario_places(scenario);
 
+  // The simulation is kept only to be stored, and stored before a second run so that two
+  // big herds are never in memory at once.
   std::unique_ptr<Simulation> sim;
-  Outcome first = simulate(scenario, layout, places.get(), !o.summary_only, o.quiet, &sim);
-  print_summary(std::cout, scenario, layout, first);
+  Outcome first = simulate(scenario, layout, places.get(), !o.summary_only, o.quiet,
+                           o.no_db ? nullptr : &sim);
+  print_summary(std::cout, scenario, *layout, first);
+  std::optional<std::int64_t> run_id;
+  if (!o.no_db) {
+    ResultsDb db(o.db_path);
+    RunRecord record = make_record(o.overrides, first);
+    record.trace = sim->trace();
+    run_id = db.store_run(scenario, *layout, sim->faults(), sim->metrics(), record);
+    sim.reset();
+  }
 
   int status = kExitPassed;
   if (o.verify) {
@@ -203,13 +214,7 @@ int run_command(const RunOptions& o) {
       status = kExitNondeterminism;
     }
   }
-  if (!o.no_db) {
-    ResultsDb db(o.db_path);
-    RunRecord record = make_record(o.overrides, first);
-    record.trace = sim->trace();
-    auto run_id = db.store_run(scenario, layout, sim->faults(), sim->metrics(), record);
-    std::cout << "  stored as run " << run_id << " in " << o.db_path << "\n";
-  }
+  if (run_id) std::cout << "  stored as run " << *run_id << " in " << o.db_path << "\n";
   return status;
 }
 
@@ -280,8 +285,7 @@ CheckResult check_one(const std::filesystem::path& file, const CheckOptions& o, 
       return cmd;
     };
     r.reproduce = reproduce(base_seed, seed_count);
-    FriendGraph graph = build_friend_graph(scenario);
-    HerdLayout layout = layout_of(graph);
+    const std::shared_ptr<const HerdLayout> layout = build_herd_layout(scenario);
     auto places = open_scenario_places(scenario);
     const bool store = !o.db_path.empty();
     std::vector<Summary> summaries;
@@ -295,12 +299,22 @@ CheckResult check_one(const std::filesystem::path& file, const CheckOptions& o, 
       if (seed_count > 1) label += "seed " + std::to_string(current_seed) + ": ";
       LiveOutcome live;
       Outcome run = o.backend == "live"
-                        ? run_live_outcome(scenario, layout, o.live, store && !o.summary_only,
+                        ? run_live_outcome(scenario, *layout, o.live, store && !o.summary_only,
                                            o.quiet, live)
                         : simulate(scenario, layout, places.get(), store && !o.summary_only,
                                    o.quiet, store ? &sim : nullptr, label);
       if (run.trace_note.find("TRUNCATED") != std::string::npos) {
         std::cerr << "herd-sim check: " << label << scenario.name << ": " << run.trace_note << "\n";
+      }
+      // Stored, and let go, before a --verify-determinism rerun: one herd in memory at once.
+      if (store && live.metrics) {
+        store_live_run(o.db_path, o.overrides, scenario, *layout, live, run);
+      } else if (store) {
+        ResultsDb db(o.db_path);
+        RunRecord record = make_record(o.overrides, run);
+        record.trace = sim->trace();
+        (void)db.store_run(scenario, *layout, sim->faults(), sim->metrics(), record);
+        sim.reset();
       }
       SeedRun seed_run;
       seed_run.seed = current_seed;
@@ -324,14 +338,6 @@ CheckResult check_one(const std::filesystem::path& file, const CheckOptions& o, 
       r.seeds.push_back(std::move(seed_run));
       summaries.push_back(run.summary);
       seeds.push_back(current_seed);
-      if (store && live.metrics) {
-        store_live_run(o.db_path, o.overrides, scenario, layout, live, run);
-      } else if (store) {
-        ResultsDb db(o.db_path);
-        RunRecord record = make_record(o.overrides, run);
-        record.trace = sim->trace();
-        (void)db.store_run(scenario, layout, sim->faults(), sim->metrics(), record);
-      }
     }
     if (seed_count == 1) {
       r.expectations = per_seed.front();

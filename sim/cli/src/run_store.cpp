@@ -33,7 +33,7 @@ RunRecord simulated_run_record(const std::vector<std::string>& overrides, std::u
 
 RunStoreResult run_and_store(const Scenario& scenario, const std::filesystem::path& db,
                              const RunStoreOptions& options) {
-  HerdLayout layout = layout_of(build_friend_graph(scenario));
+  const std::shared_ptr<const HerdLayout> layout = build_herd_layout(scenario);
   auto places = open_scenario_places(scenario);
   SimulationOptions sim_options;
   sim_options.keep_deliveries = !options.summary_only;
@@ -55,7 +55,7 @@ RunStoreResult run_and_store(const Scenario& scenario, const std::filesystem::pa
   RunRecord record =
       simulated_run_record(options.overrides, result.fingerprint, result.counters, result.wall_seconds);
   record.trace = sim.trace();  // when the scenario asked for a message trace, as herd-sim run stores it
-  result.run_id = results.store_run(scenario, layout, sim.faults(), sim.metrics(), record);
+  result.run_id = results.store_run(scenario, *layout, sim.faults(), sim.metrics(), record);
   return result;
 }
 

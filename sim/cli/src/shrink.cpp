@@ -26,13 +26,14 @@ struct Verdict {
   std::string description;
 };
 
-Verdict judge(const Scenario& scenario, const HerdLayout& layout, SimulationOptions options,
+Verdict judge(const Scenario& scenario, const std::shared_ptr<const HerdLayout>& layout,
+              SimulationOptions options,
               std::vector<Command>* commands = nullptr,
               std::vector<FaultSpec>* faults = nullptr) {
   if (commands) {
     options.on_client_command = [&](Nanoseconds at, std::uint32_t server,
                                     const std::string& line) {
-      commands->push_back(Command{at, layout.names[server], line});
+      commands->push_back(Command{at, layout->names[server], line});
     };
   }
   options.progress = nullptr;
@@ -175,7 +176,8 @@ ShrinkResult shrink_scenario(const std::filesystem::path& file, const ShrinkOpti
   toml::table document = toml::parse(text.str(), file.string());
   apply_scenario_overrides(document, options.overrides);
 
-  const HerdLayout layout = layout_of(build_friend_graph(base));
+  // Shared by the thousands of runs rather than copied into each.
+  const std::shared_ptr<const HerdLayout> layout = build_herd_layout(base);
   ShrinkResult result;
   std::vector<Command> commands;
   std::vector<FaultSpec> faults;

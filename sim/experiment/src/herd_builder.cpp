@@ -74,6 +74,10 @@ HerdLayout layout_of(const FriendGraph& graph) {
   return layout;
 }
 
+std::shared_ptr<const HerdLayout> build_herd_layout(const Scenario& scenario) {
+  return std::make_shared<const HerdLayout>(layout_of(build_friend_graph(scenario)));
+}
+
 std::unique_ptr<places::OfflineGazetteer> open_scenario_places(const Scenario& scenario) {
   // Conservative: a scripted line merely mentioning WHATSAT opens the database too, which
   // costs a fraction of a millisecond; missing one would answer every WHATSAT with nothing.

@@ -264,33 +264,48 @@ void MetricsRecorder::on_heal(Nanoseconds now) {
   settle(now);
 }
 
+void MetricsRecorder::reserve_staleness_samples(std::size_t samples) {
+  // Grown by doubling, the rows of a big herd's last sample would need room for twice their
+  // number, and the old rows beside the new while they are copied, just as memory peaks.
+  constexpr std::size_t kMostRows = std::size_t{1} << 26;  // 2 GiB of rows; past that, grow
+  if (samples == 0 || servers_ == 0 || samples > kMostRows / servers_) return;
+  staleness_.reserve(staleness_.size() + samples * servers_);
+}
+
 void MetricsRecorder::sample_staleness(Nanoseconds now) {
+  // The rows are filled where they are kept, one per live server in server order, rather
+  // than in a scratch row and total per server: 40 bytes a server in a big herd.
+  const std::size_t first = staleness_.size();
+  for (ServerIndex server = 0; server < servers_; ++server) {
+    if (!live_[server]) continue;
+    StalenessSample& sample = staleness_.emplace_back();
+    sample.at_ns = now;
+    sample.server = server;
+  }
+  StalenessSample* const rows = staleness_.data() + first;
+  const bool all_live = live_count_ == servers_;
   // Client by client, so that the counts are read in the order they are laid out.
-  std::vector<StalenessSample> samples(servers_);
-  std::vector<Nanoseconds> totals(servers_, 0);
   std::uint32_t known = 0;
   for (std::uint32_t client = 0; client < clients_.size(); ++client) {
     const ClientState& c = clients_[client];
     if (c.ordered.empty()) continue;
     ++known;
     const std::uint32_t* counts = &held(0, client);
+    StalenessSample* row = rows;
     for (ServerIndex server = 0; server < servers_; ++server) {
+      if (!all_live && !live_[server]) continue;
+      StalenessSample& sample = *row++;
       std::uint32_t count = counts[server];
       if (count == c.ordered.size()) continue;
       Nanoseconds staleness = now - c.since[count];
-      StalenessSample& sample = samples[server];
       ++sample.stale_clients;
       sample.max_staleness_ns = std::max(sample.max_staleness_ns, staleness);
-      totals[server] += staleness;
+      sample.mean_staleness_ns += staleness;  // the total until divided below
     }
   }
-  for (ServerIndex server = 0; server < servers_; ++server) {
-    if (!live_[server]) continue;
-    StalenessSample& sample = samples[server];
-    sample.at_ns = now;
-    sample.server = server;
-    sample.mean_staleness_ns = known ? totals[server] / known : 0;
-    staleness_.push_back(sample);
+  for (std::size_t i = first; i < staleness_.size(); ++i) {
+    StalenessSample& sample = staleness_[i];
+    sample.mean_staleness_ns = known ? sample.mean_staleness_ns / known : 0;
   }
 }
 

@@ -29,6 +29,9 @@ constexpr Nanoseconds kForever = std::numeric_limits<Nanoseconds>::max();
 const char* const kNoPlaces =
     "{\n   \"html_attributions\" : [],\n   \"results\" : [],\n   \"status\" : \"ZERO_RESULTS\"\n}";
 
+// Free in-flight slots hold the next free slot's number in their conn field.
+static_assert(sizeof(core::ConnId) >= sizeof(std::uint64_t));
+
 // A trace's peer kinds are the recorder's line kinds, value for value.
 static_assert(static_cast<int>(MessageKind::greeting) == static_cast<int>(PeerLineKind::greeting));
 static_assert(static_cast<int>(MessageKind::at) == static_cast<int>(PeerLineKind::at));
@@ -83,8 +86,15 @@ bool shared_parsing_by_default() {
 }
 
 Simulation::Simulation(const Scenario& scenario, HerdLayout layout, SimulationOptions options)
+    : Simulation(scenario, std::make_shared<const HerdLayout>(std::move(layout)),
+                 std::move(options)) {}
+
+Simulation::Simulation(const Scenario& scenario, std::shared_ptr<const HerdLayout> layout,
+                       SimulationOptions options)
     : scenario_(scenario),
-      layout_(std::move(layout)),
+      shared_layout_(layout ? std::move(layout)
+                            : throw std::invalid_argument("Simulation: no herd layout")),
+      layout_(*shared_layout_),
       options_(std::move(options)),
       metrics_(layout_.size(), options_.keep_deliveries),
       workload_(scenario.workload, layout_.size(), derive_seed(scenario.seed, kWorkloadStream),
@@ -110,6 +120,7 @@ Simulation::~Simulation() = default;
 core::ServerConfig Simulation::server_config(std::uint32_t index) const {
   core::ServerConfig config;
   config.name = layout_.names[index];
+  config.friends.reserve(layout_.neighbours[index].size());
   for (auto friend_index : layout_.neighbours[index]) {
     config.friends.push_back(layout_.names[friend_index]);
   }
@@ -290,6 +301,15 @@ void Simulation::run() {
   // by doubling, which would hold the old and the new copy at once.
   queue_.reserve(links_.size() + faults_.size() + 16);
   small_in_flight_.reserve(links_.size());
+  // Staleness samples: one at 0 and each sample_every_ns within the duration, and one at
+  // the end unless that fell on it.
+  const Nanoseconds end = scenario_.duration_ns;
+  std::size_t samples = 1;
+  if (scenario_.sample_every_ns > 0 && end >= 0) {
+    samples = static_cast<std::size_t>(end / scenario_.sample_every_ns) + 1 +
+              (end % scenario_.sample_every_ns != 0 ? 1 : 0);
+  }
+  metrics_.reserve_staleness_samples(samples);
   for (std::uint32_t from = 0; from < layout_.size(); ++from) {
     for (std::uint32_t i = out_begin_[from]; i < out_begin_[from + 1]; ++i) bring_up(i, from);
   }
@@ -305,7 +325,6 @@ void Simulation::run() {
   }
   if (scenario_.sample_every_ns > 0) queue_.push(0, EventKind::sample);
 
-  const Nanoseconds end = scenario_.duration_ns;
   const Nanoseconds progress_step = std::max<Nanoseconds>(1, end / 100);
   Nanoseconds next_progress = progress_step;
   while (!queue_.empty() && queue_.top().at_ns <= end) {
@@ -615,9 +634,9 @@ std::uint64_t Simulation::store_in_flight(core::ConnId conn, core::SharedText by
                                           const core::PeerLineMemo* memo) {
   std::uint64_t slot;
   if (bytes->size() <= kSmallBytes) {
-    if (!free_small_slots_.empty()) {
-      slot = free_small_slots_.back();
-      free_small_slots_.pop_back();
+    if (free_small_slots_ != kNoFreeSlot) {
+      slot = free_small_slots_;
+      free_small_slots_ = small_in_flight_[slot >> 1].conn;
     } else {
       slot = small_in_flight_.size() * 2 + 1;
       small_in_flight_.emplace_back();
@@ -628,9 +647,9 @@ std::uint64_t Simulation::store_in_flight(core::ConnId conn, core::SharedText by
     std::memcpy(m.bytes, bytes->data(), bytes->size());
     return slot;
   }
-  if (!free_slots_.empty()) {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
+  if (free_slots_ != kNoFreeSlot) {
+    slot = free_slots_;
+    free_slots_ = in_flight_[slot >> 1].conn;
   } else {
     slot = in_flight_.size() * 2;
     in_flight_.emplace_back();
@@ -649,12 +668,17 @@ std::uint64_t Simulation::store_in_flight(core::ConnId conn, core::SharedText by
 }
 
 void Simulation::free_in_flight(std::uint64_t slot) {
+  // Pushed on the slot's free list: the last freed is the next reused, as before the lists
+  // were threaded through the slots.
   if (slot & 1) {
-    free_small_slots_.push_back(slot);
+    small_in_flight_[slot >> 1].conn = free_small_slots_;
+    free_small_slots_ = slot;
     return;
   }
-  in_flight_[slot >> 1].overflow.reset();
-  free_slots_.push_back(slot);
+  InFlight& m = in_flight_[slot >> 1];
+  m.overflow.reset();
+  m.conn = free_slots_;
+  free_slots_ = slot;
 }
 
 void Simulation::send(std::uint32_t link_index, core::SharedText bytes,

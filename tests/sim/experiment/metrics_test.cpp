@@ -69,6 +69,34 @@ TEST_CASE("metrics: staleness counts from the earliest acceptance among the upda
   CHECK(m.staleness()[0].stale_clients == 0);
 }
 
+TEST_CASE("metrics: a staleness sample has a row per live server, averaged over known clients") {
+  // s1 is down and has no row; the rows of s0 and s2 must not pick up s1's counts. Two
+  // clients: kiwi's update is at s0 only, lime's at s2 only.
+  MetricsRecorder m(3);
+  m.reserve_staleness_samples(2);
+  const SharedText kiwi = at("s0", 1);
+  const SharedText lime("AT s2 +0.000000001 lime +34.068930-118.445127 1700000011.000000000");
+  m.on_accepted(0, 0, kiwi, id(kiwi));
+  m.on_server_down(5 * kMs, 1);
+  m.on_accepted(10 * kMs, 2, lime, id(lime));
+  m.sample_staleness(50 * kMs);
+  m.sample_staleness(100 * kMs);
+  REQUIRE(m.staleness().size() == 4);
+  const StalenessSample& s0 = m.staleness()[2];
+  const StalenessSample& s2 = m.staleness()[3];
+  CHECK(m.staleness()[0].at_ns == 50 * kMs);
+  CHECK(m.staleness()[0].max_staleness_ns == 40 * kMs);  // the earlier sample is kept as it was
+  CHECK(s0.at_ns == 100 * kMs);
+  CHECK(s0.server == 0);
+  CHECK(s0.stale_clients == 1);
+  CHECK(s0.max_staleness_ns == 90 * kMs);   // lacks lime's, accepted at 10 ms
+  CHECK(s0.mean_staleness_ns == 45 * kMs);  // over both clients
+  CHECK(s2.server == 2);
+  CHECK(s2.stale_clients == 1);
+  CHECK(s2.max_staleness_ns == 100 * kMs);  // lacks kiwi's, accepted at 0
+  CHECK(s2.mean_staleness_ns == 50 * kMs);
+}
+
 TEST_CASE("metrics: a server refilled after an amnesia restart is delivered to once") {
   MetricsRecorder m(2);
   const SharedText u = at("s0", 1);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -180,6 +181,28 @@ TEST_CASE("sim: same scenario and seed give the same fingerprint and metrics") {
   CHECK(sa.updates == sb.updates);
   CHECK(sa.propagation.p99_ns == sb.propagation.p99_ns);
   CHECK(sa.stale_reads == sb.stale_reads);
+}
+
+TEST_CASE("sim: runs sharing one herd layout run as runs given their own copy") {
+  // How the command line runs a big herd: one layout, shared by the run and its rerun.
+  Scenario s = busy(11);
+  s.sample_every_ns = kNanosPerSecond;
+  const auto shared = std::make_shared<const HerdLayout>(grid(3, 4));
+  Simulation own(s, grid(3, 4)), first(s, shared), second(s, shared);
+  CHECK(&first.layout() == shared.get());
+  CHECK(&second.layout() == shared.get());
+  for (Simulation* sim : {&own, &first, &second}) sim->run();
+  CHECK(first.fingerprint() == own.fingerprint());
+  CHECK(second.fingerprint() == own.fingerprint());
+  CHECK(first.counters().events == own.counters().events);
+  REQUIRE(first.metrics().staleness().size() == own.metrics().staleness().size());
+  for (std::size_t i = 0; i < own.metrics().staleness().size(); ++i) {
+    const auto& x = first.metrics().staleness()[i];
+    const auto& y = own.metrics().staleness()[i];
+    CHECK(x.server == y.server);
+    CHECK(x.max_staleness_ns == y.max_staleness_ns);
+  }
+  CHECK_THROWS_AS(Simulation(s, std::shared_ptr<const HerdLayout>()), std::invalid_argument);
 }
 
 TEST_CASE("sim: a different seed gives a different fingerprint") {

@@ -15,6 +15,10 @@ namespace herd::sim {
 // (unknown names), each saying what is wrong.
 [[nodiscard]] FriendGraph build_friend_graph(const Scenario& scenario);
 [[nodiscard]] HerdLayout layout_of(const FriendGraph& graph);
+// The scenario's herd as one shared layout; the friend graph it is made from is freed
+// before this returns, so a big herd's structure is held once, not three times (graph,
+// layout, and each simulation's copy). Throws as build_friend_graph does.
+[[nodiscard]] std::shared_ptr<const HerdLayout> build_herd_layout(const Scenario& scenario);
 
 // The gazetteer the scenario's WHATSATs need (its places_db, else the built-in one), or
 // null when nothing in the workload asks for places.

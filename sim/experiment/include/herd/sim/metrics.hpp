@@ -154,6 +154,9 @@ class MetricsRecorder {
   // A fault healed (partition, clog, restart): convergence is measured from the last one.
   void on_heal(Nanoseconds now);
   void sample_staleness(Nanoseconds now);
+  // Room for this many more staleness samples of every server, when the run knows how many
+  // it will take (a bound: none is made for an absurd number).
+  void reserve_staleness_samples(std::size_t samples);
 
   [[nodiscard]] Summary summarize() const;
   [[nodiscard]] const std::vector<UpdateStats>& updates() const noexcept { return updates_; }

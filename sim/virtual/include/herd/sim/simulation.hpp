@@ -86,6 +86,11 @@ struct SimulationCounters {
 class Simulation {
  public:
   Simulation(const Scenario& scenario, HerdLayout layout, SimulationOptions options = {});
+  // Shares a herd that other runs (a second seed, --verify-determinism, a shrinker's
+  // thousands of runs) or the caller (the summary, the results database) use as well: a
+  // million servers' names and friends are worth holding once.
+  Simulation(const Scenario& scenario, std::shared_ptr<const HerdLayout> layout,
+             SimulationOptions options = {});
   ~Simulation();
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
@@ -249,7 +254,8 @@ class Simulation {
   void finish_trace();
 
   Scenario scenario_;
-  HerdLayout layout_;
+  std::shared_ptr<const HerdLayout> shared_layout_;  // never null
+  const HerdLayout& layout_;                         // *shared_layout_
   SimulationOptions options_;
   EventQueue queue_;
   Fingerprint fingerprint_;
@@ -281,8 +287,12 @@ class Simulation {
   std::vector<std::size_t> active_cuts_;     // in start order
   std::vector<InFlight> in_flight_;            // slot = index * 2
   std::vector<SmallInFlight> small_in_flight_;  // slot = index * 2 + 1
-  std::vector<std::uint64_t> free_slots_;       // of in_flight_, as slot numbers
-  std::vector<std::uint64_t> free_small_slots_;
+  // Free slots, as slot numbers: the heads of lists threaded through the free slots' conn
+  // fields. A separate stack of them would cost another 8 bytes a link (every greeting is
+  // freed at start-up), twice that once doubled.
+  static constexpr std::uint64_t kNoFreeSlot = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t free_slots_ = kNoFreeSlot;        // of in_flight_
+  std::uint64_t free_small_slots_ = kNoFreeSlot;  // of small_in_flight_
   std::vector<ClientCommand> commands_;    // delivered or waiting, by slot
   std::vector<std::uint64_t> free_commands_;
   // Client requests waiting for their reply and close. A request is answered within the
