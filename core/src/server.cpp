@@ -195,9 +195,10 @@ void Server::handle_conn_open(Instant now, ConnId conn, ConnRole role) {
     return;
   }
   if (link) make_room_for_link(conn);
-  // ConnIds grow, so the new one goes last; an id below the last is put in its place.
+  // ConnIds grow, so the new one goes last; an id not above the last is put in its place
+  // (or revives its closed slot, below).
   std::size_t at = conns_.size();
-  if (!conn_ids_.empty() && conn_ids_.back() > conn) {
+  if (!conn_ids_.empty() && conn_ids_.back() >= conn) {
     at = static_cast<std::size_t>(
         std::lower_bound(conn_ids_.begin(), conn_ids_.end(), conn) - conn_ids_.begin());
   }
@@ -318,7 +319,8 @@ void Server::handle_conn_bytes(Instant now, ConnId conn, std::string_view bytes,
     line_ended = true;
     // The memo describes the bytes' one line: it applies if the framer took that line
     // straight from them (nothing was buffered before it).
-    const bool memo_applies = memo && line.data() == bytes.data() && line.size() == memo->line_size;
+    const bool memo_applies =
+        memo && line.data() == bytes.data() && line.size() == memo->line_size;
     on_line(now, conn, c, line, memo_applies ? memo : nullptr);
     return !c.closing;
   });

@@ -103,6 +103,19 @@ TEST_CASE("connections: a reused id after a close is a fresh connection") {
   CHECK(answered(server, 3));
 }
 
+TEST_CASE("connections: an id reused once the newest slot is gone revives its closed slot") {
+  Server server(clark());
+  for (ConnId id : {1, 2, 3}) server.handle_conn_open(Instant{kT0}, id);
+  server.handle_conn_closed(Instant{kT0}, 2);  // a closed slot in the middle...
+  server.handle_conn_closed(Instant{kT0}, 3);  // ...is now the last one
+  server.handle_conn_open(Instant{kT0}, 2);
+  CHECK(server.open_connections() == 2);
+  CHECK(answered(server, 2));
+  server.handle_conn_closed(Instant{kT0}, 2);
+  CHECK_FALSE(answered(server, 2));
+  CHECK(answered(server, 1));
+}
+
 TEST_CASE("connections: the idle sweep closes connections in ConnId order") {
   auto config = clark();
   config.limits.idle_timeout_ns = 10 * kNanosPerSecond;
