@@ -53,6 +53,7 @@ struct RunOptions {
   bool summary_only = false;
   bool quiet = false;
   bool trace = false;  // record every message (docs/traces.md)
+  unsigned threads = 1;  // for one simulated run; 0: one per core
   std::string backend = "sim";  // or "live": real herd-server processes (docs/live-backend.md)
   LiveRunOptions live;
 };
@@ -121,11 +122,29 @@ std::string describe_trace(const MessageTrace* trace) {
   return note;
 }
 
+// One line on how a run asked to use threads used them; nothing for a serial run.
+std::string describe_parallel(unsigned asked, const ParallelReport& r, std::uint64_t events) {
+  if (asked == 1) return {};
+  if (!r.serial_because.empty()) return "threads: ran serially, because " + r.serial_because;
+  if (r.threads < 2) return "threads: ran serially (one core, or one server)";
+  char line[200];
+  std::snprintf(line, sizeof line,
+                "threads: %u; %llu windows held %.1f%% of the %llu events, the rest ran one at "
+                "a time",
+                r.threads, static_cast<unsigned long long>(r.windows),
+                events ? 100.0 * static_cast<double>(r.window_events) / static_cast<double>(events)
+                       : 0.0,
+                static_cast<unsigned long long>(events));
+  return line;
+}
+
 Outcome simulate(const Scenario& scenario, const std::shared_ptr<const HerdLayout>& layout,
                  const places::OfflineGazetteer* places, bool keep_deliveries, bool quiet,
-                 std::unique_ptr<Simulation>* keep = nullptr, std::string label = {}) {
+                 std::unique_ptr<Simulation>* keep = nullptr, std::string label = {},
+                 unsigned threads = 1) {
   Progress progress(!quiet, std::move(label));
   SimulationOptions options;
+  options.threads = threads;
   options.keep_deliveries = keep_deliveries;
   options.places = places;
   options.progress = [&](double f) { progress(f); };
@@ -139,6 +158,7 @@ Outcome simulate(const Scenario& scenario, const std::shared_ptr<const HerdLayou
   out.fingerprint = sim->fingerprint();
   out.counters = sim->counters();
   out.trace_note = describe_trace(sim->trace());
+  out.parallel_note = describe_parallel(threads, sim->parallel(), out.counters.events);
   if (keep) *keep = std::move(sim);
   return out;
 }
@@ -163,6 +183,7 @@ void print_summary(std::ostream& os, const Scenario& s, const HerdLayout& layout
   }
   if (!o.summary.convergence_ns) os << "  convergence_ms                  never converged\n";
   if (!o.trace_note.empty()) os << "  " << o.trace_note << "\n";
+  if (!o.parallel_note.empty()) os << "  " << o.parallel_note << "\n";
 }
 
 int run_command(const RunOptions& o) {
@@ -189,7 +210,7 @@ int run_command(const RunOptions& o) {
   // big herds are never in memory at once.
   std::unique_ptr<Simulation> sim;
   Outcome first = simulate(scenario, layout, places.get(), !o.summary_only, o.quiet,
-                           o.no_db ? nullptr : &sim);
+                           o.no_db ? nullptr : &sim, {}, o.threads);
   print_summary(std::cout, scenario, *layout, first);
   std::optional<std::int64_t> run_id;
   if (!o.no_db) {
@@ -202,7 +223,8 @@ int run_command(const RunOptions& o) {
 
   int status = kExitPassed;
   if (o.verify) {
-    Outcome second = simulate(scenario, layout, places.get(), false, o.quiet);
+    Outcome second = simulate(scenario, layout, places.get(), false, o.quiet, nullptr, {},
+                              o.threads);
     bool same = first.fingerprint == second.fingerprint &&
                 first.counters.events == second.counters.events;
     std::cout << "  determinism: second run fingerprint " << hex64(second.fingerprint)
@@ -731,6 +753,10 @@ int run_cli(int argc, char** argv) {
   run->add_flag("--summary-only", run_options.summary_only,
                 "Store summaries, not per-(update, server) rows (large herds)");
   run->add_flag("-q,--quiet", run_options.quiet, "No progress on stderr");
+  run->add_option("--threads", run_options.threads,
+                  "Threads for the run, 0 for one per core (docs/performance.md#one-run-on-many-"
+                  "cores); the results are the serial run's, bit for bit")
+      ->capture_default_str();
   run->add_flag("--trace", run_options.trace,
                 "Record every peer and client message into the database's messages table "
                 "(as [scenario] trace = true; docs/traces.md)");

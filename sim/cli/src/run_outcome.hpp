@@ -19,6 +19,7 @@ struct Outcome {
   SimulationCounters counters;
   double wall_seconds = 0;
   std::string trace_note;  // what the message trace recorded; empty without one
+  std::string parallel_note;  // how a run asked to use threads used them; empty if serial
 };
 
 [[nodiscard]] inline RunRecord make_record(const std::vector<std::string>& overrides,

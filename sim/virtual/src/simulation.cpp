@@ -13,6 +13,7 @@
 #include "herd/places/offline_gazetteer.hpp"
 #include "herd/sim/delay_sampler.hpp"
 #include "herd/sim/random_faults.hpp"
+#include "simulation_lanes.hpp"
 
 namespace herd::sim {
 namespace {
@@ -278,15 +279,15 @@ const core::Server* Simulation::server(std::uint32_t index) const {
   return s.up ? s.core.get() : nullptr;
 }
 
-core::Instant Simulation::local_now(std::uint32_t server) const {
-  if (clocks_.empty()) return core::Instant{scenario_.epoch_ns + now_ns_};
+core::Instant Simulation::local_now(std::uint32_t server, Nanoseconds now) const {
+  if (clocks_.empty()) return core::Instant{scenario_.epoch_ns + now};
   const ClockOffset& c = clocks_[server];
   Nanoseconds drift = 0;
   if (c.drift_ppm != 0) {
-    drift = static_cast<Nanoseconds>(static_cast<double>(now_ns_ - c.drift_from_ns) * c.drift_ppm /
+    drift = static_cast<Nanoseconds>(static_cast<double>(now - c.drift_from_ns) * c.drift_ppm /
                                      1e6);
   }
-  return core::Instant{scenario_.epoch_ns + now_ns_ + c.skew_ns + drift};
+  return core::Instant{scenario_.epoch_ns + now + c.skew_ns + drift};
 }
 
 // --- the run loop --------------------------------------------------------------------------
@@ -323,6 +324,10 @@ void Simulation::run() {
   }
   if (scenario_.sample_every_ns > 0) queue_.push(0, EventKind::sample);
 
+  if (const unsigned threads = options_.threads; threads != 1) {
+    parallel_report_.serial_because = parallel_refusal();
+    if (parallel_report_.serial_because.empty()) run_on_threads(end);
+  }
   const Nanoseconds progress_step = std::max<Nanoseconds>(1, end / 100);
   Nanoseconds next_progress = progress_step;
   while (!queue_.empty() && queue_.top().at_ns <= end) {
@@ -369,6 +374,11 @@ void Simulation::drain_until_settled(Nanoseconds end) {
 }
 
 void Simulation::step(const Event& event) {
+  enter(event);
+  dispatch(event);
+}
+
+void Simulation::enter(const Event& event) {
   // The cheap comparisons inline on every event; the checker words the error.
   if (event.at_ns < now_ns_ ||
       (scenario_.max_events != 0 && counters_.events >= scenario_.max_events)) {
@@ -381,7 +391,6 @@ void Simulation::step(const Event& event) {
   ++counters_.events;
   fingerprint_.add(static_cast<std::uint64_t>(event.at_ns),
                    (static_cast<std::uint64_t>(event.kind()) << 32) | event.a);
-  dispatch(event);
 }
 
 // The metrics say which update each live server holds for each client; the servers' own
@@ -554,6 +563,9 @@ std::string Simulation::link_peer_name(std::uint32_t server, core::ConnId conn) 
 }
 
 void Simulation::violation(std::optional<std::uint32_t> server, const std::string& what) const {
+  // On a thread handling a window, now_ns_ and the event count are the commit's: the
+  // violation is raised again when the commit reaches the event.
+  if (on_lane_thread) throw LaneFailure{server, what};
   char when[64];
   std::snprintf(when, sizeof when, "t=%.9fs", static_cast<double>(now_ns_) / 1e9);
   throw InvariantViolation(std::string("invariant violated at ") + when + " (event " +
@@ -679,31 +691,23 @@ void Simulation::free_in_flight(std::uint64_t slot) {
   free_slots_ = slot;
 }
 
-void Simulation::send(std::uint32_t link_index, core::SharedText bytes,
-                      const core::PeerLineMemo* memo) {
+std::optional<Nanoseconds> Simulation::draw_arrival(std::uint32_t link_index, Nanoseconds now) {
   Link& link = links_[link_index];
-  if (!link.up) {
-    ++counters_.peer_dropped;
-    if (trace_) trace_dropped(link_index, *bytes);
-    return;
-  }
   const bool greeting = !link.greeting_sent;  // a link's first line of its epoch
   link.greeting_sent = true;
   // Loss as the live link proxy does it: the line vanishes, the link stays up and nothing
   // resends it. The greeting is spared, as on a TCP connection that could not be opened
   // without it. Drawn first, from the link's own generator, as the proxy draws.
+  // (next_delay() in simulation_parallel.cpp replays these draws on a copy of the
+  // generator: change the two together.)
   const double loss = loss_.empty() ? scenario_.network.loss : loss_[link_index];
-  if (!greeting && loss > 0 && link_rng_[link_index].chance(loss)) {
-    ++counters_.peer_dropped;
-    if (trace_) trace_dropped(link_index, *bytes);
-    return;
-  }
+  if (!greeting && loss > 0 && link_rng_[link_index].chance(loss)) return std::nullopt;
   const DelayDistribution& latency =
       latency_.empty() ? scenario_.network.latency : *latency_[link_index];
   // A distribution that draws nothing needs no generator (and the run has none then).
   Nanoseconds arrival =
-      now_ns_ + (link_rng_.empty() ? sample_delay(latency, no_draws_)
-                                   : sample_delay(latency, link_rng_[link_index]));
+      now + (link_rng_.empty() ? sample_delay(latency, no_draws_)
+                               : sample_delay(latency, link_rng_[link_index]));
   if (!scenario_.network.reorder) {
     arrival = std::max(arrival, link.floor_ns);
   } else if (greeting) {
@@ -715,25 +719,47 @@ void Simulation::send(std::uint32_t link_index, core::SharedText bytes,
   }
   if (!clog_until_ns_.empty()) arrival = std::max(arrival, clog_until_ns_[link_index]);
   if (!scenario_.network.reorder) link.floor_ns = arrival;
-  if (memo && checker_) {
-    // The sender made the memo without parsing; it must be what parsing the line gives.
-    const auto parsed = core::PeerLineMemo::of_bytes(*bytes);
-    if (!parsed || !parsed->same_as(*memo)) {
-      violation(link_from(link_index), "sent '" + core::log_excerpt(*bytes) +
-                                           "' with a parse memo that differs from the line's own");
-    }
+  return arrival;
+}
+
+void Simulation::check_memo(std::uint32_t link_index, std::string_view bytes,
+                            const core::PeerLineMemo* memo) const {
+  if (!memo || !checker_) return;
+  // The sender made the memo without parsing; it must be what parsing the line gives.
+  const auto parsed = core::PeerLineMemo::of_bytes(bytes);
+  if (!parsed || !parsed->same_as(*memo)) {
+    violation(link_from(link_index), "sent '" + core::log_excerpt(bytes) +
+                                         "' with a parse memo that differs from the line's own");
   }
+}
+
+void Simulation::send(std::uint32_t link_index, core::SharedText bytes,
+                      const core::PeerLineMemo* memo) {
+  Link& link = links_[link_index];
+  const std::optional<Nanoseconds> arrival =
+      link.up ? draw_arrival(link_index, now_ns_) : std::nullopt;
+  if (!arrival) {
+    ++counters_.peer_dropped;
+    if (trace_) trace_dropped(link_index, *bytes);
+    return;
+  }
+  check_memo(link_index, *bytes, memo);
   std::uint64_t slot = store_in_flight(link.conn, std::move(bytes), share_parsing_ ? memo : nullptr);
-  if (trace_) trace_send(link_index, slot, arrival, message_text(slot));
-  queue_.push(arrival, EventKind::deliver_peer, link_index, slot);
+  if (trace_) trace_send(link_index, slot, *arrival, message_text(slot));
+  queue_.push(*arrival, EventKind::deliver_peer, link_index, slot);
+}
+
+bool Simulation::timer_due(std::uint32_t server, Nanoseconds at_ns) {
+  SimServer& s = servers_[server];
+  if (!s.up || s.timer_at_ns != at_ns) return false;  // superseded or crashed
+  if (s.paused) return false;  // resume() drains and re-arms
+  s.timer_at_ns = kNoTimer;
+  return true;
 }
 
 void Simulation::on_timer(std::uint32_t server, Nanoseconds at_ns) {
-  SimServer& s = servers_[server];
-  if (!s.up || s.timer_at_ns != at_ns) return;  // superseded or crashed
-  if (s.paused) return;  // resume() drains and re-arms
-  s.timer_at_ns = kNoTimer;
-  s.core->handle_timeout(local_now(server));
+  if (!timer_due(server, at_ns)) return;
+  servers_[server].core->handle_timeout(local_now(server));
   timer_firing_ = server;
   drain(server);
   timer_firing_.reset();
@@ -751,14 +777,7 @@ void Simulation::drain(std::uint32_t server) {
             },
             [&](core::SendToConn& out) {
               OpenRequest* request = open_request(out.conn);
-              if (!request) {
-                // Only clients are answered: a reply on a link means a friend's line was
-                // taken for a client's (a link that never greeted, a line before its
-                // greeting), and every update on that link would be lost unseen.
-                violation(server, "answered a line on its inbound link from " +
-                                      link_peer_name(server, out.conn) +
-                                      " as a client's: '" + core::log_excerpt(out.bytes) + "'");
-              }
+              if (!request) answered_link(server, out);
               request->answered = true;
               if (tracing_.active && out.conn == tracing_.conn) trace_reply(server, out);
               if (request->kind == ClientCommand::Kind::whatsat &&
@@ -766,18 +785,9 @@ void Simulation::drain(std::uint32_t server) {
                 metrics_.on_unknown_read();
               }
             },
-            [&](core::ClosePeer& out) {
-              violation(server, "dropped its link to " + s.core->friends().at(out.peer) +
-                                    " over a failed greeting; simulated servers greet in the " +
-                                    "clear (HERD 1) and cannot fail that way");
-            },
+            [&](core::ClosePeer& out) { dropped_link(server, out); },
             [&](core::CloseConn& out) {
-              if (!open_request(out.conn)) {
-                violation(server, "closed its inbound link from " +
-                                      link_peer_name(server, out.conn) + " (" +
-                                      std::string(core::to_string(out.reason)) +
-                                      "); the simulator never closes links but by faults");
-              }
+              if (!open_request(out.conn)) closed_link(server, out);
               s.core->handle_conn_closed(local_now(server), out.conn);
               finish_request(out.conn);
             },
@@ -795,49 +805,79 @@ void Simulation::drain(std::uint32_t server) {
                 tracing_.warned = true;
               }
             },
-            [&](core::Observation& out) {
-              switch (out.kind) {
-                case core::ObservationKind::update_accepted:
-                  if (checker_) {
-                    if (auto broken = checker_->on_accepted(server, out.update, out.update_id)) {
-                      violation(server, *broken);
-                    }
-                  }
-                  metrics_.on_accepted(now_ns_, server, out.update, out.update_id);
-                  break;
-                case core::ObservationKind::update_applied:
-                  if (checker_) {
-                    if (auto broken = checker_->on_stored(server, out.update, out.update_id)) {
-                      violation(server, *broken);
-                    }
-                  }
-                  metrics_.on_applied(now_ns_, server, out.update_id, out.hops,
-                                      out.from ? layout_.neighbours[server][*out.from]
-                                               : kNoServer);
-                  if (tracing_.row != MessageTrace::kNoRow) trace_observed(server, out);
-                  break;
-                case core::ObservationKind::update_ignored:
-                  metrics_.on_ignored(now_ns_, server, out.update_id);
-                  if (tracing_.row != MessageTrace::kNoRow) trace_observed(server, out);
-                  break;
-                case core::ObservationKind::read_answered:
-                  metrics_.on_read(now_ns_, server, out.update, out.update_id);
-                  break;
-              }
-            },
+            [&](core::Observation& out) { observe(server, out); },
         },
         *output);
   }
-  if (auto deadline = s.core->poll_timeout()) {
-    Nanoseconds at = now_ns_ + std::max<Nanoseconds>(0, deadline->ns - local_now(server).ns);
-    if (checker_ && timer_firing_ == server) {
-      if (auto broken = InvariantChecker::on_timer_rearmed(now_ns_, at)) violation(server, *broken);
-    }
-    if (s.timer_at_ns == kNoTimer || at < s.timer_at_ns) {
-      s.timer_at_ns = at;
-      queue_.push(at, EventKind::server_timer, server);
-    }
+  if (auto at = rearm_timer(server, now_ns_, timer_firing_ == server)) {
+    queue_.push(*at, EventKind::server_timer, server);
   }
+  if (parallel_) parallel_dirty(server);
+}
+
+// Only clients are answered: a reply on a link means a friend's line was taken for a
+// client's (a link that never greeted, a line before its greeting), and every update on
+// that link would be lost unseen.
+void Simulation::answered_link(std::uint32_t server, const core::SendToConn& out) const {
+  violation(server, "answered a line on its inbound link from " +
+                        link_peer_name(server, out.conn) + " as a client's: '" +
+                        core::log_excerpt(out.bytes) + "'");
+}
+
+void Simulation::closed_link(std::uint32_t server, const core::CloseConn& out) const {
+  violation(server, "closed its inbound link from " + link_peer_name(server, out.conn) + " (" +
+                        std::string(core::to_string(out.reason)) +
+                        "); the simulator never closes links but by faults");
+}
+
+void Simulation::dropped_link(std::uint32_t server, const core::ClosePeer& out) const {
+  violation(server, "dropped its link to " + servers_[server].core->friends().at(out.peer) +
+                        " over a failed greeting; simulated servers greet in the " +
+                        "clear (HERD 1) and cannot fail that way");
+}
+
+void Simulation::observe(std::uint32_t server, core::Observation& out) {
+  switch (out.kind) {
+    case core::ObservationKind::update_accepted:
+      if (checker_) {
+        if (auto broken = checker_->on_accepted(server, out.update, out.update_id)) {
+          violation(server, *broken);
+        }
+      }
+      metrics_.on_accepted(now_ns_, server, out.update, out.update_id);
+      break;
+    case core::ObservationKind::update_applied:
+      if (checker_) {
+        if (auto broken = checker_->on_stored(server, out.update, out.update_id)) {
+          violation(server, *broken);
+        }
+      }
+      metrics_.on_applied(now_ns_, server, out.update_id, out.hops,
+                          out.from ? layout_.neighbours[server][*out.from] : kNoServer);
+      if (tracing_.row != MessageTrace::kNoRow) trace_observed(server, out);
+      break;
+    case core::ObservationKind::update_ignored:
+      metrics_.on_ignored(now_ns_, server, out.update_id);
+      if (tracing_.row != MessageTrace::kNoRow) trace_observed(server, out);
+      break;
+    case core::ObservationKind::read_answered:
+      metrics_.on_read(now_ns_, server, out.update, out.update_id);
+      break;
+  }
+}
+
+std::optional<Nanoseconds> Simulation::rearm_timer(std::uint32_t server, Nanoseconds now,
+                                                   bool firing) {
+  SimServer& s = servers_[server];
+  auto deadline = s.core->poll_timeout();
+  if (!deadline) return std::nullopt;
+  Nanoseconds at = now + std::max<Nanoseconds>(0, deadline->ns - local_now(server, now).ns);
+  if (checker_ && firing) {
+    if (auto broken = InvariantChecker::on_timer_rearmed(now, at)) violation(server, *broken);
+  }
+  if (s.timer_at_ns != kNoTimer && at >= s.timer_at_ns) return std::nullopt;
+  s.timer_at_ns = at;
+  return at;
 }
 
 // Links coming up and down, and faults: simulation_faults.cpp.

@@ -15,6 +15,7 @@
 
 #include "herd/sim/trace.hpp"
 #include "herd/sim/trace_export.hpp"
+#include "herd_test/sqlite_rows.hpp"
 #include "herd_test/temp_dir.hpp"
 #include "cli_harness.hpp"
 #include "xml_check.hpp"
@@ -53,28 +54,10 @@ partition = [["A", "B"], ["C", "D"]]
 for = "500ms"
 )";
 
-// Every row of a table but the given columns, as text, in rowid order.
-std::vector<std::string> table_rows(const std::filesystem::path& db, const std::string& sql) {
-  sqlite3* handle = nullptr;
-  REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* q = nullptr;
-  REQUIRE(sqlite3_prepare_v2(handle, sql.c_str(), -1, &q, nullptr) == SQLITE_OK);
-  std::vector<std::string> rows;
-  while (sqlite3_step(q) == SQLITE_ROW) {
-    std::string row;
-    for (int i = 0; i < sqlite3_column_count(q); ++i) {
-      const auto* text = sqlite3_column_text(q, i);
-      row += (text ? reinterpret_cast<const char*>(text) : "NULL") + std::string("|");
-    }
-    rows.push_back(row);
-  }
-  sqlite3_finalize(q);
-  sqlite3_close(handle);
-  return rows;
-}
+using herd::testing::query_rows;
 
 std::int64_t count_of(const std::filesystem::path& db, const std::string& sql) {
-  auto rows = table_rows(db, sql);
+  auto rows = query_rows(db, sql);
   REQUIRE(rows.size() == 1);
   return std::stoll(rows[0]);
 }
@@ -103,14 +86,14 @@ TEST_CASE("cli trace: --trace stores messages and changes no other stored row", 
                                   "staleness", "traffic", "traffic_kinds", "traffic_links",
                                   "summary"}) {
     INFO(table);
-    const auto rows = table_rows(plain, "SELECT * FROM " + table + " ORDER BY rowid");
-    CHECK(rows == table_rows(traced, "SELECT * FROM " + table + " ORDER BY rowid"));
+    const auto rows = query_rows(plain, "SELECT * FROM " + table + " ORDER BY rowid");
+    CHECK(rows == query_rows(traced, "SELECT * FROM " + table + " ORDER BY rowid"));
     if (table != "faults") CHECK_FALSE(rows.empty());
   }
   const std::string runs =
       "SELECT run_id, scenario, scenario_text, overrides, seed, backend, strategy, fingerprint, "
       "duration_ns, drained_ns, events, servers, friend_edges FROM runs";
-  CHECK(table_rows(plain, runs) == table_rows(traced, runs));
+  CHECK(query_rows(plain, runs) == query_rows(traced, runs));
   CHECK(count_of(plain, "SELECT COUNT(*) FROM messages") == 0);
   CHECK(count_of(plain, "SELECT COUNT(*) FROM message_traces") == 0);
 
@@ -124,10 +107,10 @@ TEST_CASE("cli trace: --trace stores messages and changes no other stored row", 
   CHECK(count_of(traced, "SELECT COUNT(*) FROM messages WHERE outcome IN ('dropped', 'lost') "
                          "AND from_id IS NOT NULL AND to_id IS NOT NULL") ==
         count_of(traced, "SELECT value FROM traffic WHERE counter = 'peer_dropped'"));
-  CHECK(table_rows(traced, "SELECT kind, COUNT(*), SUM(bytes) FROM messages WHERE from_id IS "
+  CHECK(query_rows(traced, "SELECT kind, COUNT(*), SUM(bytes) FROM messages WHERE from_id IS "
                            "NOT NULL AND to_id IS NOT NULL AND outcome IN ('applied', 'ignored', "
                            "'delivered', 'rejected') GROUP BY kind ORDER BY kind") ==
-        table_rows(traced, "SELECT kind, lines, bytes FROM traffic_kinds ORDER BY kind"));
+        query_rows(traced, "SELECT kind, lines, bytes FROM traffic_kinds ORDER BY kind"));
   // Updates are numbered as the updates table numbers them.
   CHECK(count_of(traced, "SELECT COUNT(*) FROM messages m WHERE update_id IS NOT NULL AND NOT "
                          "EXISTS (SELECT 1 FROM updates u WHERE u.run_id = m.run_id AND "

@@ -11,6 +11,7 @@
 #include "herd/sim/herd_builder.hpp"
 #include "herd/sim/scenario_file.hpp"
 #include "herd/sim/simulation.hpp"
+#include "herd_test/stored_run.hpp"
 #include "herd_test/temp_dir.hpp"
 
 using namespace herd::sim;
@@ -55,14 +56,7 @@ std::int64_t store(const std::filesystem::path& db, const char* text, bool keep_
   options.keep_deliveries = keep_deliveries;
   Simulation sim(scenario, layout, options);
   sim.run();
-  ResultsDb writer(db);
-  RunRecord record;
-  record.herd_version = "test";
-  record.recorded_at = "2026-01-01T00:00:00Z";
-  record.fingerprint = sim.fingerprint();
-  record.events = sim.counters().events;
-  record.drained_ns = sim.counters().drained_ns;
-  return writer.store_run(scenario, layout, sim.faults(), sim.metrics(), record);
+  return herd::testing::store_simulation(db, scenario, layout, sim);
 }
 
 // near, near again, far.

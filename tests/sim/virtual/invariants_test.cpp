@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "herd/core/propagation.hpp"
 #include "herd/sim/simulation.hpp"
@@ -112,6 +114,27 @@ TEST_CASE("invariants: a run past its event cap stops with the cap named") {
   const std::string what = violation_of(s, {});
   INFO(what);
   CHECK(what.find("event cap of 3 events (scenario.max_events)") != std::string::npos);
+}
+
+TEST_CASE("invariants: a violation found on a thread of a parallel run reads as the serial one") {
+  // Windows of one event, so that every delivery and timer is handled on a thread: a
+  // fabricated record (caught as the commit stores it), a spinning timer (caught on the
+  // thread that fires it) and the event cap.
+  Scenario capped = one_iamat();
+  capped.max_events = 3;
+  const std::vector<std::pair<Scenario, herd::core::StrategyFactory>> cases = {
+      {one_iamat(), plant<Fabricating>()}, {one_iamat(), plant<Spinning>()}, {capped, {}}};
+  for (const auto& [scenario, factory] : cases) {
+    SimulationOptions serial;
+    serial.strategy_factory = factory;
+    SimulationOptions threaded = serial;
+    threaded.threads = 2;
+    threaded.parallel_min_events = 1;
+    const std::string expected = violation_of(scenario, serial);
+    INFO(expected);
+    CHECK_FALSE(expected.empty());
+    CHECK(violation_of(scenario, threaded) == expected);
+  }
 }
 
 TEST_CASE("invariants: with the checker off a planted fabrication goes unnoticed") {

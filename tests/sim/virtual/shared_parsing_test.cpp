@@ -4,19 +4,20 @@
 // fingerprint, counters and every row the results database stores.
 #include <catch2/catch.hpp>
 
-#include <sqlite3.h>
-
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "herd/sim/herd_builder.hpp"
-#include "herd/sim/results_db.hpp"
 #include "herd/sim/scenario_file.hpp"
 #include "herd/sim/simulation.hpp"
+#include "herd_test/sqlite_rows.hpp"
+#include "herd_test/stored_run.hpp"
 #include "herd_test/temp_dir.hpp"
 
 using namespace herd::sim;
+using herd::testing::table_names;
+using herd::testing::table_rows_in_order;
 
 namespace {
 
@@ -32,49 +33,8 @@ Stored run_into(const std::filesystem::path& db, const Scenario& scenario,
   options.check_invariants = true;
   Simulation sim(scenario, layout, options);
   sim.run();
-  ResultsDb writer(db);
-  RunRecord record;
-  record.herd_version = "test";
-  record.recorded_at = "2026-01-01T00:00:00Z";
-  record.fingerprint = sim.fingerprint();
-  record.events = sim.counters().events;
-  record.peer_deliveries = sim.counters().peer_deliveries;
-  record.peer_dropped = sim.counters().peer_dropped;
-  record.client_commands = sim.counters().client_commands;
-  record.drained_ns = sim.counters().drained_ns;
-  record.trace = sim.trace();
-  writer.store_run(scenario, layout, sim.faults(), sim.metrics(), record);
+  herd::testing::store_simulation(db, scenario, layout, sim);
   return {sim.fingerprint(), sim.counters()};
-}
-
-std::vector<std::string> rows(const std::filesystem::path& db, const std::string& table) {
-  sqlite3* handle = nullptr;
-  REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* q = nullptr;
-  const std::string sql = "SELECT * FROM " + table + " ORDER BY rowid";
-  REQUIRE(sqlite3_prepare_v2(handle, sql.c_str(), -1, &q, nullptr) == SQLITE_OK);
-  std::vector<std::string> out;
-  while (sqlite3_step(q) == SQLITE_ROW) {
-    std::string row;
-    for (int i = 0; i < sqlite3_column_count(q); ++i) {
-      const auto* text = sqlite3_column_text(q, i);
-      row += (text ? reinterpret_cast<const char*>(text) : "NULL") + std::string("|");
-    }
-    out.push_back(row);
-  }
-  sqlite3_finalize(q);
-  sqlite3_close(handle);
-  return out;
-}
-
-std::vector<std::string> tables(const std::filesystem::path& db) {
-  std::vector<std::string> names;
-  for (const auto& row : rows(db, "sqlite_schema WHERE type = 'table'")) {
-    // "type|name|tbl_name|rootpage|sql|"
-    const auto first = row.find('|') + 1;
-    names.push_back(row.substr(first, row.find('|', first) - first));
-  }
-  return names;
 }
 
 }  // namespace
@@ -115,11 +75,11 @@ TEST_CASE("shared parsing: every scenario stores the same rows with it on and of
     CHECK(on.counters.peer_deliveries == off.counters.peer_deliveries);
     CHECK(on.counters.peer_deliveries > 0);
     CHECK(on.counters.peer_dropped == off.counters.peer_dropped);
-    const auto names = tables(on_db);
+    const auto names = table_names(on_db);
     REQUIRE(names.size() >= 10);
     for (const auto& table : names) {
       INFO(table);
-      CHECK(rows(on_db, table) == rows(off_db, table));
+      CHECK(table_rows_in_order(on_db, table) == table_rows_in_order(off_db, table));
     }
   }
 }

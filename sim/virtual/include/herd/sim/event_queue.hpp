@@ -104,12 +104,13 @@ class EventQueue {
     return first;
   }
   void reserve(std::size_t n) { heap_.reserve(n); }
-
- private:
-  static constexpr std::size_t kArity = 4;
+  // The queue's order: whether x comes before y.
   static bool earlier(const Event& x, const Event& y) noexcept {
     return x.at_ns != y.at_ns ? x.at_ns < y.at_ns : x.sequence_and_kind < y.sequence_and_kind;
   }
+
+ private:
+  static constexpr std::size_t kArity = 4;
   std::vector<Event> heap_;
   std::uint64_t next_sequence_ = 0;
 };

@@ -60,6 +60,15 @@ struct SimulationOptions {
   // Off: every receiver parses. Results are identical either way (tests compare them); the
   // switch exists to show that. Unset: on, unless the environment has HERD_SHARED_PARSING=0.
   std::optional<bool> share_parsing;
+  // Threads for this one run (docs/performance.md#one-run-on-many-cores). 1: serial. More:
+  // the events of each stretch of virtual time no message can cross (the lookahead) are
+  // handled on that many threads, servers split among them, and their effects committed in
+  // the serial order, so the fingerprint, the metrics and every row are the serial run's.
+  // 0: one per core. A run that cannot be split runs serially, and parallel() says why.
+  unsigned threads = 1;
+  // A window with fewer events than this runs on the calling thread, as waking the others
+  // would cost more (unset: 32 per thread). Tests set 1 to send every window to the threads.
+  std::optional<std::size_t> parallel_min_events;
 };
 
 // Whether runs share parsing when SimulationOptions does not say.
@@ -73,6 +82,16 @@ struct InvariantViolation : std::runtime_error {
 
 // Whether runs check invariants when SimulationOptions does not say.
 [[nodiscard]] bool invariants_by_default();
+
+// How a run used its threads (SimulationOptions::threads).
+struct ParallelReport {
+  unsigned threads = 1;             // threads the run used
+  std::string serial_because;       // why a run asked to use threads ran serially, or empty
+  std::uint64_t windows = 0;        // lookahead windows handled on the threads
+  std::uint64_t window_events = 0;  // events handled in them
+  std::uint64_t serial_events = 0;  // events handled one at a time: the workload, faults,
+                                    // samples, windows too small to split, the drain
+};
 
 struct SimulationCounters {
   std::uint64_t events = 0;
@@ -101,6 +120,7 @@ class Simulation {
   [[nodiscard]] std::uint64_t fingerprint() const noexcept { return fingerprint_.value(); }
   [[nodiscard]] const SimulationCounters& counters() const noexcept { return counters_; }
   [[nodiscard]] const MetricsRecorder& metrics() const noexcept { return metrics_; }
+  [[nodiscard]] const ParallelReport& parallel() const noexcept { return parallel_report_; }
   [[nodiscard]] const HerdLayout& layout() const noexcept { return layout_; }
   [[nodiscard]] const std::vector<FaultSpec>& faults() const noexcept { return faults_; }
   // Every message of the run, when the scenario asked for a trace (docs/traces.md); null
@@ -199,7 +219,10 @@ class Simulation {
   void build_links(const Scenario& scenario);
   void schedule_faults(const Scenario& scenario);
   [[nodiscard]] core::ServerConfig server_config(std::uint32_t index) const;
-  [[nodiscard]] core::Instant local_now(std::uint32_t server) const;
+  [[nodiscard]] core::Instant local_now(std::uint32_t server) const {
+    return local_now(server, now_ns_);
+  }
+  [[nodiscard]] core::Instant local_now(std::uint32_t server, Nanoseconds now) const;
 
   void dispatch(const Event& event);
   void prefetch_ahead();
@@ -214,6 +237,36 @@ class Simulation {
   [[nodiscard]] std::string link_peer_name(std::uint32_t server, core::ConnId conn) const;
   void drain_until_settled(Nanoseconds end);
   void step(const Event& event);
+  void enter(const Event& event);  // step()'s bookkeeping before the event is handled
+  // Shared by the serial path and the threads (simulation_parallel.cpp): when a line sent
+  // now on the link arrives (the link's draws taken), or nothing if the link loses it.
+  std::optional<Nanoseconds> draw_arrival(std::uint32_t link, Nanoseconds now);
+  // The server's timer event to push after it handled something, if any.
+  std::optional<Nanoseconds> rearm_timer(std::uint32_t server, Nanoseconds now, bool firing);
+  // Whether the server's timer event at at_ns is the one in force (and clears it if so).
+  bool timer_due(std::uint32_t server, Nanoseconds at_ns);
+  void observe(std::uint32_t server, core::Observation& out);
+  void check_memo(std::uint32_t link, std::string_view bytes, const core::PeerLineMemo* memo) const;
+  [[noreturn]] void answered_link(std::uint32_t server, const core::SendToConn& out) const;
+  [[noreturn]] void closed_link(std::uint32_t server, const core::CloseConn& out) const;
+  [[noreturn]] void dropped_link(std::uint32_t server, const core::ClosePeer& out) const;
+
+  // One run on many threads (simulation_parallel.cpp).
+  struct Lane;
+  struct Parallel;
+  [[nodiscard]] std::string parallel_refusal() const;
+  void run_on_threads(Nanoseconds end);
+  void run_window();
+  void step_window_serially();
+  void work_lane(Lane& lane);
+  void lane_event(Lane& lane, const Event& event, std::uint32_t server);
+  void lane_drain(Lane& lane, std::uint32_t server);
+  void commit(const Event& event);
+  [[nodiscard]] std::uint32_t server_of(const Event& event) const noexcept;
+  [[nodiscard]] Nanoseconds next_delay(std::uint32_t link) const;
+  [[nodiscard]] Nanoseconds lookahead_of(std::uint32_t server) const;
+  void refresh_lookahead();
+  void parallel_dirty(std::uint32_t server);  // it sent: its lookahead changed
   void check_stores_at_end() const;
 
   void start_fault(std::size_t index);
@@ -307,6 +360,9 @@ class Simulation {
   bool ran_ = false;
   bool prefetch_ = false;  // see prefetch_ahead()
   bool share_parsing_ = true;  // see SimulationOptions::share_parsing
+
+  std::unique_ptr<Parallel> parallel_;  // set while a run uses threads
+  ParallelReport parallel_report_;
 
   std::optional<MessageTrace> trace_;
   std::vector<std::uint32_t> in_flight_row_;  // by in-flight slot: its trace row

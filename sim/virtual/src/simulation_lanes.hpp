@@ -1,0 +1,106 @@
+#pragma once
+// The state of one run on many threads (simulation_parallel.cpp); internal to herd_virtual.
+//
+// A window is a stretch of virtual time [start, end) that no line sent inside it can cross:
+// every link's next draw is at least the lookahead, and links keep lines in order, so
+// whatever a server sends in the window arrives at or after its end. Within a window the
+// servers are therefore independent. Each thread (a lane) handles the window's events of
+// its servers in their serial order and writes down what they did (records and actions);
+// the main thread then commits those in the serial order of the whole herd, doing what
+// the serial run does to the queue, the metrics, the checker and the fingerprint.
+
+#include <atomic>
+#include <exception>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "herd/sim/simulation.hpp"
+
+namespace herd::sim {
+
+// True on a thread while it handles a window's events: Simulation::violation() then
+// throws a LaneFailure, and the commit raises the violation when it reaches the event,
+// with the time and event count the serial run reports.
+extern thread_local bool on_lane_thread;
+
+struct LaneFailure {
+  std::optional<std::uint32_t> server;
+  std::string what;
+};
+
+struct Simulation::Lane {
+  enum class Outcome : std::uint8_t { delivered, dropped, paused, handled };
+  // One event handled, in the lane's order (the serial order restricted to its servers).
+  struct Record {
+    Nanoseconds at_ns = 0;
+    std::uint32_t server = 0;
+    EventKind kind = EventKind::deliver_peer;
+    Outcome outcome = Outcome::handled;
+    PeerLineKind line_kind = PeerLineKind::other;
+    bool failed = false;  // the lane stopped here: failure or error says why
+    std::uint32_t size = 0;         // delivered: the line's bytes
+    std::uint64_t bytes_word = 0;   // delivered: Fingerprint::bytes_word of them
+    std::uint32_t actions_begin = 0, actions_end = 0;
+  };
+  // What handling it did beyond the server itself, in the order it did it.
+  struct Action {
+    enum class Kind : std::uint8_t { send, lost, observe, timer };
+    Kind kind = Kind::send;
+    bool has_memo = false;
+    std::uint32_t link = 0;  // send, lost
+    Nanoseconds at_ns = 0;   // send: arrival; timer: when
+    core::SharedText bytes;  // send
+    core::PeerLineMemo memo;
+    core::Observation observation;
+  };
+  // A timer one of its servers set inside the window: handled in the window too.
+  struct Timer {
+    Nanoseconds at_ns = 0;
+    std::uint64_t order = 0;  // set order, which is the serial run's at equal times
+    std::uint32_t server = 0;
+  };
+
+  unsigned index = 0;
+  std::vector<Event> events;  // the window's events of its servers, in order
+  std::vector<Record> records;
+  std::vector<Action> actions;
+  std::vector<Timer> timers;  // a min-heap
+  std::uint64_t timer_order = 0;
+  std::vector<std::uint32_t> sent;  // servers that sent: their lookahead leaf is new
+  std::optional<LaneFailure> failure;
+  std::exception_ptr error;
+  std::size_t cursor = 0;  // the commit's next record
+  Nanoseconds now_ns = 0;
+  bool firing = false;  // handling a timer (for the checker's re-arm rule)
+};
+
+struct Simulation::Parallel {
+  unsigned threads = 2;
+  std::vector<Lane> lanes;
+  std::vector<Event> window;  // in serial order
+  Nanoseconds window_end = 0;
+  // A min-tree over servers of lookahead_of(): tree[leaves + s] is server s's, tree[1] the
+  // herd's. Lanes write their servers' leaves; the main thread fixes the inner nodes.
+  std::size_t leaves = 1;
+  std::vector<Nanoseconds> tree;
+  std::vector<std::uint32_t> dirty;  // servers that sent outside a window
+  bool all_dirty = true;             // links came up or down, or their latency changed
+  std::atomic<std::uint64_t> generation{0};  // bumped to start a window (or to stop)
+  std::atomic<unsigned> pending{0};          // helper threads still handling it
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> helpers;
+
+  Parallel() = default;
+  Parallel(const Parallel&) = delete;
+  Parallel& operator=(const Parallel&) = delete;
+  ~Parallel() {
+    stop.store(true, std::memory_order_release);
+    generation.fetch_add(1, std::memory_order_acq_rel);
+    generation.notify_all();
+    for (auto& t : helpers) t.join();
+  }
+};
+
+}  // namespace herd::sim

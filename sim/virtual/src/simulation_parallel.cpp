@@ -1,0 +1,463 @@
+// One run on many threads: conservative windows and a commit in serial order
+// (simulation_lanes.hpp says how, docs/performance.md#one-run-on-many-cores why).
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <variant>
+
+#include "herd/sim/delay_sampler.hpp"
+#include "simulation_lanes.hpp"
+
+namespace herd::sim {
+
+thread_local bool on_lane_thread = false;
+
+namespace {
+
+constexpr Nanoseconds kNever = std::numeric_limits<Nanoseconds>::max();
+// A window with fewer events than this per thread is handled on the main thread: waking
+// the others would cost more than the events.
+constexpr std::size_t kMinEventsPerThread = 32;
+// A lossy link's next line that gets through is found by replaying its loss draws; past
+// this many lost in a row the link's lookahead is taken as zero (safe, and rare).
+constexpr int kMaxLossReplays = 64;
+constexpr int kSpins = 4000;
+
+bool handled_on_threads(EventKind kind) {
+  return kind == EventKind::deliver_peer || kind == EventKind::server_timer;
+}
+
+// Events after which links may be up or down, or draw from other distributions.
+bool changes_links(EventKind kind) {
+  return kind == EventKind::fault_start || kind == EventKind::fault_end ||
+         kind == EventKind::link_up;
+}
+
+void relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+template <class T>
+void wait_while_equal(const std::atomic<T>& value, T old) {
+  for (int i = 0; i < kSpins; ++i) {
+    if (value.load(std::memory_order_acquire) != old) return;
+    relax();
+  }
+  while (value.load(std::memory_order_acquire) == old) value.wait(old, std::memory_order_acquire);
+}
+
+struct LaneThreadScope {
+  LaneThreadScope() { on_lane_thread = true; }
+  ~LaneThreadScope() { on_lane_thread = false; }
+  LaneThreadScope(const LaneThreadScope&) = delete;
+  LaneThreadScope& operator=(const LaneThreadScope&) = delete;
+};
+
+template <class... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
+
+}  // namespace
+
+std::string Simulation::parallel_refusal() const {
+  if (trace_) return "it records a message trace, which is written as lines are sent";
+  if (scenario_.network.reorder) {
+    return "its links reorder lines (network.reorder), so no lookahead bounds a window";
+  }
+  if (layout_.size() < 2) return "the herd has one server";
+  return {};
+}
+
+std::uint32_t Simulation::server_of(const Event& event) const noexcept {
+  return event.kind() == EventKind::deliver_peer ? links_[event.a].to : event.a;
+}
+
+// The delay of the next line on the link that will get through, drawn on a copy of its
+// generator exactly as draw_arrival() will draw it. Lines lost before it arrive nowhere;
+// lines after it arrive no earlier, since links keep order. Clogs only delay.
+Nanoseconds Simulation::next_delay(std::uint32_t link_index) const {
+  const Link& link = links_[link_index];
+  if (!link.up) return kNever;  // only a fault or a reconnection brings it up
+  const DelayDistribution& latency =
+      latency_.empty() ? scenario_.network.latency : *latency_[link_index];
+  if (link_rng_.empty()) {
+    Prng none = no_draws_;
+    return sample_delay(latency, none);
+  }
+  Prng rng = link_rng_[link_index];
+  const double loss = loss_.empty() ? scenario_.network.loss : loss_[link_index];
+  if (link.greeting_sent && loss > 0) {
+    if (loss >= 1) return kNever;
+    int lost = 0;
+    while (rng.chance(loss)) {
+      if (++lost == kMaxLossReplays) return 0;
+    }
+  }
+  return sample_delay(latency, rng);
+}
+
+Nanoseconds Simulation::lookahead_of(std::uint32_t server) const {
+  Nanoseconds least = kNever;
+  for (std::uint32_t link = out_begin_[server]; link < out_begin_[server + 1]; ++link) {
+    least = std::min(least, next_delay(link));
+  }
+  return least;
+}
+
+void Simulation::parallel_dirty(std::uint32_t server) { parallel_->dirty.push_back(server); }
+
+void Simulation::refresh_lookahead() {
+  Parallel& p = *parallel_;
+  auto fix_up = [&p](std::size_t node) {
+    for (node /= 2; node >= 1; node /= 2) p.tree[node] = std::min(p.tree[2 * node], p.tree[2 * node + 1]);
+  };
+  if (p.all_dirty) {
+    for (std::uint32_t s = 0; s < layout_.size(); ++s) p.tree[p.leaves + s] = lookahead_of(s);
+    for (std::size_t node = p.leaves - 1; node >= 1; --node) {
+      p.tree[node] = std::min(p.tree[2 * node], p.tree[2 * node + 1]);
+    }
+    p.all_dirty = false;
+  } else {
+    for (std::uint32_t s : p.dirty) {
+      p.tree[p.leaves + s] = lookahead_of(s);
+      fix_up(p.leaves + s);
+    }
+    for (Lane& lane : p.lanes) {
+      for (std::uint32_t s : lane.sent) fix_up(p.leaves + s);  // the lane set the leaf
+    }
+  }
+  p.dirty.clear();
+  for (Lane& lane : p.lanes) lane.sent.clear();
+}
+
+void Simulation::run_on_threads(Nanoseconds end) {
+  unsigned threads = options_.threads != 0 ? options_.threads
+                                           : std::max(1U, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<std::size_t>({threads, layout_.size(), 256}));
+  if (threads < 2) return;
+  parallel_ = std::make_unique<Parallel>();
+  // Threads are joined and the state dropped however the run ends (a violation throws).
+  struct Release {
+    std::unique_ptr<Parallel>& p;
+    ~Release() { p.reset(); }
+  } release{parallel_};
+  Parallel& p = *parallel_;
+  p.threads = threads;
+  p.lanes.resize(threads);
+  for (unsigned i = 0; i < threads; ++i) p.lanes[i].index = i;
+  while (p.leaves < layout_.size()) p.leaves *= 2;
+  p.tree.assign(2 * p.leaves, kNever);
+  for (unsigned i = 1; i < threads; ++i) {
+    p.helpers.emplace_back([this, &p, i] {
+      std::uint64_t seen = 0;
+      for (;;) {
+        wait_while_equal(p.generation, seen);
+        seen = p.generation.load(std::memory_order_acquire);
+        if (p.stop.load(std::memory_order_acquire)) return;
+        work_lane(p.lanes[i]);
+        if (p.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) p.pending.notify_all();
+      }
+    });
+  }
+  parallel_report_.threads = threads;
+
+  const Nanoseconds progress_step = std::max<Nanoseconds>(1, end / 100);
+  Nanoseconds next_progress = progress_step;
+  const std::size_t min_window = options_.parallel_min_events.value_or(kMinEventsPerThread * threads);
+  while (!queue_.empty() && queue_.top().at_ns <= end) {
+    refresh_lookahead();
+    const Event& top = queue_.top();
+    const Nanoseconds lookahead = p.tree[1];
+    const Nanoseconds limit = lookahead >= kNever - top.at_ns
+                                  ? end + 1
+                                  : std::min(end + 1, top.at_ns + lookahead);
+    if (!handled_on_threads(top.kind()) || limit <= top.at_ns) {
+      const Event event = queue_.pop();
+      step(event);
+      ++parallel_report_.serial_events;
+      if (changes_links(event.kind())) p.all_dirty = true;
+    } else {
+      p.window.clear();
+      while (!queue_.empty() && queue_.top().at_ns < limit &&
+             handled_on_threads(queue_.top().kind())) {
+        p.window.push_back(queue_.pop());
+      }
+      // Up to the first event the threads do not handle, if it comes before the limit.
+      p.window_end = queue_.empty() || queue_.top().at_ns >= limit ? limit : queue_.top().at_ns;
+      if (p.window.size() < min_window) {
+        step_window_serially();
+      } else {
+        run_window();
+      }
+    }
+    if (options_.progress && now_ns_ >= next_progress) {
+      options_.progress(static_cast<double>(now_ns_) / static_cast<double>(end));
+      next_progress = now_ns_ + progress_step;
+    }
+  }
+}
+
+// The window's events in order, with the timers they set inside it, one at a time: what
+// the serial loop would do (nothing they send arrives before the window's end).
+void Simulation::step_window_serially() {
+  Parallel& p = *parallel_;
+  std::size_t i = 0;
+  for (;;) {
+    const bool from_queue = !queue_.empty() && queue_.top().at_ns < p.window_end &&
+                            (i == p.window.size() || EventQueue::earlier(queue_.top(), p.window[i]));
+    if (!from_queue && i == p.window.size()) break;
+    const Event event = from_queue ? queue_.pop() : p.window[i++];
+    step(event);
+    ++parallel_report_.serial_events;
+  }
+}
+
+void Simulation::run_window() {
+  Parallel& p = *parallel_;
+  if (!open_requests_.empty()) throw std::logic_error("parallel run: a client request is open");
+  for (Lane& lane : p.lanes) lane.events.clear();
+  for (const Event& event : p.window) p.lanes[server_of(event) % p.threads].events.push_back(event);
+  p.pending.store(p.threads - 1, std::memory_order_release);
+  p.generation.fetch_add(1, std::memory_order_acq_rel);
+  p.generation.notify_all();
+  work_lane(p.lanes[0]);
+  for (unsigned left = p.pending.load(std::memory_order_acquire); left != 0;
+       left = p.pending.load(std::memory_order_acquire)) {
+    wait_while_equal(p.pending, left);
+  }
+  // Commit in the serial order: the window's events merged with the timers they set.
+  std::size_t i = 0;
+  std::uint64_t committed = 0;
+  for (;;) {
+    const bool from_queue = !queue_.empty() && queue_.top().at_ns < p.window_end &&
+                            (i == p.window.size() || EventQueue::earlier(queue_.top(), p.window[i]));
+    if (!from_queue && i == p.window.size()) break;
+    const Event event = from_queue ? queue_.pop() : p.window[i++];
+    commit(event);
+    ++committed;
+  }
+  for (const Lane& lane : p.lanes) {
+    if (lane.cursor != lane.records.size()) {
+      throw std::logic_error("parallel run: a thread handled an event the commit did not reach");
+    }
+  }
+  ++parallel_report_.windows;
+  parallel_report_.window_events += committed;
+}
+
+void Simulation::work_lane(Lane& lane) {
+  Parallel& p = *parallel_;
+  lane.records.clear();
+  lane.actions.clear();
+  lane.timers.clear();
+  lane.cursor = 0;
+  lane.failure.reset();
+  lane.error = nullptr;
+  LaneThreadScope scope;
+  const auto later = [](const Lane::Timer& x, const Lane::Timer& y) {
+    return x.at_ns != y.at_ns ? x.at_ns > y.at_ns : x.order > y.order;
+  };
+  // Timers set inside the window go before a window event only if strictly earlier: at
+  // equal times the event was queued first.
+  const auto timers_before = [&](Nanoseconds at_ns) {
+    while (!lane.timers.empty() && lane.timers.front().at_ns < at_ns) {
+      std::pop_heap(lane.timers.begin(), lane.timers.end(), later);
+      const Lane::Timer timer = lane.timers.back();
+      lane.timers.pop_back();
+      Event event{timer.at_ns, static_cast<std::uint64_t>(EventKind::server_timer), timer.server, 0};
+      lane_event(lane, event, timer.server);
+    }
+  };
+  try {
+    for (const Event& event : lane.events) {
+      timers_before(event.at_ns);
+      lane_event(lane, event, server_of(event));
+    }
+    timers_before(p.window_end);
+  } catch (LaneFailure& failure) {
+    lane.failure = std::move(failure);
+  } catch (...) {
+    lane.error = std::current_exception();
+  }
+  if ((lane.failure || lane.error) && !lane.records.empty()) {
+    lane.records.back().failed = true;
+    lane.records.back().actions_end = static_cast<std::uint32_t>(lane.actions.size());
+  }
+}
+
+// What deliver_peer() and on_timer() do, with the effects outside the server written down.
+void Simulation::lane_event(Lane& lane, const Event& event, std::uint32_t server) {
+  Lane::Record& record = lane.records.emplace_back();
+  record.at_ns = event.at_ns;
+  record.server = server;
+  record.kind = event.kind();
+  record.actions_begin = static_cast<std::uint32_t>(lane.actions.size());
+  lane.now_ns = event.at_ns;
+  if (event.kind() == EventKind::server_timer) {
+    record.outcome = Lane::Outcome::handled;
+    if (timer_due(server, event.at_ns)) {
+      servers_[server].core->handle_timeout(local_now(server, event.at_ns));
+      lane.firing = true;
+      lane_drain(lane, server);
+      lane.firing = false;
+    }
+  } else {
+    const Link& link = links_[event.a];
+    if (!link.up || link.conn != message_conn(event.payload)) {
+      record.outcome = Lane::Outcome::dropped;
+    } else if (servers_[server].paused) {
+      record.outcome = Lane::Outcome::paused;
+    } else {
+      record.outcome = Lane::Outcome::delivered;
+      const std::string_view bytes = message_text(event.payload);
+      record.line_kind = classify_peer_line(bytes);
+      record.size = static_cast<std::uint32_t>(bytes.size());
+      record.bytes_word = Fingerprint::bytes_word(bytes);
+      servers_[server].core->handle_conn_bytes(local_now(server, event.at_ns), link.conn, bytes,
+                                               message_memo(event.payload));
+      lane_drain(lane, server);
+    }
+  }
+  lane.records.back().actions_end = static_cast<std::uint32_t>(lane.actions.size());
+}
+
+// What drain() does for a server handling a friend's line or a timer. No client is
+// connected inside a window (requests open and close within their own event), so output
+// meant for a connection is the violation drain() reports for it.
+void Simulation::lane_drain(Lane& lane, std::uint32_t server) {
+  Parallel& p = *parallel_;
+  SimServer& s = servers_[server];
+  bool sent = false;
+  while (auto output = s.core->poll_output()) {
+    std::visit(
+        Overloaded{
+            [&](core::SendToPeer& out) {
+              const std::uint32_t link = out_begin_[server] + out.peer;
+              const core::PeerLineMemo* memo = s.core->forward_memo(out.memo);
+              Lane::Action& action = lane.actions.emplace_back();
+              action.link = link;
+              const std::optional<Nanoseconds> arrival =
+                  links_[link].up ? draw_arrival(link, lane.now_ns) : std::nullopt;
+              sent = true;
+              if (!arrival) {
+                action.kind = Lane::Action::Kind::lost;
+                return;
+              }
+              check_memo(link, *out.bytes, memo);
+              action.kind = Lane::Action::Kind::send;
+              action.at_ns = *arrival;
+              action.bytes = std::move(out.bytes);
+              if (memo && share_parsing_) {
+                action.has_memo = true;
+                action.memo = *memo;
+              }
+            },
+            [&](core::SendToConn& out) { answered_link(server, out); },
+            [&](core::ClosePeer& out) { dropped_link(server, out); },
+            [&](core::CloseConn& out) { closed_link(server, out); },
+            [&](core::QueryPlaces&) {
+              violation(server, "asked for places while handling a friend's line or a timer");
+            },
+            [&](core::LogRecord&) {},
+            [&](core::Observation& out) {
+              Lane::Action& action = lane.actions.emplace_back();
+              action.kind = Lane::Action::Kind::observe;
+              action.observation = std::move(out);
+            },
+        },
+        *output);
+  }
+  if (auto at = rearm_timer(server, lane.now_ns, lane.firing)) {
+    Lane::Action& action = lane.actions.emplace_back();
+    action.kind = Lane::Action::Kind::timer;
+    action.at_ns = *at;
+    if (*at < p.window_end) {
+      lane.timers.push_back(Lane::Timer{*at, lane.timer_order++, server});
+      std::push_heap(lane.timers.begin(), lane.timers.end(),
+                     [](const Lane::Timer& x, const Lane::Timer& y) {
+                       return x.at_ns != y.at_ns ? x.at_ns > y.at_ns : x.order > y.order;
+                     });
+    }
+  }
+  if (sent) {
+    p.tree[p.leaves + server] = lookahead_of(server);
+    lane.sent.push_back(server);
+  }
+}
+
+// Does for one event what the serial run does outside the server, from what its lane
+// wrote down, in the serial order.
+void Simulation::commit(const Event& event) {
+  Parallel& p = *parallel_;
+  const std::uint32_t server = server_of(event);
+  Lane& lane = p.lanes[server % p.threads];
+  if (lane.cursor >= lane.records.size()) {
+    throw std::logic_error("parallel run: no thread handled an event of server " +
+                           layout_.names[server]);
+  }
+  Lane::Record& record = lane.records[lane.cursor++];
+  if (record.at_ns != event.at_ns || record.kind != event.kind() || record.server != server) {
+    throw std::logic_error("parallel run: server " + layout_.names[server] +
+                           "'s thread handled its events in another order");
+  }
+  enter(event);
+  if (event.kind() == EventKind::deliver_peer) {
+    switch (record.outcome) {
+      case Lane::Outcome::dropped:
+        ++counters_.peer_dropped;
+        free_in_flight(event.payload);
+        break;
+      case Lane::Outcome::paused:
+        backlogs_[server].push_back(PausedInput{EventKind::deliver_peer, event.a, event.payload});
+        break;
+      case Lane::Outcome::delivered:
+        ++counters_.peer_deliveries;
+        metrics_.on_peer_line(event.a, record.line_kind, record.size);
+        fingerprint_.add(record.bytes_word);
+        free_in_flight(event.payload);
+        break;
+      case Lane::Outcome::handled:
+        break;
+    }
+  }
+  if (record.failed) {
+    if (lane.error) std::rethrow_exception(lane.error);
+    violation(lane.failure->server, lane.failure->what);
+  }
+  for (std::uint32_t a = record.actions_begin; a < record.actions_end; ++a) {
+    Lane::Action& action = lane.actions[a];
+    switch (action.kind) {
+      case Lane::Action::Kind::send: {
+        if (action.at_ns < p.window_end) {
+          throw std::logic_error("parallel run: a line arrives inside the window it was sent in");
+        }
+        const std::uint64_t slot = store_in_flight(links_[action.link].conn, std::move(action.bytes),
+                                                   action.has_memo ? &action.memo : nullptr);
+        queue_.push(action.at_ns, EventKind::deliver_peer, action.link, slot);
+        break;
+      }
+      case Lane::Action::Kind::lost:
+        ++counters_.peer_dropped;
+        break;
+      case Lane::Action::Kind::observe:
+        observe(server, action.observation);
+        break;
+      case Lane::Action::Kind::timer:
+        queue_.push(action.at_ns, EventKind::server_timer, server);
+        break;
+    }
+  }
+}
+
+}  // namespace herd::sim
