@@ -79,6 +79,41 @@ std::string Simulation::parallel_refusal() const {
   return {};
 }
 
+unsigned Simulation::run_threads() const {
+  const unsigned asked = options_.threads != 0 ? options_.threads
+                                               : std::max(1U, std::thread::hardware_concurrency());
+  return static_cast<unsigned>(std::min<std::size_t>({asked, layout_.size(), 256}));
+}
+
+unsigned Simulation::setup_threads() const {
+  return static_cast<unsigned>(std::clamp<std::size_t>(
+      layout_.size() / kServersPerSetupThread, 1, std::max(1U, run_threads())));
+}
+
+void Simulation::for_each_on_threads(unsigned threads, std::size_t n,
+                                     const std::function<void(std::size_t)>& fn) {
+  if (threads < 2 || n < 2) {
+    for (std::size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::vector<std::exception_ptr> errors(threads);
+  const auto run = [&](unsigned t) {
+    try {
+      for (std::size_t i = n * t / threads; i < n * (t + 1) / threads; ++i) fn(i);
+    } catch (...) {
+      errors[t] = std::current_exception();
+    }
+  };
+  {
+    std::vector<std::jthread> helpers;
+    for (unsigned t = 1; t < threads; ++t) helpers.emplace_back(run, t);
+    run(0);
+  }
+  for (const auto& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+}
+
 std::uint32_t Simulation::server_of(const Event& event) const noexcept {
   return event.kind() == EventKind::deliver_peer ? links_[event.a].to : event.a;
 }
@@ -142,9 +177,7 @@ void Simulation::refresh_lookahead() {
 }
 
 void Simulation::run_on_threads(Nanoseconds end) {
-  unsigned threads = options_.threads != 0 ? options_.threads
-                                           : std::max(1U, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<std::size_t>({threads, layout_.size(), 256}));
+  const unsigned threads = run_threads();
   if (threads < 2) return;
   parallel_ = std::make_unique<Parallel>();
   // Threads are joined and the state dropped however the run ends (a violation throws).
@@ -227,7 +260,7 @@ void Simulation::run_window() {
   Parallel& p = *parallel_;
   if (!open_requests_.empty()) throw std::logic_error("parallel run: a client request is open");
   for (Lane& lane : p.lanes) lane.events.clear();
-  for (const Event& event : p.window) p.lanes[server_of(event) % p.threads].events.push_back(event);
+  for (const Event& event : p.window) p.lanes[p.lane_of(server_of(event))].events.push_back(event);
   p.pending.store(p.threads - 1, std::memory_order_release);
   p.generation.fetch_add(1, std::memory_order_acq_rel);
   p.generation.notify_all();
@@ -260,6 +293,8 @@ void Simulation::work_lane(Lane& lane) {
   Parallel& p = *parallel_;
   lane.records.clear();
   lane.actions.clear();
+  lane.memos.clear();
+  lane.observations.clear();
   lane.timers.clear();
   lane.cursor = 0;
   lane.failure.reset();
@@ -280,7 +315,15 @@ void Simulation::work_lane(Lane& lane) {
     }
   };
   try {
-    for (const Event& event : lane.events) {
+    const std::size_t n = lane.events.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const Event& event = lane.events[i];
+      // As the serial loop does (prefetch_ahead): the next event's server state, and the
+      // message after it, load while this one is handled.
+      if (prefetch_) {
+        if (i + 1 < n) prefetch_for(lane.events[i + 1], true);
+        if (i + 2 < n) prefetch_for(lane.events[i + 2], false);
+      }
       timers_before(event.at_ns);
       lane_event(lane, event, server_of(event));
     }
@@ -294,6 +337,27 @@ void Simulation::work_lane(Lane& lane) {
     lane.records.back().failed = true;
     lane.records.back().actions_end = static_cast<std::uint32_t>(lane.actions.size());
   }
+}
+
+void Simulation::prefetch_for(const Event& event, bool state) const {
+  if (event.kind() != EventKind::deliver_peer) return;
+  if (state) {
+    const Link& link = links_[event.a];
+    const SimServer& dst = servers_[link.to];
+    if (dst.up) dst.core->prefetch_hint(link.conn, message_text(event.payload));
+    return;
+  }
+  if (event.payload & 1) {
+    __builtin_prefetch(&small_in_flight_[event.payload >> 1]);
+  } else {
+    const char* slot = reinterpret_cast<const char*>(&in_flight_[event.payload >> 1]);
+    __builtin_prefetch(slot);
+    __builtin_prefetch(slot + 64);
+    __builtin_prefetch(slot + 128);
+  }
+  const Link& link = links_[event.a];
+  const SimServer& dst = servers_[link.to];
+  if (dst.up) dst.core->prefetch_state(link.conn);
 }
 
 // What deliver_peer() and on_timer() do, with the effects outside the server written down.
@@ -347,6 +411,7 @@ void Simulation::lane_drain(Lane& lane, std::uint32_t server) {
               const core::PeerLineMemo* memo = s.core->forward_memo(out.memo);
               Lane::Action& action = lane.actions.emplace_back();
               action.link = link;
+              action.extra = Lane::kNone;
               const std::optional<Nanoseconds> arrival =
                   links_[link].up ? draw_arrival(link, lane.now_ns) : std::nullopt;
               sent = true;
@@ -359,8 +424,8 @@ void Simulation::lane_drain(Lane& lane, std::uint32_t server) {
               action.at_ns = *arrival;
               action.bytes = std::move(out.bytes);
               if (memo && share_parsing_) {
-                action.has_memo = true;
-                action.memo = *memo;
+                action.extra = static_cast<std::uint32_t>(lane.memos.size());
+                lane.memos.push_back(*memo);
               }
             },
             [&](core::SendToConn& out) { answered_link(server, out); },
@@ -373,7 +438,8 @@ void Simulation::lane_drain(Lane& lane, std::uint32_t server) {
             [&](core::Observation& out) {
               Lane::Action& action = lane.actions.emplace_back();
               action.kind = Lane::Action::Kind::observe;
-              action.observation = std::move(out);
+              action.extra = static_cast<std::uint32_t>(lane.observations.size());
+              lane.observations.push_back(std::move(out));
             },
         },
         *output);
@@ -401,7 +467,7 @@ void Simulation::lane_drain(Lane& lane, std::uint32_t server) {
 void Simulation::commit(const Event& event) {
   Parallel& p = *parallel_;
   const std::uint32_t server = server_of(event);
-  Lane& lane = p.lanes[server % p.threads];
+  Lane& lane = p.lanes[p.lane_of(server)];
   if (lane.cursor >= lane.records.size()) {
     throw std::logic_error("parallel run: no thread handled an event of server " +
                            layout_.names[server]);
@@ -442,8 +508,9 @@ void Simulation::commit(const Event& event) {
         if (action.at_ns < p.window_end) {
           throw std::logic_error("parallel run: a line arrives inside the window it was sent in");
         }
-        const std::uint64_t slot = store_in_flight(links_[action.link].conn, std::move(action.bytes),
-                                                   action.has_memo ? &action.memo : nullptr);
+        const std::uint64_t slot =
+            store_in_flight(links_[action.link].conn, std::move(action.bytes),
+                            action.extra != Lane::kNone ? &lane.memos[action.extra] : nullptr);
         queue_.push(action.at_ns, EventKind::deliver_peer, action.link, slot);
         break;
       }
@@ -451,7 +518,7 @@ void Simulation::commit(const Event& event) {
         ++counters_.peer_dropped;
         break;
       case Lane::Action::Kind::observe:
-        observe(server, action.observation);
+        observe(server, lane.observations[action.extra]);
         break;
       case Lane::Action::Kind::timer:
         queue_.push(action.at_ns, EventKind::server_timer, server);

@@ -4,7 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -125,4 +127,31 @@ TEST_CASE("parallel run: a run that cannot be split runs serially and says why")
   Scenario traced = load_scenario(root / "scenarios/course/winter2023-steady.toml");
   traced.trace = true;
   check(traced, "message trace");
+}
+
+TEST_CASE("parallel run: a herd big enough to be built and freed on threads runs as serially") {
+  // Past two setup runs of servers (Simulation::kServersPerSetupThread) the servers are
+  // built and freed on the run's threads as well.
+  const std::filesystem::path root = HERD_REPO_ROOT;
+  const std::size_t n = Simulation::kServersPerSetupThread * 2 + 100;
+  const Scenario scenario = load_scenario(root / "scenarios/scale/flood-scale.toml",
+                                          {"herd.generate.n=" + std::to_string(n)});
+  const auto layout = std::make_shared<const HerdLayout>(layout_of(build_friend_graph(scenario)));
+  REQUIRE(layout->size() == n);
+  const auto run = [&](unsigned threads) {
+    SimulationOptions options;
+    options.threads = threads;
+    options.keep_deliveries = false;
+    auto sim = std::make_unique<Simulation>(scenario, layout, options);
+    sim->run();
+    return std::make_tuple(sim->fingerprint(), sim->counters().peer_deliveries,
+                           sim->metrics().summarize().reach_min, sim->parallel().windows);
+  };
+  const auto serial = run(1);
+  const auto threaded = run(2);
+  CHECK(std::get<0>(threaded) == std::get<0>(serial));
+  CHECK(std::get<1>(threaded) == std::get<1>(serial));
+  CHECK(std::get<1>(serial) > 3 * n);  // every update reached every server
+  CHECK(std::get<2>(threaded) == std::get<2>(serial));
+  CHECK(std::get<3>(threaded) > 0);
 }

@@ -121,6 +121,8 @@ class Simulation {
   [[nodiscard]] const SimulationCounters& counters() const noexcept { return counters_; }
   [[nodiscard]] const MetricsRecorder& metrics() const noexcept { return metrics_; }
   [[nodiscard]] const ParallelReport& parallel() const noexcept { return parallel_report_; }
+  // A run on threads also builds and frees its servers on them, a thread per this many.
+  static constexpr std::size_t kServersPerSetupThread = 16384;
   [[nodiscard]] const HerdLayout& layout() const noexcept { return layout_; }
   [[nodiscard]] const std::vector<FaultSpec>& faults() const noexcept { return faults_; }
   // Every message of the run, when the scenario asked for a trace (docs/traces.md); null
@@ -255,12 +257,20 @@ class Simulation {
   struct Lane;
   struct Parallel;
   [[nodiscard]] std::string parallel_refusal() const;
+  // Threads SimulationOptions::threads asks for (0: one per core), capped by the herd.
+  [[nodiscard]] unsigned run_threads() const;
+  [[nodiscard]] unsigned setup_threads() const;
+  // Calls fn(0) .. fn(n - 1), each index once, on up to `threads` threads, in contiguous
+  // runs; rethrows the first exception of the lowest run once all have finished.
+  static void for_each_on_threads(unsigned threads, std::size_t n,
+                                  const std::function<void(std::size_t)>& fn);
   void run_on_threads(Nanoseconds end);
   void run_window();
   void step_window_serially();
   void work_lane(Lane& lane);
   void lane_event(Lane& lane, const Event& event, std::uint32_t server);
   void lane_drain(Lane& lane, std::uint32_t server);
+  void prefetch_for(const Event& event, bool state) const;
   void commit(const Event& event);
   [[nodiscard]] std::uint32_t server_of(const Event& event) const noexcept;
   [[nodiscard]] Nanoseconds next_delay(std::uint32_t link) const;
