@@ -648,10 +648,11 @@ void Simulation::deliver_peer(std::uint32_t link_index, std::uint64_t slot) {
   drain(link.to);
 }
 
-std::uint64_t Simulation::store_in_flight(core::ConnId conn, core::SharedText bytes,
+std::uint64_t Simulation::store_in_flight(core::ConnId conn, std::string_view bytes,
+                                          core::SharedText* owner,
                                           const core::PeerLineMemo* memo) {
   std::uint64_t slot;
-  if (bytes->size() <= kSmallBytes) {
+  if (bytes.size() <= kSmallBytes) {
     if (free_small_slots_ != kNoFreeSlot) {
       slot = free_small_slots_;
       free_small_slots_ = small_in_flight_[slot >> 1].conn;
@@ -661,8 +662,8 @@ std::uint64_t Simulation::store_in_flight(core::ConnId conn, core::SharedText by
     }
     SmallInFlight& m = small_in_flight_[slot >> 1];
     m.conn = conn;
-    m.size = static_cast<std::uint32_t>(bytes->size());
-    std::memcpy(m.bytes, bytes->data(), bytes->size());
+    m.size = static_cast<std::uint32_t>(bytes.size());
+    std::memcpy(m.bytes, bytes.data(), bytes.size());
     return slot;
   }
   if (free_slots_ != kNoFreeSlot) {
@@ -676,11 +677,11 @@ std::uint64_t Simulation::store_in_flight(core::ConnId conn, core::SharedText by
   m.conn = conn;
   m.has_memo = memo != nullptr;
   if (memo) m.memo = *memo;
-  if (bytes->size() <= kInlineBytes) {
-    m.size = static_cast<std::uint32_t>(bytes->size());
-    std::memcpy(m.inline_bytes, bytes->data(), bytes->size());
+  if (bytes.size() <= kInlineBytes) {
+    m.size = static_cast<std::uint32_t>(bytes.size());
+    std::memcpy(m.inline_bytes, bytes.data(), bytes.size());
   } else {
-    m.overflow = std::move(bytes);
+    m.overflow = std::move(*owner);
   }
   return slot;
 }
@@ -752,7 +753,7 @@ void Simulation::send(std::uint32_t link_index, core::SharedText bytes,
     return;
   }
   check_memo(link_index, *bytes, memo);
-  std::uint64_t slot = store_in_flight(link.conn, std::move(bytes), share_parsing_ ? memo : nullptr);
+  std::uint64_t slot = store_in_flight(link.conn, *bytes, &bytes, share_parsing_ ? memo : nullptr);
   if (trace_) trace_send(link_index, slot, *arrival, message_text(slot));
   queue_.push(*arrival, EventKind::deliver_peer, link_index, slot);
 }

@@ -34,9 +34,9 @@ struct Simulation::Lane {
   enum class Outcome : std::uint8_t { delivered, dropped, paused, handled };
   // One event handled, in the lane's order (the serial order restricted to its servers).
   struct Record {
-    Nanoseconds at_ns = 0;
+    Event event;  // a timer set inside the window has no sequence yet (the commit's)
     std::uint32_t server = 0;
-    EventKind kind = EventKind::deliver_peer;
+    bool set_inside = false;  // a timer set inside the window
     Outcome outcome = Outcome::handled;
     PeerLineKind line_kind = PeerLineKind::other;
     bool failed = false;  // the lane stopped here: failure or error says why
@@ -53,7 +53,15 @@ struct Simulation::Lane {
     std::uint32_t link = 0;         // send, lost
     std::uint32_t extra = kNone;    // send: index in memos; observe: in observations
     Nanoseconds at_ns = 0;          // send: arrival; timer: when
-    core::SharedText bytes;         // send
+    // send: the line, copied into text; or, when longer than a slot holds, its buffer.
+    // Copying lets the lane free the server's buffer itself: freed on the main thread,
+    // every line would cross malloc arenas and their locks.
+    std::uint32_t text_at = 0, text_size = 0;
+    core::SharedText long_line;
+    // send: the link's connection and the receiver's lane, read here so that the commit
+    // does not read the link (a cache miss on a big herd) again.
+    core::ConnId conn = 0;
+    std::uint16_t to_lane = 0;
   };
   // A timer one of its servers set inside the window: handled in the window too.
   struct Timer {
@@ -63,9 +71,16 @@ struct Simulation::Lane {
   };
 
   unsigned index = 0;
+  // Its servers' deliveries and timers: the commit appends to the inbox, the lane moves
+  // it into its queue and takes the window's events from there (so the heap work is the
+  // threads', not the commit's).
+  EventQueue queue;
+  std::vector<Event> inbox;
+  std::vector<Event> handed;  // the window's events the main queue held (sent serially)
   std::vector<Event> events;  // the window's events of its servers, in order
   std::vector<Record> records;
   std::vector<Action> actions;
+  std::string text;  // the lines of its send actions
   std::vector<core::PeerLineMemo> memos;
   std::vector<core::Observation> observations;
   std::vector<Timer> timers;  // a min-heap
@@ -85,8 +100,12 @@ struct Simulation::Parallel {
   // floods are, and dealing servers one by one spreads them best.
   [[nodiscard]] unsigned lane_of(std::uint32_t server) const noexcept { return server % threads; }
   std::vector<Lane> lanes;
-  std::vector<Event> window;  // in serial order
+  // The window: events before `bound` in the serial order, (end, 0) or the first event
+  // the threads do not handle. window_end is its time.
+  Event bound;
   Nanoseconds window_end = 0;
+  std::optional<Event> first_inbox;  // the earliest event the commit put in an inbox
+  std::size_t last_window_events = 0;
   // A min-tree over servers of lookahead_of(): tree[leaves + s] is server s's, tree[1] the
   // herd's. Lanes write their servers' leaves; the main thread fixes the inner nodes.
   std::size_t leaves = 1;

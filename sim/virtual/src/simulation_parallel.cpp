@@ -208,76 +208,118 @@ void Simulation::run_on_threads(Nanoseconds end) {
   const Nanoseconds progress_step = std::max<Nanoseconds>(1, end / 100);
   Nanoseconds next_progress = progress_step;
   const std::size_t min_window = options_.parallel_min_events.value_or(kMinEventsPerThread * threads);
-  while (!queue_.empty() && queue_.top().at_ns <= end) {
+  for (;;) {
     refresh_lookahead();
-    const Event& top = queue_.top();
+    // The first event anywhere: the main queue's, or the lanes' (queued or in an inbox).
+    const Event* first = queue_.empty() ? nullptr : &queue_.top();
+    bool first_in_lanes = false;
+    for (Lane& lane : p.lanes) {
+      if (!lane.queue.empty() && (!first || EventQueue::earlier(lane.queue.top(), *first))) {
+        first = &lane.queue.top();
+        first_in_lanes = true;
+      }
+    }
+    if (p.first_inbox && (!first || EventQueue::earlier(*p.first_inbox, *first))) {
+      first = &*p.first_inbox;
+      first_in_lanes = true;
+    }
+    if (!first || first->at_ns > end) break;
     const Nanoseconds lookahead = p.tree[1];
-    const Nanoseconds limit = lookahead >= kNever - top.at_ns
+    const Nanoseconds limit = lookahead >= kNever - first->at_ns
                                   ? end + 1
-                                  : std::min(end + 1, top.at_ns + lookahead);
-    if (!handled_on_threads(top.kind()) || limit <= top.at_ns) {
+                                  : std::min(end + 1, first->at_ns + lookahead);
+    if (!first_in_lanes && !handled_on_threads(first->kind())) {
       const Event event = queue_.pop();
       step(event);
       ++parallel_report_.serial_events;
       if (changes_links(event.kind())) p.all_dirty = true;
+    } else if (limit <= first->at_ns) {
+      // No lookahead (a link that can deliver at once): one event, serially.
+      const Event event = take_first();
+      step(event);
+      ++parallel_report_.serial_events;
     } else {
-      p.window.clear();
+      // The window ends at the limit or at the first event the threads do not handle.
+      for (Lane& lane : p.lanes) lane.handed.clear();
       while (!queue_.empty() && queue_.top().at_ns < limit &&
              handled_on_threads(queue_.top().kind())) {
-        p.window.push_back(queue_.pop());
+        const Event event = queue_.pop();
+        p.lanes[p.lane_of(server_of(event))].handed.push_back(event);
       }
-      // Up to the first event the threads do not handle, if it comes before the limit.
-      p.window_end = queue_.empty() || queue_.top().at_ns >= limit ? limit : queue_.top().at_ns;
-      if (p.window.size() < min_window) {
-        step_window_serially();
-      } else {
-        run_window();
-      }
+      p.bound = queue_.empty() || queue_.top().at_ns >= limit ? Event{limit, 0, 0, 0} : queue_.top();
+      p.window_end = p.bound.at_ns;
+      run_window(p.last_window_events < min_window);
     }
     if (options_.progress && now_ns_ >= next_progress) {
       options_.progress(static_cast<double>(now_ns_) / static_cast<double>(end));
       next_progress = now_ns_ + progress_step;
     }
   }
-}
-
-// The window's events in order, with the timers they set inside it, one at a time: what
-// the serial loop would do (nothing they send arrives before the window's end).
-void Simulation::step_window_serially() {
-  Parallel& p = *parallel_;
-  std::size_t i = 0;
-  for (;;) {
-    const bool from_queue = !queue_.empty() && queue_.top().at_ns < p.window_end &&
-                            (i == p.window.size() || EventQueue::earlier(queue_.top(), p.window[i]));
-    if (!from_queue && i == p.window.size()) break;
-    const Event event = from_queue ? queue_.pop() : p.window[i++];
-    step(event);
-    ++parallel_report_.serial_events;
+  // The drain after the duration runs serially, on the main queue.
+  for (Lane& lane : p.lanes) {
+    for (const Event& event : lane.inbox) queue_.push_sequenced(event);
+    while (!lane.queue.empty()) queue_.push_sequenced(lane.queue.pop());
   }
 }
 
-void Simulation::run_window() {
+// The first event of the lanes' queues and inboxes and the main queue, taken out.
+Event Simulation::take_first() {
+  Parallel& p = *parallel_;
+  for (Lane& lane : p.lanes) {
+    for (const Event& event : lane.inbox) lane.queue.push_sequenced(event);
+    lane.inbox.clear();
+  }
+  p.first_inbox.reset();
+  EventQueue* from = queue_.empty() ? nullptr : &queue_;
+  for (Lane& lane : p.lanes) {
+    if (!lane.queue.empty() && (!from || EventQueue::earlier(lane.queue.top(), from->top()))) {
+      from = &lane.queue;
+    }
+  }
+  return from->pop();
+}
+
+// One window: each lane takes its events and handles them (on its thread, or all on this
+// one when the window is small), then the commit replays their effects in serial order.
+void Simulation::run_window(bool inline_lanes) {
   Parallel& p = *parallel_;
   if (!open_requests_.empty()) throw std::logic_error("parallel run: a client request is open");
-  for (Lane& lane : p.lanes) lane.events.clear();
-  for (const Event& event : p.window) p.lanes[p.lane_of(server_of(event))].events.push_back(event);
-  p.pending.store(p.threads - 1, std::memory_order_release);
-  p.generation.fetch_add(1, std::memory_order_acq_rel);
-  p.generation.notify_all();
-  work_lane(p.lanes[0]);
-  for (unsigned left = p.pending.load(std::memory_order_acquire); left != 0;
-       left = p.pending.load(std::memory_order_acquire)) {
-    wait_while_equal(p.pending, left);
+  p.first_inbox.reset();
+  if (inline_lanes) {
+    for (Lane& lane : p.lanes) work_lane(lane);
+  } else {
+    p.pending.store(p.threads - 1, std::memory_order_release);
+    p.generation.fetch_add(1, std::memory_order_acq_rel);
+    p.generation.notify_all();
+    work_lane(p.lanes[0]);
+    for (unsigned left = p.pending.load(std::memory_order_acquire); left != 0;
+         left = p.pending.load(std::memory_order_acquire)) {
+      wait_while_equal(p.pending, left);
+    }
   }
-  // Commit in the serial order: the window's events merged with the timers they set.
-  std::size_t i = 0;
+  // Commit in the serial order: the lanes' window events, merged, with the timers they
+  // set inside the window (queued by the commit as their causes commit, so by then in the
+  // main queue).
   std::uint64_t committed = 0;
   for (;;) {
-    const bool from_queue = !queue_.empty() && queue_.top().at_ns < p.window_end &&
-                            (i == p.window.size() || EventQueue::earlier(queue_.top(), p.window[i]));
-    if (!from_queue && i == p.window.size()) break;
-    const Event event = from_queue ? queue_.pop() : p.window[i++];
-    commit(event);
+    Lane* best = nullptr;
+    for (Lane& lane : p.lanes) {
+      if (lane.cursor >= lane.records.size() || lane.records[lane.cursor].set_inside) continue;
+      if (!best || EventQueue::earlier(lane.records[lane.cursor].event,
+                                       best->records[best->cursor].event)) {
+        best = &lane;
+      }
+    }
+    const bool from_queue =
+        !queue_.empty() && queue_.top().at_ns < p.window_end &&
+        (!best || EventQueue::earlier(queue_.top(), best->records[best->cursor].event));
+    if (!from_queue && !best) break;
+    if (from_queue) {
+      const Event event = queue_.pop();
+      commit(p.lanes[p.lane_of(event.a)], event);
+    } else {
+      commit(*best, best->records[best->cursor].event);
+    }
     ++committed;
   }
   for (const Lane& lane : p.lanes) {
@@ -285,6 +327,7 @@ void Simulation::run_window() {
       throw std::logic_error("parallel run: a thread handled an event the commit did not reach");
     }
   }
+  p.last_window_events = committed;
   ++parallel_report_.windows;
   parallel_report_.window_events += committed;
 }
@@ -293,12 +336,28 @@ void Simulation::work_lane(Lane& lane) {
   Parallel& p = *parallel_;
   lane.records.clear();
   lane.actions.clear();
+  lane.text.clear();
   lane.memos.clear();
   lane.observations.clear();
   lane.timers.clear();
   lane.cursor = 0;
   lane.failure.reset();
   lane.error = nullptr;
+  // The window's events: what the commit sent it, queued, up to the bound, merged with
+  // what the main queue handed over (both in serial order).
+  for (const Event& event : lane.inbox) lane.queue.push_sequenced(event);
+  lane.inbox.clear();
+  lane.events.clear();
+  std::size_t h = 0;
+  while (!lane.queue.empty() && EventQueue::earlier(lane.queue.top(), p.bound)) {
+    const Event event = lane.queue.pop();
+    while (h < lane.handed.size() && EventQueue::earlier(lane.handed[h], event)) {
+      lane.events.push_back(lane.handed[h++]);
+    }
+    lane.events.push_back(event);
+  }
+  lane.events.insert(lane.events.end(), lane.handed.begin() + static_cast<std::ptrdiff_t>(h),
+                     lane.handed.end());
   LaneThreadScope scope;
   const auto later = [](const Lane::Timer& x, const Lane::Timer& y) {
     return x.at_ns != y.at_ns ? x.at_ns > y.at_ns : x.order > y.order;
@@ -312,6 +371,7 @@ void Simulation::work_lane(Lane& lane) {
       lane.timers.pop_back();
       Event event{timer.at_ns, static_cast<std::uint64_t>(EventKind::server_timer), timer.server, 0};
       lane_event(lane, event, timer.server);
+      lane.records.back().set_inside = true;
     }
   };
   try {
@@ -363,9 +423,8 @@ void Simulation::prefetch_for(const Event& event, bool state) const {
 // What deliver_peer() and on_timer() do, with the effects outside the server written down.
 void Simulation::lane_event(Lane& lane, const Event& event, std::uint32_t server) {
   Lane::Record& record = lane.records.emplace_back();
-  record.at_ns = event.at_ns;
+  record.event = event;
   record.server = server;
-  record.kind = event.kind();
   record.actions_begin = static_cast<std::uint32_t>(lane.actions.size());
   lane.now_ns = event.at_ns;
   if (event.kind() == EventKind::server_timer) {
@@ -421,8 +480,17 @@ void Simulation::lane_drain(Lane& lane, std::uint32_t server) {
               }
               check_memo(link, *out.bytes, memo);
               action.kind = Lane::Action::Kind::send;
+              action.conn = links_[link].conn;
+              action.to_lane = static_cast<std::uint16_t>(p.lane_of(links_[link].to));
               action.at_ns = *arrival;
-              action.bytes = std::move(out.bytes);
+              const std::string_view line = *out.bytes;
+              if (line.size() > kInlineBytes) {
+                action.long_line = std::move(out.bytes);
+              } else {
+                action.text_at = static_cast<std::uint32_t>(lane.text.size());
+                action.text_size = static_cast<std::uint32_t>(line.size());
+                lane.text.append(line);
+              }
               if (memo && share_parsing_) {
                 action.extra = static_cast<std::uint32_t>(lane.memos.size());
                 lane.memos.push_back(*memo);
@@ -462,21 +530,27 @@ void Simulation::lane_drain(Lane& lane, std::uint32_t server) {
   }
 }
 
+void Simulation::to_lane(Lane& lane, const Event& event) {
+  Parallel& p = *parallel_;
+  lane.inbox.push_back(event);
+  if (!p.first_inbox || EventQueue::earlier(event, *p.first_inbox)) p.first_inbox = event;
+}
+
 // Does for one event what the serial run does outside the server, from what its lane
 // wrote down, in the serial order.
-void Simulation::commit(const Event& event) {
+void Simulation::commit(Lane& lane, const Event& event) {
   Parallel& p = *parallel_;
-  const std::uint32_t server = server_of(event);
-  Lane& lane = p.lanes[p.lane_of(server)];
   if (lane.cursor >= lane.records.size()) {
-    throw std::logic_error("parallel run: no thread handled an event of server " +
-                           layout_.names[server]);
+    throw std::logic_error("parallel run: no thread handled an event at t=" +
+                           std::to_string(event.at_ns) + " ns");
   }
   Lane::Record& record = lane.records[lane.cursor++];
-  if (record.at_ns != event.at_ns || record.kind != event.kind() || record.server != server) {
-    throw std::logic_error("parallel run: server " + layout_.names[server] +
+  if (record.event.at_ns != event.at_ns || record.event.kind() != event.kind() ||
+      record.event.a != event.a) {
+    throw std::logic_error("parallel run: server " + layout_.names[record.server] +
                            "'s thread handled its events in another order");
   }
+  const std::uint32_t server = record.server;
   enter(event);
   if (event.kind() == EventKind::deliver_peer) {
     switch (record.outcome) {
@@ -508,10 +582,14 @@ void Simulation::commit(const Event& event) {
         if (action.at_ns < p.window_end) {
           throw std::logic_error("parallel run: a line arrives inside the window it was sent in");
         }
+        const std::string_view line =
+            action.long_line ? std::string_view(*action.long_line)
+                             : std::string_view(lane.text).substr(action.text_at, action.text_size);
         const std::uint64_t slot =
-            store_in_flight(links_[action.link].conn, std::move(action.bytes),
+            store_in_flight(action.conn, line, &action.long_line,
                             action.extra != Lane::kNone ? &lane.memos[action.extra] : nullptr);
-        queue_.push(action.at_ns, EventKind::deliver_peer, action.link, slot);
+        to_lane(p.lanes[action.to_lane],
+                queue_.make(action.at_ns, EventKind::deliver_peer, action.link, slot));
         break;
       }
       case Lane::Action::Kind::lost:
@@ -521,7 +599,13 @@ void Simulation::commit(const Event& event) {
         observe(server, lane.observations[action.extra]);
         break;
       case Lane::Action::Kind::timer:
-        queue_.push(action.at_ns, EventKind::server_timer, server);
+        // One set inside the window is handled in it: the commit takes it from the main
+        // queue when its turn comes.
+        if (action.at_ns < p.window_end) {
+          queue_.push(action.at_ns, EventKind::server_timer, server);
+        } else {
+          to_lane(lane, queue_.make(action.at_ns, EventKind::server_timer, server));
+        }
         break;
     }
   }

@@ -50,10 +50,19 @@ class EventQueue {
   // payload must fit 32 bits (slot and fault indices do; a simulation that needs more
   // in flight at once fails loudly rather than wrapping).
   void push(Nanoseconds at_ns, EventKind kind, std::uint32_t a = 0, std::uint64_t payload = 0) {
+    push_sequenced(make(at_ns, kind, a, payload));
+  }
+  // The event push() would queue, with the next sequence number, for a queue of its own:
+  // the threads of a parallel run keep their servers' events apart, in the one order.
+  [[nodiscard]] Event make(Nanoseconds at_ns, EventKind kind, std::uint32_t a = 0,
+                           std::uint64_t payload = 0) {
     assert(payload <= 0xffffffffULL);
     if (payload > 0xffffffffULL) throw std::length_error("event payload beyond 32 bits");
-    Event e{at_ns, (next_sequence_++ << 8) | static_cast<std::uint8_t>(kind), a,
-            static_cast<std::uint32_t>(payload)};
+    return Event{at_ns, (next_sequence_++ << 8) | static_cast<std::uint8_t>(kind), a,
+                 static_cast<std::uint32_t>(payload)};
+  }
+  // Queues an event made by make(), this queue's or another's, keeping its sequence.
+  void push_sequenced(const Event& e) {
     // Sift up: move parents down until e's place is found.
     std::size_t i = heap_.size();
     heap_.push_back(e);

@@ -265,13 +265,14 @@ class Simulation {
   static void for_each_on_threads(unsigned threads, std::size_t n,
                                   const std::function<void(std::size_t)>& fn);
   void run_on_threads(Nanoseconds end);
-  void run_window();
-  void step_window_serially();
+  void run_window(bool inline_lanes);
+  [[nodiscard]] Event take_first();
+  void to_lane(Lane& lane, const Event& event);
   void work_lane(Lane& lane);
   void lane_event(Lane& lane, const Event& event, std::uint32_t server);
   void lane_drain(Lane& lane, std::uint32_t server);
   void prefetch_for(const Event& event, bool state) const;
-  void commit(const Event& event);
+  void commit(Lane& lane, const Event& event);
   [[nodiscard]] std::uint32_t server_of(const Event& event) const noexcept;
   [[nodiscard]] Nanoseconds next_delay(std::uint32_t link) const;
   [[nodiscard]] Nanoseconds lookahead_of(std::uint32_t server) const;
@@ -294,7 +295,8 @@ class Simulation {
   std::vector<std::uint32_t> links_between(const std::vector<std::string>& a,
                                            const std::vector<std::string>& b) const;
 
-  std::uint64_t store_in_flight(core::ConnId conn, core::SharedText bytes,
+  // Copies the line into a slot; a line too long for one keeps *owner's buffer instead.
+  std::uint64_t store_in_flight(core::ConnId conn, std::string_view bytes, core::SharedText* owner,
                                 const core::PeerLineMemo* memo);
   [[nodiscard]] std::uint32_t link_from(std::uint32_t link) const;
   [[nodiscard]] core::PeerId link_peer(std::uint32_t link) const {
