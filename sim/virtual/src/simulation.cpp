@@ -317,8 +317,22 @@ void Simulation::run() {
               (end % scenario_.sample_every_ns != 0 ? 1 : 0);
   }
   metrics_.reserve_staleness_samples(samples);
-  for (std::uint32_t from = 0; from < layout_.size(); ++from) {
-    for (std::uint32_t i = out_begin_[from]; i < out_begin_[from + 1]; ++i) bring_up(i, from);
+  if (options_.threads != 1) {
+    parallel_report_.serial_because = parallel_refusal();
+    if (parallel_report_.serial_because.empty()) start_threads();
+  }
+  // The threads are joined and their state dropped however the run ends (a violation
+  // throws).
+  struct Release {
+    std::unique_ptr<Parallel>& p;
+    ~Release() { p.reset(); }
+  } release{parallel_};
+  if (parallel_) {
+    bring_up_on_threads();
+  } else {
+    for (std::uint32_t from = 0; from < layout_.size(); ++from) {
+      for (std::uint32_t i = out_begin_[from]; i < out_begin_[from + 1]; ++i) bring_up(i, from);
+    }
   }
   for (std::size_t i = 0; i < faults_.size(); ++i) {
     queue_.push(faults_[i].at_ns, EventKind::fault_start, 0, i);
@@ -332,9 +346,9 @@ void Simulation::run() {
   }
   if (scenario_.sample_every_ns > 0) queue_.push(0, EventKind::sample);
 
-  if (const unsigned threads = options_.threads; threads != 1) {
-    parallel_report_.serial_because = parallel_refusal();
-    if (parallel_report_.serial_because.empty()) run_on_threads(end);
+  if (parallel_) {
+    run_on_threads(end);
+    parallel_.reset();
   }
   const Nanoseconds progress_step = std::max<Nanoseconds>(1, end / 100);
   Nanoseconds next_progress = progress_step;

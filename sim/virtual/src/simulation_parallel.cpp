@@ -176,15 +176,10 @@ void Simulation::refresh_lookahead() {
   for (Lane& lane : p.lanes) lane.sent.clear();
 }
 
-void Simulation::run_on_threads(Nanoseconds end) {
+void Simulation::start_threads() {
   const unsigned threads = run_threads();
   if (threads < 2) return;
   parallel_ = std::make_unique<Parallel>();
-  // Threads are joined and the state dropped however the run ends (a violation throws).
-  struct Release {
-    std::unique_ptr<Parallel>& p;
-    ~Release() { p.reset(); }
-  } release{parallel_};
   Parallel& p = *parallel_;
   p.threads = threads;
   p.lanes.resize(threads);
@@ -198,13 +193,136 @@ void Simulation::run_on_threads(Nanoseconds end) {
         wait_while_equal(p.generation, seen);
         seen = p.generation.load(std::memory_order_acquire);
         if (p.stop.load(std::memory_order_acquire)) return;
-        work_lane(p.lanes[i]);
+        if (p.bringing_up) {
+          work_bring_up(p.lanes[i]);
+        } else {
+          work_lane(p.lanes[i]);
+        }
         if (p.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) p.pending.notify_all();
       }
     });
   }
   parallel_report_.threads = threads;
+}
 
+void Simulation::run_lanes() {
+  Parallel& p = *parallel_;
+  p.pending.store(p.threads - 1, std::memory_order_release);
+  p.generation.fetch_add(1, std::memory_order_acq_rel);
+  p.generation.notify_all();
+  if (p.bringing_up) {
+    work_bring_up(p.lanes[0]);
+  } else {
+    work_lane(p.lanes[0]);
+  }
+  for (unsigned left = p.pending.load(std::memory_order_acquire); left != 0;
+       left = p.pending.load(std::memory_order_acquire)) {
+    wait_while_equal(p.pending, left);
+  }
+}
+
+// Every link comes up at time 0, as bring_up() does link by link: the links' fields here,
+// in link order (which numbers their connections); each server's side on its thread, in
+// link order too; then the commit, in link order, to and from side, as the serial loop.
+void Simulation::bring_up_on_threads() {
+  Parallel& p = *parallel_;
+  for (Link& link : links_) {
+    link.up = true;
+    link.conn = next_conn_++;
+    link.floor_ns = now_ns_;
+    link.greeting_sent = false;
+  }
+  p.bound = Event{now_ns_, 0, 0, 0};
+  p.window_end = now_ns_;  // nothing set now is handled now: it all goes to the queues
+  p.bringing_up = true;
+  run_lanes();
+  p.bringing_up = false;
+  for (;;) {
+    Lane* best = nullptr;
+    for (Lane& lane : p.lanes) {
+      if (lane.cursor >= lane.records.size()) continue;
+      if (!best || lane.records[lane.cursor].event.sequence_and_kind <
+                       best->records[best->cursor].event.sequence_and_kind) {
+        best = &lane;
+      }
+    }
+    if (!best) break;
+    const std::size_t record = best->cursor++;
+    if (best->records[record].failed) {
+      if (best->error) std::rethrow_exception(best->error);
+      violation(best->failure->server, best->failure->what);
+    }
+    apply_actions(*best, record);
+  }
+  // The lanes set their servers' lookahead leaves; the inner nodes are made here.
+  for (std::size_t node = p.leaves - 1; node >= 1; --node) {
+    p.tree[node] = std::min(p.tree[2 * node], p.tree[2 * node + 1]);
+  }
+  for (Lane& lane : p.lanes) lane.sent.clear();
+  p.all_dirty = false;
+}
+
+void Simulation::work_bring_up(Lane& lane) {
+  Parallel& p = *parallel_;
+  lane.records.clear();
+  lane.actions.clear();
+  lane.text.clear();
+  lane.memos.clear();
+  lane.observations.clear();
+  lane.timers.clear();
+  lane.cursor = 0;
+  lane.failure.reset();
+  lane.error = nullptr;
+  lane.now_ns = now_ns_;
+  LaneThreadScope scope;
+  // One record per side of a link that did something outside the server, keyed by
+  // (link, side) so that the commit can merge the lanes in link order.
+  const auto side = [&](std::uint32_t link, std::uint64_t which, std::uint32_t server,
+                        const auto& handle) {
+    Lane::Record& record = lane.records.emplace_back();
+    record.event = Event{now_ns_, ((std::uint64_t{link} << 1) | which) << 8, link, 0};
+    record.server = server;
+    record.actions_begin = static_cast<std::uint32_t>(lane.actions.size());
+    handle();
+    lane_drain(lane, server);
+    record.actions_end = static_cast<std::uint32_t>(lane.actions.size());
+    if (record.actions_end == record.actions_begin) lane.records.pop_back();
+  };
+  try {
+    for (std::uint32_t from = 0; from < layout_.size(); ++from) {
+      const bool mine = p.lane_of(from) == lane.index;
+      for (std::uint32_t link = out_begin_[from]; link < out_begin_[from + 1]; ++link) {
+        const std::uint32_t to = links_[link].to;
+        if (p.lane_of(to) == lane.index) {
+          side(link, 0, to, [&] {
+            servers_[to].core->handle_conn_open(local_now(to, now_ns_), links_[link].conn);
+          });
+        }
+        if (mine) {
+          side(link, 1, from, [&] {
+            servers_[from].core->handle_peer_up(local_now(from, now_ns_),
+                                                static_cast<core::PeerId>(link - out_begin_[from]));
+          });
+        }
+      }
+    }
+    for (std::uint32_t s = lane.index; s < layout_.size(); s += p.threads) {
+      p.tree[p.leaves + s] = lookahead_of(s);
+    }
+  } catch (LaneFailure& failure) {
+    lane.failure = std::move(failure);
+  } catch (...) {
+    lane.error = std::current_exception();
+  }
+  if ((lane.failure || lane.error) && !lane.records.empty()) {
+    lane.records.back().failed = true;
+    lane.records.back().actions_end = static_cast<std::uint32_t>(lane.actions.size());
+  }
+}
+
+void Simulation::run_on_threads(Nanoseconds end) {
+  Parallel& p = *parallel_;
+  const unsigned threads = p.threads;
   const Nanoseconds progress_step = std::max<Nanoseconds>(1, end / 100);
   Nanoseconds next_progress = progress_step;
   const std::size_t min_window = options_.parallel_min_events.value_or(kMinEventsPerThread * threads);
@@ -288,14 +406,7 @@ void Simulation::run_window(bool inline_lanes) {
   if (inline_lanes) {
     for (Lane& lane : p.lanes) work_lane(lane);
   } else {
-    p.pending.store(p.threads - 1, std::memory_order_release);
-    p.generation.fetch_add(1, std::memory_order_acq_rel);
-    p.generation.notify_all();
-    work_lane(p.lanes[0]);
-    for (unsigned left = p.pending.load(std::memory_order_acquire); left != 0;
-         left = p.pending.load(std::memory_order_acquire)) {
-      wait_while_equal(p.pending, left);
-    }
+    run_lanes();
   }
   // Commit in the serial order: the lanes' window events, merged, with the timers they
   // set inside the window (queued by the commit as their causes commit, so by then in the
@@ -524,7 +635,7 @@ void Simulation::lane_drain(Lane& lane, std::uint32_t server) {
                      });
     }
   }
-  if (sent) {
+  if (sent && !p.bringing_up) {
     p.tree[p.leaves + server] = lookahead_of(server);
     lane.sent.push_back(server);
   }
@@ -539,7 +650,6 @@ void Simulation::to_lane(Lane& lane, const Event& event) {
 // Does for one event what the serial run does outside the server, from what its lane
 // wrote down, in the serial order.
 void Simulation::commit(Lane& lane, const Event& event) {
-  Parallel& p = *parallel_;
   if (lane.cursor >= lane.records.size()) {
     throw std::logic_error("parallel run: no thread handled an event at t=" +
                            std::to_string(event.at_ns) + " ns");
@@ -575,6 +685,13 @@ void Simulation::commit(Lane& lane, const Event& event) {
     if (lane.error) std::rethrow_exception(lane.error);
     violation(lane.failure->server, lane.failure->what);
   }
+  apply_actions(lane, lane.cursor - 1);
+}
+
+void Simulation::apply_actions(Lane& lane, std::size_t index) {
+  Parallel& p = *parallel_;
+  const Lane::Record& record = lane.records[index];
+  const std::uint32_t server = record.server;
   for (std::uint32_t a = record.actions_begin; a < record.actions_end; ++a) {
     Lane::Action& action = lane.actions[a];
     switch (action.kind) {

@@ -264,6 +264,11 @@ class Simulation {
   // runs; rethrows the first exception of the lowest run once all have finished.
   static void for_each_on_threads(unsigned threads, std::size_t n,
                                   const std::function<void(std::size_t)>& fn);
+  void start_threads();
+  void run_lanes();  // one pass: lane 0 here, the others on their threads; returns when done
+  void bring_up_on_threads();
+  void work_bring_up(Lane& lane);
+  void apply_actions(Lane& lane, std::size_t record);  // the effects of lane.records[record]
   void run_on_threads(Nanoseconds end);
   void run_window(bool inline_lanes);
   [[nodiscard]] Event take_first();
