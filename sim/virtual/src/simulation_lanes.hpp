@@ -107,6 +107,7 @@ struct Simulation::Parallel {
   std::optional<Event> first_inbox;  // the earliest event the commit put in an inbox
   std::size_t last_window_events = 0;
   bool bringing_up = false;  // the pass brings the links up (work_bring_up), not a window
+  std::uint32_t bring_up_first = 0, bring_up_end = 0;  // the links of that pass
   // A min-tree over servers of lookahead_of(): tree[leaves + s] is server s's, tree[1] the
   // herd's. Lanes write their servers' leaves; the main thread fixes the inner nodes.
   std::size_t leaves = 1;

@@ -26,6 +26,8 @@ constexpr std::size_t kMinEventsPerThread = 32;
 // this many lost in a row the link's lookahead is taken as zero (safe, and rare).
 constexpr int kMaxLossReplays = 64;
 constexpr int kSpins = 4000;
+// Links brought up per pass of the threads at the start of a run.
+constexpr std::uint32_t kBringUpPass = 1U << 16;
 
 bool handled_on_threads(EventKind kind) {
   return kind == EventKind::deliver_peer || kind == EventKind::server_timer;
@@ -183,7 +185,11 @@ void Simulation::start_threads() {
   Parallel& p = *parallel_;
   p.threads = threads;
   p.lanes.resize(threads);
-  for (unsigned i = 0; i < threads; ++i) p.lanes[i].index = i;
+  for (unsigned i = 0; i < threads; ++i) {
+    p.lanes[i].index = i;
+    // Each link's greeting is in flight at once at the start, as the main queue reserves.
+    p.lanes[i].queue.reserve(links_.size() / threads + 16);
+  }
   while (p.leaves < layout_.size()) p.leaves *= 2;
   p.tree.assign(2 * p.leaves, kNever);
   for (unsigned i = 1; i < threads; ++i) {
@@ -234,25 +240,44 @@ void Simulation::bring_up_on_threads() {
   }
   p.bound = Event{now_ns_, 0, 0, 0};
   p.window_end = now_ns_;  // nothing set now is handled now: it all goes to the queues
+  // In passes of a bounded number of links: what the lanes write down for four million
+  // greetings at once would be half a gigabyte.
+  p.bringing_up = true;
+  for (std::uint32_t first = 0; first < links_.size(); first += kBringUpPass) {
+    p.bring_up_first = first;
+    p.bring_up_end = static_cast<std::uint32_t>(
+        std::min<std::size_t>(links_.size(), std::size_t{first} + kBringUpPass));
+    run_lanes();
+    for (;;) {
+      Lane* best = nullptr;
+      for (Lane& lane : p.lanes) {
+        if (lane.cursor >= lane.records.size()) continue;
+        if (!best || lane.records[lane.cursor].event.sequence_and_kind <
+                         best->records[best->cursor].event.sequence_and_kind) {
+          best = &lane;
+        }
+      }
+      if (!best) break;
+      const std::size_t record = best->cursor++;
+      if (best->records[record].failed) {
+        if (best->error) std::rethrow_exception(best->error);
+        violation(best->failure->server, best->failure->what);
+      }
+      apply_actions(*best, record);
+    }
+  }
+  p.bringing_up = false;
+  // Each lane sets its servers' lookahead leaves once all links are up.
+  for (Lane& lane : p.lanes) {
+    lane.failure.reset();
+    lane.error = nullptr;
+  }
+  p.bring_up_first = p.bring_up_end = 0;
   p.bringing_up = true;
   run_lanes();
   p.bringing_up = false;
-  for (;;) {
-    Lane* best = nullptr;
-    for (Lane& lane : p.lanes) {
-      if (lane.cursor >= lane.records.size()) continue;
-      if (!best || lane.records[lane.cursor].event.sequence_and_kind <
-                       best->records[best->cursor].event.sequence_and_kind) {
-        best = &lane;
-      }
-    }
-    if (!best) break;
-    const std::size_t record = best->cursor++;
-    if (best->records[record].failed) {
-      if (best->error) std::rethrow_exception(best->error);
-      violation(best->failure->server, best->failure->what);
-    }
-    apply_actions(*best, record);
+  for (Lane& lane : p.lanes) {
+    if (lane.error) std::rethrow_exception(lane.error);
   }
   // The lanes set their servers' lookahead leaves; the inner nodes are made here.
   for (std::size_t node = p.leaves - 1; node >= 1; --node) {
@@ -289,9 +314,17 @@ void Simulation::work_bring_up(Lane& lane) {
     if (record.actions_end == record.actions_begin) lane.records.pop_back();
   };
   try {
-    for (std::uint32_t from = 0; from < layout_.size(); ++from) {
+    if (p.bring_up_first == p.bring_up_end) {
+      // The pass after the last: every link is up, each server's lookahead is known.
+      for (std::uint32_t s = lane.index; s < layout_.size(); s += p.threads) {
+        p.tree[p.leaves + s] = lookahead_of(s);
+      }
+      return;
+    }
+    for (std::uint32_t from = link_from(p.bring_up_first), link = p.bring_up_first;
+         link < p.bring_up_end; ++from) {
       const bool mine = p.lane_of(from) == lane.index;
-      for (std::uint32_t link = out_begin_[from]; link < out_begin_[from + 1]; ++link) {
+      for (; link < out_begin_[from + 1] && link < p.bring_up_end; ++link) {
         const std::uint32_t to = links_[link].to;
         if (p.lane_of(to) == lane.index) {
           side(link, 0, to, [&] {
@@ -305,9 +338,6 @@ void Simulation::work_bring_up(Lane& lane) {
           });
         }
       }
-    }
-    for (std::uint32_t s = lane.index; s < layout_.size(); s += p.threads) {
-      p.tree[p.leaves + s] = lookahead_of(s);
     }
   } catch (LaneFailure& failure) {
     lane.failure = std::move(failure);
