@@ -19,8 +19,8 @@ thread_local bool on_lane_thread = false;
 namespace {
 
 constexpr Nanoseconds kNever = std::numeric_limits<Nanoseconds>::max();
-// A window with fewer events than this per thread is handled on the main thread: waking
-// the others would cost more than the events.
+// After a window of fewer events than this per thread, the next is handled on the main
+// thread alone: waking the others would cost more than the events.
 constexpr std::size_t kMinEventsPerThread = 32;
 // A lossy link's next line that gets through is found by replaying its loss draws; past
 // this many lost in a row the link's lookahead is taken as zero (safe, and rare).

@@ -66,8 +66,9 @@ struct SimulationOptions {
   // the serial order, so the fingerprint, the metrics and every row are the serial run's.
   // 0: one per core. A run that cannot be split runs serially, and parallel() says why.
   unsigned threads = 1;
-  // A window with fewer events than this runs on the calling thread, as waking the others
-  // would cost more (unset: 32 per thread). Tests set 1 to send every window to the threads.
+  // After a window of fewer events than this, the next runs on the calling thread alone, as
+  // waking the others would cost more (unset: 32 per thread). Tests set 1 so that every
+  // window goes to the threads.
   std::optional<std::size_t> parallel_min_events;
 };
 
