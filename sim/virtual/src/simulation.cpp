@@ -53,13 +53,6 @@ std::uint64_t carried_update(MessageKind kind, std::string_view line) {
   return parsed ? core::update_id(parsed->at_line) : 0;
 }
 
-template <class... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-Overloaded(Fs...) -> Overloaded<Fs...>;
-
 }  // namespace
 
 bool invariants_by_default() {

@@ -91,7 +91,41 @@ struct Simulation::Lane {
   std::size_t cursor = 0;  // the commit's next record
   Nanoseconds now_ns = 0;
   bool firing = false;  // handling a timer (for the checker's re-arm rule)
+
+  // A new pass: what the last one wrote down has been committed.
+  void start_pass() {
+    records.clear();
+    actions.clear();
+    text.clear();
+    memos.clear();
+    observations.clear();
+    timers.clear();
+    cursor = 0;
+    failure.reset();
+    error = nullptr;
+  }
+  // After a pass stopped by a failure or an error: its last record is where.
+  void mark_stop() {
+    if ((failure || error) && !records.empty()) {
+      records.back().failed = true;
+      records.back().actions_end = static_cast<std::uint32_t>(actions.size());
+    }
+  }
+  // The next record the commit may take from this lane, if any: one of a timer set inside
+  // the window waits for the main queue to hand the timer over.
+  [[nodiscard]] const Record* next_record() const {
+    if (cursor >= records.size() || records[cursor].set_inside) return nullptr;
+    return &records[cursor];
+  }
 };
+
+// Calls the function over the lambdas' overload set: std::visit on an Output.
+template <class... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
 
 struct Simulation::Parallel {
   unsigned threads = 2;
@@ -118,6 +152,18 @@ struct Simulation::Parallel {
   std::atomic<unsigned> pending{0};          // helper threads still handling it
   std::atomic<bool> stop{false};
   std::vector<std::thread> helpers;
+
+  // The lane whose next record comes first in the serial order, or null if none has one.
+  [[nodiscard]] Lane* earliest_lane() {
+    Lane* best = nullptr;
+    for (Lane& lane : lanes) {
+      const Lane::Record* next = lane.next_record();
+      if (next && (!best || EventQueue::earlier(next->event, best->records[best->cursor].event))) {
+        best = &lane;
+      }
+    }
+    return best;
+  }
 
   Parallel() = default;
   Parallel(const Parallel&) = delete;

@@ -63,13 +63,6 @@ struct LaneThreadScope {
   LaneThreadScope& operator=(const LaneThreadScope&) = delete;
 };
 
-template <class... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-Overloaded(Fs...) -> Overloaded<Fs...>;
-
 }  // namespace
 
 std::string Simulation::parallel_refusal() const {
@@ -248,16 +241,7 @@ void Simulation::bring_up_on_threads() {
     p.bring_up_end = static_cast<std::uint32_t>(
         std::min<std::size_t>(links_.size(), std::size_t{first} + kBringUpPass));
     run_lanes();
-    for (;;) {
-      Lane* best = nullptr;
-      for (Lane& lane : p.lanes) {
-        if (lane.cursor >= lane.records.size()) continue;
-        if (!best || lane.records[lane.cursor].event.sequence_and_kind <
-                         best->records[best->cursor].event.sequence_and_kind) {
-          best = &lane;
-        }
-      }
-      if (!best) break;
+    while (Lane* best = p.earliest_lane()) {
       const std::size_t record = best->cursor++;
       if (best->records[record].failed) {
         if (best->error) std::rethrow_exception(best->error);
@@ -289,15 +273,7 @@ void Simulation::bring_up_on_threads() {
 
 void Simulation::work_bring_up(Lane& lane) {
   Parallel& p = *parallel_;
-  lane.records.clear();
-  lane.actions.clear();
-  lane.text.clear();
-  lane.memos.clear();
-  lane.observations.clear();
-  lane.timers.clear();
-  lane.cursor = 0;
-  lane.failure.reset();
-  lane.error = nullptr;
+  lane.start_pass();
   lane.now_ns = now_ns_;
   LaneThreadScope scope;
   // One record per side of a link that did something outside the server, keyed by
@@ -344,10 +320,7 @@ void Simulation::work_bring_up(Lane& lane) {
   } catch (...) {
     lane.error = std::current_exception();
   }
-  if ((lane.failure || lane.error) && !lane.records.empty()) {
-    lane.records.back().failed = true;
-    lane.records.back().actions_end = static_cast<std::uint32_t>(lane.actions.size());
-  }
+  lane.mark_stop();
 }
 
 void Simulation::run_on_threads(Nanoseconds end) {
@@ -443,14 +416,7 @@ void Simulation::run_window(bool inline_lanes) {
   // main queue).
   std::uint64_t committed = 0;
   for (;;) {
-    Lane* best = nullptr;
-    for (Lane& lane : p.lanes) {
-      if (lane.cursor >= lane.records.size() || lane.records[lane.cursor].set_inside) continue;
-      if (!best || EventQueue::earlier(lane.records[lane.cursor].event,
-                                       best->records[best->cursor].event)) {
-        best = &lane;
-      }
-    }
+    Lane* best = p.earliest_lane();
     const bool from_queue =
         !queue_.empty() && queue_.top().at_ns < p.window_end &&
         (!best || EventQueue::earlier(queue_.top(), best->records[best->cursor].event));
@@ -475,15 +441,7 @@ void Simulation::run_window(bool inline_lanes) {
 
 void Simulation::work_lane(Lane& lane) {
   Parallel& p = *parallel_;
-  lane.records.clear();
-  lane.actions.clear();
-  lane.text.clear();
-  lane.memos.clear();
-  lane.observations.clear();
-  lane.timers.clear();
-  lane.cursor = 0;
-  lane.failure.reset();
-  lane.error = nullptr;
+  lane.start_pass();
   // The window's events: what the commit sent it, queued, up to the bound, merged with
   // what the main queue handed over (both in serial order).
   for (const Event& event : lane.inbox) lane.queue.push_sequenced(event);
@@ -534,10 +492,7 @@ void Simulation::work_lane(Lane& lane) {
   } catch (...) {
     lane.error = std::current_exception();
   }
-  if ((lane.failure || lane.error) && !lane.records.empty()) {
-    lane.records.back().failed = true;
-    lane.records.back().actions_end = static_cast<std::uint32_t>(lane.actions.size());
-  }
+  lane.mark_stop();
 }
 
 void Simulation::prefetch_for(const Event& event, bool state) const {
