@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "herd/sim/delay_sampler.hpp"
+#include "simulation_inline.hpp"
 #include "simulation_lanes.hpp"
 
 namespace herd::sim {

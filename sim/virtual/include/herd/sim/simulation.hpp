@@ -241,15 +241,18 @@ class Simulation {
   void drain_until_settled(Nanoseconds end);
   void step(const Event& event);
   void enter(const Event& event);  // step()'s bookkeeping before the event is handled
-  // Shared by the serial path and the threads (simulation_parallel.cpp): when a line sent
-  // now on the link arrives (the link's draws taken), or nothing if the link loses it.
-  std::optional<Nanoseconds> draw_arrival(std::uint32_t link, Nanoseconds now);
+  // Shared by the serial path and the threads (defined in src/simulation_inline.hpp, which
+  // both include): when a line sent now on the link arrives (the link's draws taken), or
+  // nothing if the link loses it.
+  inline std::optional<Nanoseconds> draw_arrival(std::uint32_t link, Nanoseconds now);
   // The server's timer event to push after it handled something, if any.
-  std::optional<Nanoseconds> rearm_timer(std::uint32_t server, Nanoseconds now, bool firing);
+  inline std::optional<Nanoseconds> rearm_timer(std::uint32_t server, Nanoseconds now,
+                                                bool firing);
   // Whether the server's timer event at at_ns is the one in force (and clears it if so).
-  bool timer_due(std::uint32_t server, Nanoseconds at_ns);
-  void observe(std::uint32_t server, core::Observation& out);
-  void check_memo(std::uint32_t link, std::string_view bytes, const core::PeerLineMemo* memo) const;
+  inline bool timer_due(std::uint32_t server, Nanoseconds at_ns);
+  inline void observe(std::uint32_t server, core::Observation& out);
+  inline void check_memo(std::uint32_t link, std::string_view bytes,
+                         const core::PeerLineMemo* memo) const;
   [[noreturn]] void answered_link(std::uint32_t server, const core::SendToConn& out) const;
   [[noreturn]] void closed_link(std::uint32_t server, const core::CloseConn& out) const;
   [[noreturn]] void dropped_link(std::uint32_t server, const core::ClosePeer& out) const;
