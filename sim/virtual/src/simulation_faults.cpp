@@ -5,11 +5,23 @@
 #include <algorithm>
 #include <limits>
 #include <string>
+#include <utility>
 
 namespace herd::sim {
 namespace {
 
 constexpr Nanoseconds kForever = std::numeric_limits<Nanoseconds>::max();
+
+// The inputs waiting for a paused server, taken out of the map (empty if there are none).
+template <class Backlogs>
+typename Backlogs::mapped_type take_backlog(Backlogs& backlogs, std::uint32_t server) {
+  typename Backlogs::mapped_type backlog;
+  if (auto it = backlogs.find(server); it != backlogs.end()) {
+    backlog = std::move(it->second);
+    backlogs.erase(it);
+  }
+  return backlog;
+}
 
 }  // namespace
 
@@ -185,11 +197,7 @@ void Simulation::crash(std::uint32_t server) {
   s.paused = false;
   s.timer_at_ns = kNoTimer;
   // Commands and bytes waiting in a paused process die with it.
-  std::vector<PausedInput> backlog;
-  if (auto it = backlogs_.find(server); it != backlogs_.end()) {
-    backlog = std::move(it->second);
-    backlogs_.erase(it);
-  }
+  const auto backlog = take_backlog(backlogs_, server);
   for (const auto& input : backlog) {
     if (input.kind == EventKind::deliver_client) {
       metrics_.on_request(false);
@@ -227,11 +235,7 @@ void Simulation::resume(std::uint32_t server) {
   SimServer& s = servers_[server];
   if (!s.up || !s.paused) return;
   s.paused = false;
-  std::vector<PausedInput> backlog;
-  if (auto it = backlogs_.find(server); it != backlogs_.end()) {
-    backlog = std::move(it->second);
-    backlogs_.erase(it);
-  }
+  const auto backlog = take_backlog(backlogs_, server);
   for (const auto& input : backlog) {
     if (input.kind == EventKind::deliver_client) {
       deliver_client(input.payload);

@@ -232,7 +232,6 @@ void Simulation::bring_up_on_threads() {
     link.floor_ns = now_ns_;
     link.greeting_sent = false;
   }
-  p.bound = Event{now_ns_, 0, 0, 0};
   p.window_end = now_ns_;  // nothing set now is handled now: it all goes to the queues
   // In passes of a bounded number of links: what the lanes write down for four million
   // greetings at once would be half a gigabyte.

@@ -23,22 +23,13 @@ using herd::testing::table_rows_in_order;
 
 namespace {
 
-struct Stored {
-  std::uint64_t fingerprint = 0;
-  SimulationCounters counters;
-  ParallelReport parallel;
-};
-
-Stored run_into(const std::filesystem::path& db, const Scenario& scenario,
-                const std::shared_ptr<const HerdLayout>& layout, unsigned threads) {
+herd::testing::StoredRun run_into(const std::filesystem::path& db, const Scenario& scenario,
+                                  const std::shared_ptr<const HerdLayout>& layout,
+                                  unsigned threads) {
   SimulationOptions options;
-  options.check_invariants = true;
   options.threads = threads;
   options.parallel_min_events = 1;
-  Simulation sim(scenario, layout, options);
-  sim.run();
-  herd::testing::store_simulation(db, scenario, *layout, sim);
-  return {sim.fingerprint(), sim.counters(), sim.parallel()};
+  return herd::testing::run_and_store(db, scenario, layout, options);
 }
 
 using Run = std::pair<std::filesystem::path, std::vector<std::string>>;
@@ -81,12 +72,12 @@ TEST_CASE("parallel run: every scenario stores the same rows on one, two and thr
     const auto db = [&](unsigned threads) {
       return dir.path() / (std::to_string(index) + "-" + std::to_string(threads) + ".db");
     };
-    const Stored serial = run_into(db(1), scenario, layout, 1);
+    const auto serial = run_into(db(1), scenario, layout, 1);
     CHECK(serial.parallel.windows == 0);
     CHECK(serial.counters.peer_deliveries > 0);
     for (unsigned threads : {2U, 3U}) {
       INFO(threads << " threads");
-      const Stored threaded = run_into(db(threads), scenario, layout, threads);
+      const auto threaded = run_into(db(threads), scenario, layout, threads);
       CHECK(threaded.parallel.serial_because.empty());
       CHECK(threaded.parallel.threads == threads);
       CHECK(threaded.parallel.windows > 0);

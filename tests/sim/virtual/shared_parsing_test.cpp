@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,20 +22,11 @@ using herd::testing::table_rows_in_order;
 
 namespace {
 
-struct Stored {
-  std::uint64_t fingerprint = 0;
-  SimulationCounters counters;
-};
-
-Stored run_into(const std::filesystem::path& db, const Scenario& scenario,
-                const HerdLayout& layout, bool share) {
+herd::testing::StoredRun run_into(const std::filesystem::path& db, const Scenario& scenario,
+                                  const std::shared_ptr<const HerdLayout>& layout, bool share) {
   SimulationOptions options;
   options.share_parsing = share;
-  options.check_invariants = true;
-  Simulation sim(scenario, layout, options);
-  sim.run();
-  herd::testing::store_simulation(db, scenario, layout, sim);
-  return {sim.fingerprint(), sim.counters()};
+  return herd::testing::run_and_store(db, scenario, layout, options);
 }
 
 }  // namespace
@@ -64,12 +56,12 @@ TEST_CASE("shared parsing: every scenario stores the same rows with it on and of
     INFO(file.string() << " " << (overrides.empty() ? "" : overrides[0]));
     Scenario scenario = load_scenario(file, overrides);
     scenario.trace = true;  // the messages table too
-    const HerdLayout layout = layout_of(build_friend_graph(scenario));
+    const auto layout = std::make_shared<const HerdLayout>(layout_of(build_friend_graph(scenario)));
     const auto on_db = dir.path() / ("on" + std::to_string(index) + ".db");
     const auto off_db = dir.path() / ("off" + std::to_string(index) + ".db");
     ++index;
-    const Stored on = run_into(on_db, scenario, layout, true);
-    const Stored off = run_into(off_db, scenario, layout, false);
+    const auto on = run_into(on_db, scenario, layout, true);
+    const auto off = run_into(off_db, scenario, layout, false);
     CHECK(on.fingerprint == off.fingerprint);
     CHECK(on.counters.events == off.counters.events);
     CHECK(on.counters.peer_deliveries == off.counters.peer_deliveries);

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <utility>
 
 #include "herd/sim/results_db.hpp"
 #include "herd/sim/simulation.hpp"
@@ -26,6 +28,25 @@ inline std::int64_t store_simulation(const std::filesystem::path& db,
   record.drained_ns = sim.counters().drained_ns;
   record.trace = sim.trace();
   return writer.store_run(scenario, layout, sim.faults(), sim.metrics(), record);
+}
+
+// A run's identity as the tests compare it, with how it used threads.
+struct StoredRun {
+  std::uint64_t fingerprint = 0;
+  herd::sim::SimulationCounters counters;
+  herd::sim::ParallelReport parallel;
+};
+
+// Runs the scenario with invariants checked and stores it into the database.
+inline StoredRun run_and_store(const std::filesystem::path& db,
+                               const herd::sim::Scenario& scenario,
+                               std::shared_ptr<const herd::sim::HerdLayout> layout,
+                               herd::sim::SimulationOptions options) {
+  options.check_invariants = true;
+  herd::sim::Simulation sim(scenario, layout, std::move(options));
+  sim.run();
+  store_simulation(db, scenario, *layout, sim);
+  return {sim.fingerprint(), sim.counters(), sim.parallel()};
 }
 
 }  // namespace herd::testing
