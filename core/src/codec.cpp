@@ -489,47 +489,62 @@ std::string log_excerpt(std::string_view line) {
 void LineFramer::append(std::string_view bytes) {
   if (overflowed_) return;
   // Drop consumed bytes before growing, so a long-lived connection's buffer stays small.
-  if (start_ > 0 && (start_ == buffer_.size() || start_ >= 4096)) {
-    buffer_.erase(0, start_);
+  if (start_ > 0 && (start_ == size_ || start_ >= 4096)) {
+    std::memmove(data_.get(), data_.get() + start_, size_ - start_);
+    size_ -= start_;
     start_ = 0;
   }
-  buffer_.append(bytes);
+  if (bytes.empty()) return;
+  if (bytes.size() > kMaxBuffer - size_) {
+    overflowed_ = true;  // 4 GiB buffered: over any limit the framer keeps
+    return;
+  }
+  const std::uint32_t needed = size_ + static_cast<std::uint32_t>(bytes.size());
+  if (needed > capacity_) {
+    const std::uint64_t doubled = std::uint64_t{capacity_} * 2;
+    const auto capacity = static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(kMaxBuffer, std::max<std::uint64_t>({doubled, needed, 64})));
+    auto grown = std::make_unique_for_overwrite<char[]>(capacity);
+    if (size_ > 0) std::memcpy(grown.get(), data_.get(), size_);
+    data_ = std::move(grown);
+    capacity_ = capacity;
+  }
+  std::memcpy(data_.get() + size_, bytes.data(), bytes.size());
+  size_ = needed;
 }
 
 std::optional<std::string_view> LineFramer::next_line() {
   for (;;) {
     if (overflowed_) return std::nullopt;
-    std::size_t lf = buffer_.find('\n', start_ + scan_from_);
-    if (lf == std::string::npos) {
-      scan_from_ = buffer_.size() - start_;
+    const std::string_view buffered(data_.get(), size_);
+    const std::size_t lf = buffered.find('\n', std::size_t{start_} + scan_from_);
+    if (lf == std::string_view::npos) {
+      scan_from_ = size_ - start_;
       // +1: the line may still end in the CR of a CRLF whose LF has not arrived.
-      if (scan_from_ > max_line_bytes_ + 1) {
+      if (std::size_t{scan_from_} > std::size_t{max_line_bytes_} + 1) {
         if (!skip_overlong_) {
           overflowed_ = true;
           return std::nullopt;
         }
         // Drop what arrived of it; feed() drops the rest up to its LF.
-        buffer_.clear();
-        start_ = 0;
-        scan_from_ = 0;
+        clear_buffer();
         discarding_ = true;
       }
       return std::nullopt;
     }
-    std::size_t length = lf - start_;
-    std::string_view line(buffer_.data() + start_, length);
+    std::string_view line = buffered.substr(start_, lf - start_);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.size() > max_line_bytes_) {
       if (!skip_overlong_) {
         overflowed_ = true;
         return std::nullopt;
       }
-      ++skipped_lines_;
-      start_ = lf + 1;
+      count_skipped();
+      start_ = static_cast<std::uint32_t>(lf + 1);
       scan_from_ = 0;
       continue;
     }
-    start_ = lf + 1;
+    start_ = static_cast<std::uint32_t>(lf + 1);
     scan_from_ = 0;
     return line;
   }
@@ -538,22 +553,22 @@ std::optional<std::string_view> LineFramer::next_line() {
 std::optional<std::string_view> LineFramer::take_rest() {
   if (discarding_) {
     discarding_ = false;
-    ++skipped_lines_;
+    count_skipped();
     return std::nullopt;
   }
-  if (overflowed_ || start_ == buffer_.size()) return std::nullopt;
-  std::string_view line(buffer_.data() + start_, buffer_.size() - start_);
+  if (overflowed_ || start_ == size_) return std::nullopt;
+  std::string_view line(data_.get() + start_, size_ - start_);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (line.size() > max_line_bytes_) {
     if (skip_overlong_) {
-      ++skipped_lines_;
-      start_ = buffer_.size();
+      count_skipped();
+      start_ = size_;
       return std::nullopt;
     }
     overflowed_ = true;
     return std::nullopt;
   }
-  start_ = buffer_.size();
+  start_ = size_;
   scan_from_ = 0;
   return line;
 }

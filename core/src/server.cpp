@@ -30,12 +30,13 @@ static_assert(kLongestTimeDiff == 21);
 // a full IHAVE line (anti-entropy's longest, AE LEAVES, has 556 bytes).
 constexpr std::size_t kLongestFixedPeerLine = plumtree_wire::kMaxIhaveLineBytes - 1;
 
-std::size_t compute_peer_line_limit(const std::string& name,
-                                    const std::vector<std::string>& friends,
+std::uint32_t compute_peer_line_limit(const std::string& name, const NameList& friends,
                                     std::size_t longest_server_name, std::size_t max_line_bytes) {
   std::size_t longest = std::max(longest_server_name, name.size());
-  for (const auto& friend_name : friends) longest = std::max(longest, friend_name.size());
-  return std::max(max_line_bytes + peer_line_overhead(longest), kLongestFixedPeerLine);
+  for (std::size_t i = 0; i < friends.size(); ++i) longest = std::max(longest, friends[i].size());
+  const std::size_t limit =
+      std::max(max_line_bytes + peer_line_overhead(longest), kLongestFixedPeerLine);
+  return std::min<std::size_t>(limit, std::numeric_limits<std::uint32_t>::max());
 }
 
 LineFramer peer_framer(std::size_t limit) {
@@ -93,7 +94,7 @@ std::size_t Server::Channel::friend_count() const { return server_.config_.frien
 bool Server::Channel::peer_up(PeerId peer) const {
   return peer < server_.peer_up_.size() && server_.peer_up_[peer] != 0;
 }
-const std::string& Server::Channel::friend_name(PeerId peer) const {
+std::string_view Server::Channel::friend_name(PeerId peer) const {
   return server_.config_.friends.at(peer);
 }
 void Server::Channel::send(PeerId peer, const SharedText& line) {
@@ -137,7 +138,7 @@ Server::Limits::Limits(const ServerLimits& limits)
 
 Server::Settings::Settings(ServerConfig& config)
     : name(std::move(config.name)),
-      friends(std::move(config.friends)),
+      friends(config.friends),
       peer_secret(std::move(config.peer_secret)),
       peer_auth(std::move(config.peer_auth)),
       limits(config.limits),
@@ -200,7 +201,7 @@ void Server::handle_conn_bytes(Instant now, ConnId conn, std::string_view bytes,
   if (c.awaiting_greeting && c.peer) forget_ungreeted(conn, c);
   track_unfinished_line(now, c, line_ended);
   if (c.peer && c.framer.skipped_lines() != skipped) {
-    log_skipped_peer_lines("inbound link from " + config_.friends[*c.peer], c.framer, skipped);
+    log_skipped_peer_lines("inbound link from " + std::string(config_.friends[*c.peer]), c.framer, skipped);
   }
   if (c.framer.overflowed() && !c.closing) {
     log_line_too_long(conn);
@@ -236,7 +237,7 @@ void Server::handle_conn_eof(Instant now, ConnId conn) {
   c.eof = true;
   if (c.closing) return;
   if (c.peer) {
-    log(LogLevel::warn, "inbound link from " + config_.friends[*c.peer] + " closed (conn " +
+    log(LogLevel::warn, "inbound link from " + std::string(config_.friends[*c.peer]) + " closed (conn " +
                             std::to_string(conn) + ")");
     close(conn, c, CloseReason::finished);
     return;
@@ -332,14 +333,14 @@ bool Server::on_greeting(Instant /*now*/, ConnId conn, Connection& c,
     // An older server (or one configured by hand) greets with its secret in clear. Say so
     // plainly: the operator has to upgrade it, and nothing else will make the link work.
     ++stats_.handshakes_refused;
-    log(LogLevel::warn, who + ": greeting as " + config_.friends[*peer] +
+    log(LogLevel::warn, who + ": greeting as " + std::string(config_.friends[*peer]) +
                             " in the old cleartext form (HERD 1); this server accepts only the " +
-                            "authenticated greeting (HERD 2), so " + config_.friends[*peer] +
+                            "authenticated greeting (HERD 2), so " + std::string(config_.friends[*peer]) +
                             " must be upgraded; refused");
     return false;
   }
   if (greeting.auth != config_.peer_secret) {
-    log(LogLevel::warn, who + ": greeting as " + config_.friends[*peer] +
+    log(LogLevel::warn, who + ": greeting as " + std::string(config_.friends[*peer]) +
                             " with a wrong peer secret; treated as a client line");
     return false;
   }
@@ -355,8 +356,12 @@ void Server::accept_link(ConnId conn, Connection& c, PeerId peer) {
   // drops a longer one instead of closing.
   c.framer.set_max_line_bytes(peer_line_limit_);
   c.framer.skip_overlong_lines();
-  greeted_friends_.push_back(peer);
-  log(LogLevel::info, "inbound link from " + config_.friends[peer] + " up (conn " +
+  // Each friend once until the runtime takes the list: a runtime that never takes it (the
+  // simulator) holds at most one entry per friend, however often links come back.
+  if (std::find(greeted_friends_.begin(), greeted_friends_.end(), peer) == greeted_friends_.end()) {
+    greeted_friends_.push_back(peer);
+  }
+  log(LogLevel::info, "inbound link from " + std::string(config_.friends[peer]) + " up (conn " +
                           std::to_string(conn) + ")");
 }
 
@@ -483,7 +488,7 @@ void Server::handle_peer_up(Instant now, PeerId peer) {
     return;
   }
   peer_up_[peer] = 1;
-  log(LogLevel::info, "link to " + config_.friends[peer] + " up");
+  log(LogLevel::info, "link to " + std::string(config_.friends[peer]) + " up");
   std::string greeting = "HERD 1 " + config_.name;
   if (!config_.peer_secret.empty()) greeting += " " + config_.peer_secret;
   outputs_.emplace_back(SendToPeer{peer, SharedText(greeting + "\n")});
@@ -494,7 +499,7 @@ void Server::handle_peer_up(Instant now, PeerId peer) {
 // HERD 2: the friend proved itself; from here on the link is the strategy's.
 void Server::link_up(Instant now, PeerId peer) {
   peer_up_[peer] = 1;
-  log(LogLevel::info, "link to " + config_.friends[peer] + " up");
+  log(LogLevel::info, "link to " + std::string(config_.friends[peer]) + " up");
   strategy_->on_peer_up(channel_, peer);
   apply_queued_repairs(now);
 }
@@ -505,11 +510,11 @@ void Server::handle_peer_down(Instant now, PeerId peer) {
   if (cold_ && peer < cold_->dial_handshakes.size() && cold_->dial_handshakes[peer]) {
     cold_->dial_handshakes[peer].reset();
     --cold_->pending_dial_handshakes;
-    log(LogLevel::info, "link to " + config_.friends[peer] + " dropped during its greeting");
+    log(LogLevel::info, "link to " + std::string(config_.friends[peer]) + " dropped during its greeting");
   }
   if (!peer_up_[peer]) return;
   peer_up_[peer] = 0;
-  log(LogLevel::warn, "link to " + config_.friends[peer] + " down");
+  log(LogLevel::warn, "link to " + std::string(config_.friends[peer]) + " down");
   strategy_->on_peer_down(channel_, peer);
   apply_queued_repairs(now);
 }
@@ -531,7 +536,7 @@ void Server::handle_peer_bytes(Instant now, PeerId peer, std::string_view bytes)
     return true;
   });
   if (framer.skipped_lines() != skipped) {
-    log_skipped_peer_lines("link to " + config_.friends[peer], framer, skipped);
+    log_skipped_peer_lines("link to " + std::string(config_.friends[peer]), framer, skipped);
   }
 }
 
@@ -551,7 +556,7 @@ void Server::on_peer_line(Instant now, PeerId from, std::string_view line,
   const auto id = memo ? std::optional<std::uint64_t>(memo->id) : std::nullopt;
   if (!parsed || !take_peer_update(now, from, *parsed, PeerUpdateKind::pushed, id)) {
     ++stats_.bad_peer_lines;
-    log(LogLevel::warn, "dropped malformed line from peer " + config_.friends[from] + ": " +
+    log(LogLevel::warn, "dropped malformed line from peer " + std::string(config_.friends[from]) + ": " +
                             log_excerpt(line));
   }
   apply_queued_repairs(now);
@@ -662,7 +667,7 @@ bool Server::drop_foreign_message(PeerId from, std::string_view line) {
   ++stats_.bad_peer_lines;
   ++stats_.foreign_peer_lines;
   if (cold().foreign_kinds_logged.emplace(from, kind->word).second) {
-    log(LogLevel::warn, "peer " + config_.friends[from] + " sends " + std::string(kind->word) +
+    log(LogLevel::warn, "peer " + std::string(config_.friends[from]) + " sends " + std::string(kind->word) +
                             " messages, which belong to " + std::string(kind->strategy) +
                             "; this server runs " + std::string(strategy_->name()) +
                             ", so they are ignored. The herd's servers disagree on [strategy]." +
@@ -682,7 +687,7 @@ void Server::send_to_peer(PeerId peer, const SharedText& line) {
   if (std::size_t bytes = line->size() - (line->ends_with('\n') ? 1 : 0);
       bytes > peer_line_limit_) {
     ++stats_.peer_lines_too_long;
-    log(LogLevel::warn, "not sent to " + config_.friends[peer] + ": a line of " +
+    log(LogLevel::warn, "not sent to " + std::string(config_.friends[peer]) + ": a line of " +
                             std::to_string(bytes) + " bytes, over the peer limit of " +
                             std::to_string(peer_line_limit_));
     return;
@@ -782,7 +787,7 @@ void Server::sweep_idle(Instant now) {
         ++stats_.handshakes_refused;
         log(LogLevel::warn,
             "conn " + std::to_string(conn) + ": greeting" +
-                (c.handshake() ? " as " + config_.friends[c.handshake()->peer] : std::string()) +
+                (c.handshake() ? " as " + std::string(config_.friends[c.handshake()->peer]) : std::string()) +
                 " not completed within handshake_timeout (" +
                 std::to_string(config_.limits.handshake_timeout_ns / kNanosPerMilli) +
                 " ms); closing");
@@ -816,7 +821,9 @@ void Server::sweep_idle(Instant now) {
 
 std::optional<Instant> Server::poll_timeout() const {
   std::optional<Instant> due = strategy_->next_timeout();
-  for (const std::optional<Instant>& other : {next_idle_sweep_, next_dial_handshake_deadline()}) {
+  const std::optional<Instant> idle_sweep =
+      next_idle_sweep_ ? std::optional<Instant>(*next_idle_sweep_) : std::nullopt;
+  for (const std::optional<Instant>& other : {idle_sweep, next_dial_handshake_deadline()}) {
     if (other && (!due || *other < *due)) due = other;
   }
   return due;

@@ -32,9 +32,12 @@ void Server::handle_conn_open(Instant now, ConnId conn, ConnRole role) {
         std::lower_bound(conn_ids_.begin(), conn_ids_.end(), conn) - conn_ids_.begin());
   }
   if (conns_.capacity() == 0) {
-    // Room for every friend's link and a client: most servers never need more.
-    conns_.reserve(config_.friends.size() + 1);
-    conn_ids_.reserve(config_.friends.size() + 1);
+    // Room for every friend's link, which is all a server of a big simulated herd ever holds;
+    // clients grow the vectors as they come.
+    static_assert(sizeof(Connection) <= 80, "a big herd's servers hold four or so each");
+    const std::size_t room = std::max<std::size_t>(config_.friends.size(), 1);
+    conns_.reserve(room);
+    conn_ids_.reserve(room);
   }
   Connection* slot = nullptr;
   if (at < conn_ids_.size() && conn_ids_[at] == conn) {
@@ -143,7 +146,7 @@ void Server::handle_conn_closed(Instant /*now*/, ConnId conn) {
   if (!c.link_only) --client_connections_;
   // A link this server closed itself (a newer one replaced it) was logged then.
   if (c.peer && !c.eof && !c.closing) {
-    log(LogLevel::warn, "inbound link from " + config_.friends[*c.peer] + " dropped (conn " +
+    log(LogLevel::warn, "inbound link from " + std::string(config_.friends[*c.peer]) + " dropped (conn " +
                             std::to_string(conn) + ")");
   }
   --live_conns_;

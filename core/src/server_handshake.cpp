@@ -41,7 +41,7 @@ void Server::on_handshake_line(ConnId conn, Connection& c, std::string_view line
   }
   const Connection::Handshake handshake = std::move(*c.handshake());
   c.extra_->handshake.reset();
-  const std::string& dialer = config_.friends[handshake.peer];
+  const std::string dialer(config_.friends[handshake.peer]);
   const auto* proof = std::get_if<ProofMessage>(&message);
   if (!proof) {
     refuse_handshake(conn, c, kRefusedUnexpected,
@@ -92,8 +92,8 @@ void Server::replace_older_links(ConnId newest, PeerId peer) {
         more = "; " + std::to_string(cold().replacements_unlogged - 1) +
                " more replaced since the last such line";
       }
-      log(LogLevel::warn, "inbound link from " + config_.friends[peer] + " (conn " +
-                              std::to_string(conn) + ") closed: " + config_.friends[peer] +
+      log(LogLevel::warn, "inbound link from " + std::string(config_.friends[peer]) + " (conn " +
+                              std::to_string(conn) + ") closed: " + std::string(config_.friends[peer]) +
                               " greeted again on conn " + std::to_string(newest) +
                               " (one inbound link per friend, the newest kept)" + more);
       cold().replacement_logged_at = now_;
@@ -123,7 +123,7 @@ void Server::start_dial_handshake(Instant now, PeerId peer) {
     deadline_ns = std::numeric_limits<Nanoseconds>::max();  // a timeout too long to matter
   }
   cold_->dial_handshakes[peer] = DialHandshake{nonce, Instant{deadline_ns}};
-  log(LogLevel::debug, "link to " + config_.friends[peer] + " connected; greeting");
+  log(LogLevel::debug, "link to " + std::string(config_.friends[peer]) + " connected; greeting");
   outputs_.emplace_back(SendToPeer{peer, SharedText(format_hello(config_.name, nonce))});
 }
 
@@ -131,7 +131,7 @@ void Server::on_dial_handshake_line(Instant now, PeerId peer, std::string_view l
   const DialHandshake handshake = std::move(*cold_->dial_handshakes[peer]);
   cold_->dial_handshakes[peer].reset();
   --cold_->pending_dial_handshakes;
-  const std::string& name = config_.friends[peer];
+  const std::string name(config_.friends[peer]);
   const std::string where = "link to " + name + ": ";
   if (config_.log_traffic) log_traffic("peer ", name, "recv", line);
   const HandshakeMessage message = parse_handshake_line(line);
@@ -184,7 +184,7 @@ void Server::expire_dial_handshakes(Instant now) {
     if (!cold_->dial_handshakes[peer] || cold_->dial_handshakes[peer]->deadline > now) continue;
     cold_->dial_handshakes[peer].reset();
     --cold_->pending_dial_handshakes;
-    fail_dial_handshake(peer, "link to " + config_.friends[peer] + ": no answer to our greeting " +
+    fail_dial_handshake(peer, "link to " + std::string(config_.friends[peer]) + ": no answer to our greeting " +
                                   "within handshake_timeout (" +
                                   std::to_string(config_.limits.handshake_timeout_ns /
                                                  kNanosPerMilli) +

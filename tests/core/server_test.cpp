@@ -724,6 +724,24 @@ TEST_CASE("server: the peer port takes friends' greetings only and the client po
   CHECK(h.server.take_greeted_friends() == std::vector<PeerId>{0});
 }
 
+TEST_CASE("server: a friend that greets again before the runtime looks is listed once") {
+  // The simulator never takes the list: it must not grow with every time a link comes back.
+  Harness h(clark());
+  ConnId conn = 1;
+  for (int round = 0; round < 50; ++round) {
+    for (const char* name : {"Jaquez", "Bona"}) {
+      h.server.handle_conn_open(Instant{kT0}, conn, Server::ConnRole::link);
+      h.feed(conn, std::string("HERD 1 ") + name + " s3cret\n");
+      ++conn;
+    }
+  }
+  CHECK(h.server.take_greeted_friends() == std::vector<PeerId>{1, 0});
+  CHECK(h.server.take_greeted_friends().empty());
+  h.server.handle_conn_open(Instant{kT0}, conn, Server::ConnRole::link);
+  h.feed(conn, "HERD 1 Bona s3cret\n");
+  CHECK(h.server.take_greeted_friends() == std::vector<PeerId>{0});
+}
+
 // --- limits on what clients can make a server hold (docs/protocol.md) ------------------------
 
 TEST_CASE("server: the record store holds max_records clients, then refuses new ones") {

@@ -235,7 +235,7 @@ class Plumtree final : public PropagationStrategy {
 
   bool malformed(PeerChannel& ch, PeerId from, std::string_view what, std::string_view line) {
     ch.log_warn("plumtree: ignored malformed " + std::string(what) + " from " +
-                ch.friend_name(from) + ": " + log_excerpt(line));
+                std::string(ch.friend_name(from)) + ": " + log_excerpt(line));
     return true;
   }
 

@@ -798,7 +798,7 @@ void Simulation::closed_link(std::uint32_t server, const core::CloseConn& out) c
 }
 
 void Simulation::dropped_link(std::uint32_t server, const core::ClosePeer& out) const {
-  violation(server, "dropped its link to " + servers_[server].core->friends().at(out.peer) +
+  violation(server, "dropped its link to " + std::string(servers_[server].core->friends().at(out.peer)) +
                         " over a failed greeting; simulated servers greet in the " +
                         "clear (HERD 1) and cannot fail that way");
 }

@@ -82,7 +82,7 @@ class PeerChannel {
   [[nodiscard]] virtual Instant now() const = 0;
   [[nodiscard]] virtual std::size_t friend_count() const = 0;
   [[nodiscard]] virtual bool peer_up(PeerId peer) const = 0;
-  [[nodiscard]] virtual const std::string& friend_name(PeerId peer) const = 0;
+  [[nodiscard]] virtual std::string_view friend_name(PeerId peer) const = 0;
   // Queues one line (ending in '\n') on the link to `peer`; dropped and counted if down.
   virtual void send(PeerId peer, const SharedText& line) = 0;
   [[nodiscard]] virtual const RecordStore& records() const = 0;

@@ -12,6 +12,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -23,6 +24,8 @@
 #include <vector>
 
 #include "herd/core/codec.hpp"
+#include "herd/core/name_list.hpp"
+#include "herd/core/packed_optional.hpp"
 #include "herd/core/peer_handshake.hpp"
 #include "herd/core/prng.hpp"
 #include "herd/core/peer_line_memo.hpp"
@@ -112,7 +115,7 @@ struct SendToConn {
   std::string bytes;
 };
 
-enum class CloseReason { finished, line_too_long, too_many_connections, idle, too_many_pending,
+enum class CloseReason : std::uint8_t { finished, line_too_long, too_many_connections, idle, too_many_pending,
                          bad_peer, line_timeout };
 
 [[nodiscard]] std::string_view to_string(CloseReason reason) noexcept;
@@ -250,17 +253,16 @@ class Server {
   // --- outputs -----------------------------------------------------------------------------
   [[nodiscard]] std::optional<Output> poll_output();
   [[nodiscard]] std::optional<Instant> poll_timeout() const;
-  // Friends whose greeting arrived since the last call, in arrival order: a friend that
-  // greets is running again, so a runtime redials its outbound link to it at once.
+  // Friends whose greeting arrived since the last call, in the order of their first greeting
+  // and each once: a friend that greets is running again, so a runtime redials its outbound
+  // link to it at once.
   [[nodiscard]] std::vector<PeerId> take_greeted_friends();
 
   // --- getters -----------------------------------------------------------------------------
   // What the server keeps of its ServerConfig: its name and friends (PeerId i is friends()[i]).
   // The propagation settings and the strategy factory serve construction only.
   [[nodiscard]] const std::string& name() const noexcept { return config_.name; }
-  [[nodiscard]] const std::vector<std::string>& friends() const noexcept {
-    return config_.friends;
-  }
+  [[nodiscard]] const NameList& friends() const noexcept { return config_.friends; }
   [[nodiscard]] const RecordStore& records() const noexcept { return store_; }
   [[nodiscard]] const ServerStats& stats() const noexcept { return stats_; }
   // The memo a SendToPeer output names (its `memo`), valid until poll_output has returned
@@ -314,11 +316,14 @@ class Server {
       return extra_ && extra_->greeting_deadline ? &extra_->greeting_deadline : nullptr;
     }
 
+    // 80 bytes: a big herd's servers hold four or so each.
     LineFramer framer;
     Instant last_input;
-    std::optional<Instant> line_started;  // first byte of the unfinished line, if any
-    std::optional<PeerId> peer;        // set once the connection greeted as a friend
+    // The first byte of the unfinished line, if any.
+    PackedOptional<Instant, Instant{std::numeric_limits<Nanoseconds>::min()}> line_started;
     std::unique_ptr<Extra> extra_;
+    // Set once the connection greeted as a friend.
+    PackedOptional<PeerId, std::numeric_limits<PeerId>::max()> peer;
     bool link_only = false;            // accepted on the peer port: greet or be closed
     bool awaiting_greeting = false;    // link_only and in Cold::ungreeted_links
     bool saw_first_line = false;
@@ -375,7 +380,7 @@ class Server {
     Instant now() const override;
     std::size_t friend_count() const override;
     bool peer_up(PeerId peer) const override;
-    const std::string& friend_name(PeerId peer) const override;
+    std::string_view friend_name(PeerId peer) const override;
     void send(PeerId peer, const SharedText& line) override;
     const RecordStore& records() const override;
     Prng& rng() override;
@@ -428,9 +433,9 @@ class Server {
   };
   // What the server keeps of its ServerConfig after construction (160 bytes, not 312).
   struct Settings {
-    explicit Settings(ServerConfig& config);  // moves the names out of `config`
+    explicit Settings(ServerConfig& config);  // moves the name out of `config`
     std::string name;
-    std::vector<std::string> friends;  // PeerId i is friends[i]
+    NameList friends;  // PeerId i is friends[i]
     std::string peer_secret;
     std::shared_ptr<PeerAuthenticator> peer_auth;
     Limits limits;
@@ -479,7 +484,6 @@ class Server {
   // keeps a Connection pointer across the runtime's calls.
   std::vector<ConnId> conn_ids_;
   std::vector<Connection> conns_;
-  std::uint32_t live_conns_ = 0;
   [[nodiscard]] std::size_t conn_slot(ConnId conn) const noexcept;  // conns_.size() if none
   Connection* find_conn(ConnId conn);
   template <typename F>
@@ -491,7 +495,9 @@ class Server {
   std::unique_ptr<PropagationStrategy> strategy_;
   Channel channel_{*this};
   Settings config_;
-  std::size_t peer_line_limit_;
+  std::uint32_t peer_line_limit_;  // computed as a size_t, clamped to 2^32 - 1
+  std::uint32_t live_conns_ = 0;
+  std::uint32_t client_connections_ = 0;  // opened on the client port: max_connections
   Prng rng_;
   // PeerIds sorted by their friend's name, for look-ups by name: a flat vector, because a
   // hash map costs a node per friend and a bucket array on every server of a big herd.
@@ -500,8 +506,7 @@ class Server {
   // Bytes friends send back on our outbound links (only anti-entropy and plumtree answer
   // there), framed from the first byte: most links never need a framer.
   std::vector<std::unique_ptr<LineFramer>> peer_framers_;
-  std::optional<Instant> next_idle_sweep_;
-  std::size_t client_connections_ = 0;  // opened on the client port: max_connections
+  PackedOptional<Instant, Instant{std::numeric_limits<Nanoseconds>::min()}> next_idle_sweep_;
   // Repairs a strategy handed over during its current hook, applied when the hook returns.
   struct PendingRepair {
     PeerId from = 0;
