@@ -668,6 +668,7 @@ std::uint64_t Simulation::store_in_flight(core::ConnId conn, std::string_view by
       slot = small_in_flight_.size() * 2 + 1;
       small_in_flight_.emplace_back();
     }
+    ++small_live_;
     SmallInFlight& m = small_in_flight_[slot >> 1];
     m.conn = conn;
     m.size = static_cast<std::uint32_t>(bytes.size());
@@ -698,6 +699,13 @@ void Simulation::free_in_flight(std::uint64_t slot) {
   // Pushed on the slot's free list: the last freed is the next reused, as before the lists
   // were threaded through the slots.
   if (slot & 1) {
+    if (--small_live_ == 0 && small_in_flight_.size() >= kReleaseSmallSlots) {
+      // Nothing refers to a short slot any more: which slot a line takes never shows in
+      // the results, so the table starts again from empty.
+      small_in_flight_ = {};
+      free_small_slots_ = kNoFreeSlot;
+      return;
+    }
     small_in_flight_[slot >> 1].conn = free_small_slots_;
     free_small_slots_ = slot;
     return;

@@ -367,6 +367,11 @@ class Simulation {
   static constexpr std::uint64_t kNoFreeSlot = std::numeric_limits<std::uint64_t>::max();
   std::uint64_t free_slots_ = kNoFreeSlot;        // of in_flight_
   std::uint64_t free_small_slots_ = kNoFreeSlot;  // of small_in_flight_
+  // Short slots in use. The greetings of a big herd's start-up fill millions of them at
+  // once; when the last is freed, a table of at least kReleaseSmallSlots slots is given
+  // back (32 bytes a link) instead of being kept through the rest of the run.
+  std::uint64_t small_live_ = 0;
+  static constexpr std::size_t kReleaseSmallSlots = 4096;
   std::vector<ClientCommand> commands_;    // delivered or waiting, by slot
   std::vector<std::uint64_t> free_commands_;
   // Client requests waiting for their reply and close. A request is answered within the
