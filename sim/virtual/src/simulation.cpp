@@ -701,9 +701,12 @@ void Simulation::free_in_flight(std::uint64_t slot) {
   if (slot & 1) {
     if (--small_live_ == 0 && small_in_flight_.size() >= kReleaseSmallSlots) {
       // Nothing refers to a short slot any more: which slot a line takes never shows in
-      // the results, so the table starts again from empty.
+      // the results, so the table starts again from empty. The event queue's room for the
+      // start-up burst (24 bytes a link) goes too: the run loop holds copies of events,
+      // never references into the queue.
       small_in_flight_ = {};
       free_small_slots_ = kNoFreeSlot;
+      queue_.shrink_to_fit();
       return;
     }
     small_in_flight_[slot >> 1].conn = free_small_slots_;

@@ -113,6 +113,8 @@ class EventQueue {
     return first;
   }
   void reserve(std::size_t n) { heap_.reserve(n); }
+  // Gives back room reserved for a burst that is over; the order of events is unchanged.
+  void shrink_to_fit() { heap_.shrink_to_fit(); }
   // The queue's order: whether x comes before y.
   static bool earlier(const Event& x, const Event& y) noexcept {
     return x.at_ns != y.at_ns ? x.at_ns < y.at_ns : x.sequence_and_kind < y.sequence_and_kind;
