@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <stdexcept>
 #include <utility>
 
 #include "strategies/plumtree_wire.hpp"
@@ -92,7 +93,7 @@ std::string_view to_string(CloseReason reason) noexcept {
 Instant Server::Channel::now() const { return server_.now_; }
 std::size_t Server::Channel::friend_count() const { return server_.config_.friends.size(); }
 bool Server::Channel::peer_up(PeerId peer) const {
-  return peer < server_.peer_up_.size() && server_.peer_up_[peer] != 0;
+  return server_.is_friend(peer) && server_.friend_slots_[peer].up;
 }
 std::string_view Server::Channel::friend_name(PeerId peer) const {
   return server_.config_.friends.at(peer);
@@ -160,18 +161,28 @@ Server::Server(ServerConfig config)
                                                config.longest_server_name,
                                                config_.limits.max_line_bytes)),
       rng_(config.propagation.seed),
-      peer_up_(config_.friends.size(), 0),
-      peer_framers_(config_.friends.size()) {
+      friend_slots_(config_.friends.empty()
+                        ? nullptr
+                        : std::make_unique<FriendSlot[]>(config_.friends.size())) {
   // Only an authenticating server dials with a handshake; the simulator's servers (no
   // authenticator) keep no slot for one.
   if (config_.peer_auth) cold().dial_handshakes.resize(config_.friends.size());
   // Greetings name the friend; a herd on a complete graph has hundreds of friends each.
-  friends_by_name_.resize(config_.friends.size());
-  for (PeerId i = 0; i < config_.friends.size(); ++i) friends_by_name_[i] = i;
+  std::vector<PeerId> by_name(config_.friends.size());
+  for (PeerId i = 0; i < by_name.size(); ++i) by_name[i] = i;
   // Stable, so a name listed twice finds its first PeerId.
-  std::stable_sort(friends_by_name_.begin(), friends_by_name_.end(), [&](PeerId a, PeerId b) {
+  std::stable_sort(by_name.begin(), by_name.end(), [&](PeerId a, PeerId b) {
     return config_.friends[a] < config_.friends[b];
   });
+  for (std::size_t i = 0; i < by_name.size(); ++i) friend_slots_[i].by_name = by_name[i];
+}
+
+bool Server::peer_is_up(PeerId peer) const {
+  if (!is_friend(peer)) {
+    throw std::out_of_range("Server::peer_is_up: PeerId " + std::to_string(peer) + " of " +
+                            std::to_string(config_.friends.size()) + " friends");
+  }
+  return friend_slots_[peer].up;
 }
 
 Server::~Server() = default;
@@ -356,10 +367,11 @@ void Server::accept_link(ConnId conn, Connection& c, PeerId peer) {
   // drops a longer one instead of closing.
   c.framer.set_max_line_bytes(peer_line_limit_);
   c.framer.skip_overlong_lines();
-  // Each friend once until the runtime takes the list: a runtime that never takes it (the
-  // simulator) holds at most one entry per friend, however often links come back.
-  if (std::find(greeted_friends_.begin(), greeted_friends_.end(), peer) == greeted_friends_.end()) {
-    greeted_friends_.push_back(peer);
+  // A flag per friend until the runtime takes the list: a runtime that never takes it (the
+  // simulator) holds nothing more however often links come back.
+  if (!friend_slots_[peer].greeted) {
+    friend_slots_[peer].greeted = true;
+    ++greeted_friends_;
   }
   log(LogLevel::info, "inbound link from " + std::string(config_.friends[peer]) + " up (conn " +
                           std::to_string(conn) + ")");
@@ -427,7 +439,7 @@ void Server::on_whatsat(Instant now, ConnId conn, Connection& c, std::string_vie
   observe(ObservationKind::read_answered, now, record->update.at_line, record->id, record->hops,
           std::nullopt);
   const GeoPoint position = record->update.position();
-  outputs_.emplace_back(QueryPlaces{request, position.lat_deg, position.lng_deg,
+  queue_output(QueryPlaces{request, position.lat_deg, position.lng_deg,
                                     cmd.radius_km * 1000.0, cmd.bound});
 }
 
@@ -463,14 +475,14 @@ void Server::flush_replies(ConnId conn, Connection& c) {
       std::string bytes = std::move(*replies.front().bytes);
       replies.pop_front();
       if (config_.log_traffic) log_traffic("conn ", std::to_string(conn), "send", bytes);
-      outputs_.emplace_back(SendToConn{conn, std::move(bytes)});
+      queue_output(SendToConn{conn, std::move(bytes)});
     }
     if (!replies.empty()) return;
   }
   if (!c.close_due && c.eof && !c.peer) c.close_due = CloseReason::finished;
   if (c.close_due) {
     c.closing = true;
-    outputs_.emplace_back(CloseConn{conn, *c.close_due});
+    queue_output(CloseConn{conn, *c.close_due});
     c.close_due.reset();
   }
 }
@@ -479,26 +491,27 @@ void Server::flush_replies(ConnId conn, Connection& c) {
 
 void Server::handle_peer_up(Instant now, PeerId peer) {
   now_ = now;
-  if (peer >= peer_up_.size()) return;
-  peer_framers_[peer].reset();  // a new connection: nothing of the old one is buffered
+  if (!is_friend(peer)) return;
+  FriendSlot& slot = friend_slots_[peer];
+  slot.framer.reset();  // a new connection: nothing of the old one is buffered
   if (config_.peer_auth) {
     // The link carries nothing but the handshake until the friend has proved itself.
-    peer_up_[peer] = 0;
+    slot.up = false;
     start_dial_handshake(now, peer);
     return;
   }
-  peer_up_[peer] = 1;
+  slot.up = true;
   log(LogLevel::info, "link to " + std::string(config_.friends[peer]) + " up");
   std::string greeting = "HERD 1 " + config_.name;
   if (!config_.peer_secret.empty()) greeting += " " + config_.peer_secret;
-  outputs_.emplace_back(SendToPeer{peer, SharedText(greeting + "\n")});
+  queue_output(SendToPeer{peer, SharedText(greeting + "\n")});
   strategy_->on_peer_up(channel_, peer);
   apply_queued_repairs(now);
 }
 
 // HERD 2: the friend proved itself; from here on the link is the strategy's.
 void Server::link_up(Instant now, PeerId peer) {
-  peer_up_[peer] = 1;
+  friend_slots_[peer].up = true;
   log(LogLevel::info, "link to " + std::string(config_.friends[peer]) + " up");
   strategy_->on_peer_up(channel_, peer);
   apply_queued_repairs(now);
@@ -506,14 +519,14 @@ void Server::link_up(Instant now, PeerId peer) {
 
 void Server::handle_peer_down(Instant now, PeerId peer) {
   now_ = now;
-  if (peer >= peer_up_.size()) return;
+  if (!is_friend(peer)) return;
   if (cold_ && peer < cold_->dial_handshakes.size() && cold_->dial_handshakes[peer]) {
     cold_->dial_handshakes[peer].reset();
     --cold_->pending_dial_handshakes;
     log(LogLevel::info, "link to " + std::string(config_.friends[peer]) + " dropped during its greeting");
   }
-  if (!peer_up_[peer]) return;
-  peer_up_[peer] = 0;
+  if (!friend_slots_[peer].up) return;
+  friend_slots_[peer].up = false;
   log(LogLevel::warn, "link to " + std::string(config_.friends[peer]) + " down");
   strategy_->on_peer_down(channel_, peer);
   apply_queued_repairs(now);
@@ -521,15 +534,15 @@ void Server::handle_peer_down(Instant now, PeerId peer) {
 
 void Server::handle_peer_bytes(Instant now, PeerId peer, std::string_view bytes) {
   now_ = now;
-  if (peer >= peer_framers_.size()) return;
-  auto& slot = peer_framers_[peer];
+  if (!is_friend(peer)) return;
+  auto& slot = friend_slots_[peer].framer;
   if (!slot) slot = std::make_unique<LineFramer>(peer_framer(peer_line_limit_));
   LineFramer& framer = *slot;
   const std::uint64_t skipped = framer.skipped_lines();
   framer.feed(bytes, [&](std::string_view line) {
     if (cold_ && peer < cold_->dial_handshakes.size() && cold_->dial_handshakes[peer]) {
       on_dial_handshake_line(now, peer, line);
-    } else if (peer_up_[peer] || !config_.peer_auth) {
+    } else if (friend_slots_[peer].up || !config_.peer_auth) {
       on_peer_line(now, peer, line);
     }
     // Otherwise the handshake failed and the link is being dropped: nothing more is read.
@@ -677,7 +690,7 @@ bool Server::drop_foreign_message(PeerId from, std::string_view line) {
 }
 
 void Server::send_to_peer(PeerId peer, const SharedText& line) {
-  if (peer >= peer_up_.size() || !peer_up_[peer]) {
+  if (!is_friend(peer) || !friend_slots_[peer].up) {
     ++stats_.peer_messages_dropped;
     return;
   }
@@ -713,13 +726,14 @@ void Server::send_to_peer(PeerId peer, const SharedText& line) {
       forwarding_->memo = 0;
       if (auto made = PeerLineMemo::of_forward(*line, *forwarding_->update, forwarding_->id,
                                                forwarding_->hops)) {
+        if (forward_memos_.capacity() == 0) adopt_spare_memos();
         forward_memos_.push_back(*made);
         forwarding_->memo = static_cast<std::uint32_t>(forward_memos_.size());
       }
     }
     memo = forwarding_->memo;
   }
-  outputs_.emplace_back(SendToPeer{peer, line, memo});
+  queue_output(SendToPeer{peer, line, memo});
 }
 
 void Server::flush_send_log() {
@@ -731,11 +745,21 @@ void Server::flush_send_log() {
 }
 
 std::optional<PeerId> Server::friend_id(std::string_view name) const {
-  auto it = std::lower_bound(
-      friends_by_name_.begin(), friends_by_name_.end(), name,
-      [&](PeerId peer, std::string_view wanted) { return config_.friends[peer] < wanted; });
-  if (it == friends_by_name_.end() || config_.friends[*it] != name) return std::nullopt;
-  return *it;
+  // The first of the friends in name order whose name is not below `name`.
+  std::size_t low = 0;
+  std::size_t high = config_.friends.size();
+  while (low < high) {
+    const std::size_t mid = low + (high - low) / 2;
+    if (config_.friends[friend_slots_[mid].by_name] < name) {
+      low = mid + 1;
+    } else {
+      high = mid;
+    }
+  }
+  if (low == config_.friends.size()) return std::nullopt;
+  const PeerId peer = friend_slots_[low].by_name;
+  if (config_.friends[peer] != name) return std::nullopt;
+  return peer;
 }
 
 // --- timers --------------------------------------------------------------------------------
@@ -844,14 +868,52 @@ Server::RestoreResult Server::restore_record(Instant now, std::string_view at_li
 
 std::vector<PeerId> Server::take_greeted_friends() {
   std::vector<PeerId> greeted;
-  greeted.swap(greeted_friends_);
+  if (greeted_friends_ == 0) return greeted;
+  greeted.reserve(greeted_friends_);
+  for (PeerId peer = 0; peer < config_.friends.size(); ++peer) {
+    if (friend_slots_[peer].greeted) {
+      friend_slots_[peer].greeted = false;
+      greeted.push_back(peer);
+    }
+  }
+  greeted_friends_ = 0;
   return greeted;
+}
+
+namespace {
+
+// Empty output storage between two servers' inputs on this thread (Server::park_storage).
+struct SpareStorage {
+  VectorFifo<Output> outputs;
+  std::vector<PeerLineMemo> memos;
+};
+thread_local SpareStorage spare_storage;
+
+}  // namespace
+
+void Server::adopt_spare_outputs() noexcept {
+  if (spare_storage.outputs.capacity() != 0) swap(outputs_, spare_storage.outputs);
+}
+
+void Server::adopt_spare_memos() noexcept {
+  if (spare_storage.memos.capacity() != 0) forward_memos_.swap(spare_storage.memos);
+}
+
+void Server::park_storage() noexcept {
+  // Parked only into an empty spare: a server whose storage finds the spare taken keeps it.
+  if (outputs_.capacity() != 0 && spare_storage.outputs.capacity() == 0) {
+    swap(outputs_, spare_storage.outputs);
+  }
+  if (forward_memos_.capacity() != 0 && spare_storage.memos.capacity() == 0) {
+    forward_memos_.swap(spare_storage.memos);
+  }
 }
 
 std::optional<Output> Server::poll_output() {
   flush_send_log();
   if (outputs_.empty()) {
     forward_memos_.clear();  // every SendToPeer naming one has been handed out
+    park_storage();
     return std::nullopt;
   }
   Output out = std::move(outputs_.front());
@@ -862,11 +924,11 @@ std::optional<Output> Server::poll_output() {
 void Server::observe(ObservationKind kind, Instant now, const SharedText& update,
                      std::uint64_t id, std::uint32_t hops, std::optional<PeerId> from) {
   if (!config_.emit_observations) return;
-  outputs_.emplace_back(Observation{kind, now, update, id, hops, from});
+  queue_output(Observation{kind, now, update, id, hops, from});
 }
 
 void Server::log(LogLevel level, std::string text) {
-  outputs_.emplace_back(LogRecord{level, std::move(text)});
+  queue_output(LogRecord{level, std::move(text)});
 }
 
 void Server::log_traffic(std::string_view kind, std::string_view who, std::string_view direction,
@@ -876,7 +938,7 @@ void Server::log_traffic(std::string_view kind, std::string_view who, std::strin
   text.reserve(kind.size() + who.size() + direction.size() + line.size() + 8);
   text.append(kind).append(who).append(" ").append(direction).append(": ");
   append_printable(text, line);
-  outputs_.emplace_back(LogRecord{LogLevel::debug, std::move(text)});
+  queue_output(LogRecord{LogLevel::debug, std::move(text)});
 }
 
 }  // namespace herd::core

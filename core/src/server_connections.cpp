@@ -16,7 +16,7 @@ void Server::handle_conn_open(Instant now, ConnId conn, ConnRole role) {
     log(LogLevel::warn, "conn " + std::to_string(conn) + " refused: " +
                             std::to_string(client_connections_) +
                             " client connections open (max_connections)");
-    outputs_.emplace_back(CloseConn{conn, CloseReason::too_many_connections});
+    queue_output(CloseConn{conn, CloseReason::too_many_connections});
     return;
   }
   if (find_conn(conn)) {  // already open: the runtime's mistake, nothing to do

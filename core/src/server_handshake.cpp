@@ -124,7 +124,7 @@ void Server::start_dial_handshake(Instant now, PeerId peer) {
   }
   cold_->dial_handshakes[peer] = DialHandshake{nonce, Instant{deadline_ns}};
   log(LogLevel::debug, "link to " + std::string(config_.friends[peer]) + " connected; greeting");
-  outputs_.emplace_back(SendToPeer{peer, SharedText(format_hello(config_.name, nonce))});
+  queue_output(SendToPeer{peer, SharedText(format_hello(config_.name, nonce))});
 }
 
 void Server::on_dial_handshake_line(Instant now, PeerId peer, std::string_view line) {
@@ -169,14 +169,14 @@ void Server::on_dial_handshake_line(Instant now, PeerId peer, std::string_view l
   }
   const std::string proof = config_.peer_auth->prove(handshake_transcript(
       HandshakeRole::dialer, config_.name, name, handshake.nonce, challenge->nonce));
-  outputs_.emplace_back(SendToPeer{peer, SharedText(format_proof(proof))});
+  queue_output(SendToPeer{peer, SharedText(format_proof(proof))});
   link_up(now, peer);
 }
 
 void Server::fail_dial_handshake(PeerId peer, std::string why) {
   ++stats_.handshakes_refused;
   log(LogLevel::warn, std::move(why) + "; dropping the link");
-  outputs_.emplace_back(ClosePeer{peer});
+  queue_output(ClosePeer{peer});
 }
 
 void Server::expire_dial_handshakes(Instant now) {

@@ -56,19 +56,20 @@ TEST_CASE("memory: an empty server with four friends allocates under 256 bytes b
   CHECK(server->records().size() == 0);
 }
 
-TEST_CASE("memory: an empty server with four friends holds at most 912 bytes, object and heap") {
+TEST_CASE("memory: an empty server with four friends holds at most 784 bytes, object and heap") {
   // What a herd of a million servers multiplies: the object with everything it allocates,
   // as malloc counts it (rounding and size words included). The config's names are moved
   // in and kept, so they are counted. Before the server kept a compact copy of its config,
   // a lazily made block of what the simulator never uses and the strategy's channel inside
   // the object, this was 1,648 bytes (an object of 1,320) with glibc; before the friends'
-  // names took one block and the connection counters were packed, 992 (696); now 896 (672).
+  // names took one block, the connection counters were packed and the per-friend vectors
+  // (greeted friends included) became one block, 992 (696); now 768 (584).
   const std::size_t before = herd::test::live_bytes();
   auto server = std::make_unique<Server>(config_with_friends(4));
   const std::size_t cost = herd::test::live_bytes() - before;
   INFO("sizeof(Server) = " << sizeof(Server) << ", heap held " << cost << " bytes");
-  CHECK(sizeof(Server) <= 680);
-  CHECK(cost <= 912);
+  CHECK(sizeof(Server) <= 592);
+  CHECK(cost <= 784);
 }
 
 TEST_CASE("memory: an empty vector FIFO owns nothing, and reuses its storage once drained") {
@@ -88,31 +89,42 @@ TEST_CASE("memory: a server with its four friends' links up, as in a simulated h
   // (one block), the four inbound links (80-byte connections, room for exactly four) and
   // whatever greeting and linking left behind. With 128-byte connections, room for a fifth
   // and the names as four std::strings this was 1,856 bytes with glibc (a 696-byte object);
-  // now 1,456 (672).
+  // 1,456 (672) with 80-byte connections and the names in one block; now 1,152 (584), with
+  // the drained output queue's storage parked for the next server and the per-friend state,
+  // greeted friends included, in one block.
   static_assert(sizeof(LineFramer) <= 40);
-  const std::size_t before = herd::test::live_bytes();
-  ServerConfig config = config_with_friends(4);
-  config.peer_secret = "sim";
-  auto server = std::make_unique<Server>(std::move(config));
-  // Outputs are drained after every input, as every runtime does.
-  const auto drain = [&] {
-    while (server->poll_output()) {
+  const auto linked_server = [](bool drain_each) {
+    ServerConfig config = config_with_friends(4);
+    config.peer_secret = "sim";
+    auto server = std::make_unique<Server>(std::move(config));
+    const auto drain = [&] {
+      while (server->poll_output()) {
+      }
+    };
+    for (ConnId conn = 1; conn <= 4; ++conn) {
+      server->handle_conn_open(Instant{0}, conn);
+      if (drain_each) drain();
+      server->handle_conn_bytes(Instant{0}, conn,
+                                "HERD 1 s00000" + std::to_string(conn) + " sim\n");
+      if (drain_each) drain();
     }
+    for (PeerId peer = 0; peer < 4; ++peer) {
+      server->handle_peer_up(Instant{0}, peer);
+      if (drain_each) drain();
+    }
+    drain();
+    return server;
   };
-  for (ConnId conn = 1; conn <= 4; ++conn) {
-    server->handle_conn_open(Instant{0}, conn);
-    drain();
-    server->handle_conn_bytes(Instant{0}, conn,
-                              "HERD 1 s00000" + std::to_string(conn) + " sim\n");
-    drain();
-  }
-  for (PeerId peer = 0; peer < 4; ++peer) {
-    server->handle_peer_up(Instant{0}, peer);
-    drain();
-  }
+  // A drained server's output storage is parked for the next server of the thread: a first
+  // server that drains only at the end leaves room for more outputs than the measured one
+  // ever queues, so the count below holds what a server keeps between inputs.
+  linked_server(false).reset();
+  const std::size_t before = herd::test::live_bytes();
+  // Outputs are drained after every input, as every runtime does.
+  auto server = linked_server(true);
   const std::size_t cost = herd::test::live_bytes() - before;
   INFO("sizeof(Server) = " << sizeof(Server) << ", heap held " << cost << " bytes");
   CHECK(server->open_connections() == 4);
   CHECK(server->take_greeted_friends().size() == 4);
-  CHECK(cost <= 1472);
+  CHECK(cost <= 1168);
 }

@@ -253,9 +253,8 @@ class Server {
   // --- outputs -----------------------------------------------------------------------------
   [[nodiscard]] std::optional<Output> poll_output();
   [[nodiscard]] std::optional<Instant> poll_timeout() const;
-  // Friends whose greeting arrived since the last call, in the order of their first greeting
-  // and each once: a friend that greets is running again, so a runtime redials its outbound
-  // link to it at once.
+  // Friends whose greeting arrived since the last call, each once, in PeerId order: a friend
+  // that greets is running again, so a runtime redials its outbound link to it at once.
   [[nodiscard]] std::vector<PeerId> take_greeted_friends();
 
   // --- getters -----------------------------------------------------------------------------
@@ -270,7 +269,8 @@ class Server {
   [[nodiscard]] const PeerLineMemo* forward_memo(std::uint32_t memo) const noexcept {
     return memo == 0 || memo > forward_memos_.size() ? nullptr : &forward_memos_[memo - 1];
   }
-  [[nodiscard]] bool peer_is_up(PeerId peer) const { return peer_up_.at(peer) != 0; }
+  // Throws std::out_of_range for a PeerId that is not a friend's.
+  [[nodiscard]] bool peer_is_up(PeerId peer) const;
   [[nodiscard]] std::size_t open_connections() const noexcept { return live_conns_; }
   [[nodiscard]] std::string_view strategy_name() const { return strategy_->name(); }
   // The longest line a friend's link carries: max_line_bytes + peer_line_overhead.
@@ -403,6 +403,19 @@ class Server {
   };
   Forwarding* forwarding_ = nullptr;
   std::vector<PeerLineMemo> forward_memos_;  // emptied once the outputs are drained
+  // Outputs are queued here. A runtime drains them after every input, so between inputs the
+  // queue and the memos are empty; their storage then goes to a spare kept per thread
+  // (park_storage) and the next server to queue an output on that thread takes it
+  // (adopt_spare_*). A big herd's idle servers so hold no output storage: about 300 bytes
+  // each after a flood. Only empty storage moves, so nothing a server does depends on it.
+  template <typename... Args>
+  void queue_output(Args&&... args) {
+    if (outputs_.capacity() == 0) adopt_spare_outputs();
+    outputs_.emplace_back(std::forward<Args>(args)...);
+  }
+  void adopt_spare_outputs() noexcept;
+  void adopt_spare_memos() noexcept;
+  void park_storage() noexcept;
   void observe(ObservationKind kind, Instant now, const SharedText& update, std::uint64_t id,
                std::uint32_t hops, std::optional<PeerId> from);
   void log(LogLevel level, std::string text);
@@ -451,6 +464,10 @@ class Server {
     std::string nonce;
     Instant deadline;
   };
+  struct PendingRepair {
+    PeerId from = 0;
+    std::string line;  // "AT ... <hops>", validated
+  };
   struct Cold {
     std::map<std::uint64_t, PlacesWait> places_waits;  // by request id
     std::uint64_t next_places_request = 1;
@@ -498,22 +515,26 @@ class Server {
   std::uint32_t peer_line_limit_;  // computed as a size_t, clamped to 2^32 - 1
   std::uint32_t live_conns_ = 0;
   std::uint32_t client_connections_ = 0;  // opened on the client port: max_connections
-  Prng rng_;
-  // PeerIds sorted by their friend's name, for look-ups by name: a flat vector, because a
-  // hash map costs a node per friend and a bucket array on every server of a big herd.
-  std::vector<PeerId> friends_by_name_;
-  std::vector<std::uint8_t> peer_up_;  // bytes, not vector<bool>: 24 bytes rather than 40
-  // Bytes friends send back on our outbound links (only anti-entropy and plumtree answer
-  // there), framed from the first byte: most links never need a framer.
-  std::vector<std::unique_ptr<LineFramer>> peer_framers_;
-  PackedOptional<Instant, Instant{std::numeric_limits<Nanoseconds>::min()}> next_idle_sweep_;
+  std::uint32_t greeted_friends_ = 0;     // FriendSlot::greeted set: see take_greeted_friends
   // Repairs a strategy handed over during its current hook, applied when the hook returns.
-  struct PendingRepair {
-    PeerId from = 0;
-    std::string line;  // "AT ... <hops>", validated
-  };
   std::vector<PendingRepair> queued_repairs_;
-  std::vector<PeerId> greeted_friends_;  // see take_greeted_friends
+  Prng rng_;
+  // What the server keeps per friend, in one block of config_.friends.size() entries (16
+  // bytes each) rather than three vectors: a vector costs 24 bytes in the object and a heap
+  // block of its own on every server of a big herd.
+  struct FriendSlot {
+    // Bytes the friend sends back on our outbound link (only anti-entropy and plumtree
+    // answer there), framed from the first byte: most links never need a framer.
+    std::unique_ptr<LineFramer> framer;
+    // Not friend i's: the PeerId of the i-th friend in name order, for look-ups by name (a
+    // hash map costs a node per friend and a bucket array on every server).
+    PeerId by_name = 0;
+    bool up = false;  // our outbound link to friend i is up (and greeted, with HERD 2)
+    bool greeted = false;  // greeted us since the runtime last took the list
+  };
+  std::unique_ptr<FriendSlot[]> friend_slots_;
+  [[nodiscard]] bool is_friend(PeerId peer) const noexcept { return peer < config_.friends.size(); }
+  PackedOptional<Instant, Instant{std::numeric_limits<Nanoseconds>::min()}> next_idle_sweep_;
   std::unique_ptr<Cold> cold_;
   void log_skipped_peer_lines(const std::string& where, const LineFramer& framer,
                               std::uint64_t skipped_before);

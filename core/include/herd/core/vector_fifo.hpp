@@ -33,6 +33,11 @@ class VectorFifo {
       head_ = 0;
     }
   }
+  // Trades storage with another queue, items and all.
+  friend void swap(VectorFifo& a, VectorFifo& b) noexcept {
+    a.items_.swap(b.items_);
+    std::swap(a.head_, b.head_);
+  }
   auto begin() { return items_.begin() + static_cast<std::ptrdiff_t>(head_); }
   auto end() { return items_.end(); }
 
