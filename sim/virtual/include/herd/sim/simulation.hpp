@@ -29,6 +29,7 @@
 #include "herd/sim/metrics.hpp"
 #include "herd/sim/prng.hpp"
 #include "herd/sim/scenario.hpp"
+#include "herd/sim/slot_chunks.hpp"
 #include "herd/sim/workload.hpp"
 
 namespace herd::places {
@@ -359,7 +360,7 @@ class Simulation {
   std::vector<bool> fault_active_;
   std::vector<std::vector<int>> cut_sides_;  // per partition/one_way fault, per server
   std::vector<std::size_t> active_cuts_;     // in start order
-  std::vector<InFlight> in_flight_;            // slot = index * 2
+  SlotChunks<InFlight> in_flight_;             // slot = index * 2
   std::vector<SmallInFlight> small_in_flight_;  // slot = index * 2 + 1
   // Free slots, as slot numbers: the heads of lists threaded through the free slots' conn
   // fields. A separate stack of them would cost another 8 bytes a link (every greeting is
