@@ -14,7 +14,8 @@ NameList::NameList(const std::vector<std::string>& names) {
     throw std::length_error("NameList: more than 4 GiB of names");
   }
   count_ = static_cast<std::uint32_t>(names.size());
-  const std::size_t words = names.size() + 1 + (chars + sizeof(std::uint32_t) - 1) / sizeof(std::uint32_t);
+  constexpr std::size_t kWord = sizeof(std::uint32_t);
+  const std::size_t words = names.size() + 1 + (chars + kWord - 1) / kWord;
   data_ = std::make_unique_for_overwrite<std::uint32_t[]>(words);
   std::uint32_t* offsets = data_.get();
   char* out = reinterpret_cast<char*>(offsets + names.size() + 1);

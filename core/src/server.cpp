@@ -212,7 +212,7 @@ void Server::handle_conn_bytes(Instant now, ConnId conn, std::string_view bytes,
   if (c.awaiting_greeting && c.peer) forget_ungreeted(conn, c);
   track_unfinished_line(now, c, line_ended);
   if (c.peer && c.framer.skipped_lines() != skipped) {
-    log_skipped_peer_lines("inbound link from " + std::string(config_.friends[*c.peer]), c.framer, skipped);
+    log_skipped_peer_lines("inbound link from " + friend_string(*c.peer), c.framer, skipped);
   }
   if (c.framer.overflowed() && !c.closing) {
     log_line_too_long(conn);
@@ -248,7 +248,7 @@ void Server::handle_conn_eof(Instant now, ConnId conn) {
   c.eof = true;
   if (c.closing) return;
   if (c.peer) {
-    log(LogLevel::warn, "inbound link from " + std::string(config_.friends[*c.peer]) + " closed (conn " +
+    log(LogLevel::warn, "inbound link from " + friend_string(*c.peer) + " closed (conn " +
                             std::to_string(conn) + ")");
     close(conn, c, CloseReason::finished);
     return;
@@ -344,14 +344,14 @@ bool Server::on_greeting(Instant /*now*/, ConnId conn, Connection& c,
     // An older server (or one configured by hand) greets with its secret in clear. Say so
     // plainly: the operator has to upgrade it, and nothing else will make the link work.
     ++stats_.handshakes_refused;
-    log(LogLevel::warn, who + ": greeting as " + std::string(config_.friends[*peer]) +
+    log(LogLevel::warn, who + ": greeting as " + friend_string(*peer) +
                             " in the old cleartext form (HERD 1); this server accepts only the " +
-                            "authenticated greeting (HERD 2), so " + std::string(config_.friends[*peer]) +
+                            "authenticated greeting (HERD 2), so " + friend_string(*peer) +
                             " must be upgraded; refused");
     return false;
   }
   if (greeting.auth != config_.peer_secret) {
-    log(LogLevel::warn, who + ": greeting as " + std::string(config_.friends[*peer]) +
+    log(LogLevel::warn, who + ": greeting as " + friend_string(*peer) +
                             " with a wrong peer secret; treated as a client line");
     return false;
   }
@@ -373,7 +373,7 @@ void Server::accept_link(ConnId conn, Connection& c, PeerId peer) {
     friend_slots_[peer].greeted = true;
     ++greeted_friends_;
   }
-  log(LogLevel::info, "inbound link from " + std::string(config_.friends[peer]) + " up (conn " +
+  log(LogLevel::info, "inbound link from " + friend_string(peer) + " up (conn " +
                           std::to_string(conn) + ")");
 }
 
@@ -501,7 +501,7 @@ void Server::handle_peer_up(Instant now, PeerId peer) {
     return;
   }
   slot.up = true;
-  log(LogLevel::info, "link to " + std::string(config_.friends[peer]) + " up");
+  log(LogLevel::info, "link to " + friend_string(peer) + " up");
   std::string greeting = "HERD 1 " + config_.name;
   if (!config_.peer_secret.empty()) greeting += " " + config_.peer_secret;
   queue_output(SendToPeer{peer, SharedText(greeting + "\n")});
@@ -512,7 +512,7 @@ void Server::handle_peer_up(Instant now, PeerId peer) {
 // HERD 2: the friend proved itself; from here on the link is the strategy's.
 void Server::link_up(Instant now, PeerId peer) {
   friend_slots_[peer].up = true;
-  log(LogLevel::info, "link to " + std::string(config_.friends[peer]) + " up");
+  log(LogLevel::info, "link to " + friend_string(peer) + " up");
   strategy_->on_peer_up(channel_, peer);
   apply_queued_repairs(now);
 }
@@ -523,11 +523,11 @@ void Server::handle_peer_down(Instant now, PeerId peer) {
   if (cold_ && peer < cold_->dial_handshakes.size() && cold_->dial_handshakes[peer]) {
     cold_->dial_handshakes[peer].reset();
     --cold_->pending_dial_handshakes;
-    log(LogLevel::info, "link to " + std::string(config_.friends[peer]) + " dropped during its greeting");
+    log(LogLevel::info, "link to " + friend_string(peer) + " dropped during its greeting");
   }
   if (!friend_slots_[peer].up) return;
   friend_slots_[peer].up = false;
-  log(LogLevel::warn, "link to " + std::string(config_.friends[peer]) + " down");
+  log(LogLevel::warn, "link to " + friend_string(peer) + " down");
   strategy_->on_peer_down(channel_, peer);
   apply_queued_repairs(now);
 }
@@ -549,7 +549,7 @@ void Server::handle_peer_bytes(Instant now, PeerId peer, std::string_view bytes)
     return true;
   });
   if (framer.skipped_lines() != skipped) {
-    log_skipped_peer_lines("link to " + std::string(config_.friends[peer]), framer, skipped);
+    log_skipped_peer_lines("link to " + friend_string(peer), framer, skipped);
   }
 }
 
@@ -569,7 +569,7 @@ void Server::on_peer_line(Instant now, PeerId from, std::string_view line,
   const auto id = memo ? std::optional<std::uint64_t>(memo->id) : std::nullopt;
   if (!parsed || !take_peer_update(now, from, *parsed, PeerUpdateKind::pushed, id)) {
     ++stats_.bad_peer_lines;
-    log(LogLevel::warn, "dropped malformed line from peer " + std::string(config_.friends[from]) + ": " +
+    log(LogLevel::warn, "dropped malformed line from peer " + friend_string(from) + ": " +
                             log_excerpt(line));
   }
   apply_queued_repairs(now);
@@ -680,7 +680,7 @@ bool Server::drop_foreign_message(PeerId from, std::string_view line) {
   ++stats_.bad_peer_lines;
   ++stats_.foreign_peer_lines;
   if (cold().foreign_kinds_logged.emplace(from, kind->word).second) {
-    log(LogLevel::warn, "peer " + std::string(config_.friends[from]) + " sends " + std::string(kind->word) +
+    log(LogLevel::warn, "peer " + friend_string(from) + " sends " + std::string(kind->word) +
                             " messages, which belong to " + std::string(kind->strategy) +
                             "; this server runs " + std::string(strategy_->name()) +
                             ", so they are ignored. The herd's servers disagree on [strategy]." +
@@ -700,7 +700,7 @@ void Server::send_to_peer(PeerId peer, const SharedText& line) {
   if (std::size_t bytes = line->size() - (line->ends_with('\n') ? 1 : 0);
       bytes > peer_line_limit_) {
     ++stats_.peer_lines_too_long;
-    log(LogLevel::warn, "not sent to " + std::string(config_.friends[peer]) + ": a line of " +
+    log(LogLevel::warn, "not sent to " + friend_string(peer) + ": a line of " +
                             std::to_string(bytes) + " bytes, over the peer limit of " +
                             std::to_string(peer_line_limit_));
     return;
@@ -734,14 +734,6 @@ void Server::send_to_peer(PeerId peer, const SharedText& line) {
     memo = forwarding_->memo;
   }
   queue_output(SendToPeer{peer, line, memo});
-}
-
-void Server::flush_send_log() {
-  if (!cold_ || !cold_->pending_send_log.line) return;
-  auto& pending = cold_->pending_send_log;
-  log_traffic(pending.peers, "", "send", *pending.line);
-  pending.line.reset();
-  pending.peers.clear();
 }
 
 std::optional<PeerId> Server::friend_id(std::string_view name) const {
@@ -811,7 +803,7 @@ void Server::sweep_idle(Instant now) {
         ++stats_.handshakes_refused;
         log(LogLevel::warn,
             "conn " + std::to_string(conn) + ": greeting" +
-                (c.handshake() ? " as " + std::string(config_.friends[c.handshake()->peer]) : std::string()) +
+                (c.handshake() ? " as " + friend_string(c.handshake()->peer) : std::string()) +
                 " not completed within handshake_timeout (" +
                 std::to_string(config_.limits.handshake_timeout_ns / kNanosPerMilli) +
                 " ms); closing");
@@ -862,83 +854,6 @@ Server::RestoreResult Server::restore_record(Instant now, std::string_view at_li
   if (store_full() && store_.find(update->client) == nullptr) return RestoreResult::store_full;
   return store_.offer(*update, now, hops) == OfferResult::applied ? RestoreResult::restored
                                                                    : RestoreResult::not_newer;
-}
-
-// --- outputs -------------------------------------------------------------------------------
-
-std::vector<PeerId> Server::take_greeted_friends() {
-  std::vector<PeerId> greeted;
-  if (greeted_friends_ == 0) return greeted;
-  greeted.reserve(greeted_friends_);
-  for (PeerId peer = 0; peer < config_.friends.size(); ++peer) {
-    if (friend_slots_[peer].greeted) {
-      friend_slots_[peer].greeted = false;
-      greeted.push_back(peer);
-    }
-  }
-  greeted_friends_ = 0;
-  return greeted;
-}
-
-namespace {
-
-// Empty output storage between two servers' inputs on this thread (Server::park_storage).
-struct SpareStorage {
-  VectorFifo<Output> outputs;
-  std::vector<PeerLineMemo> memos;
-};
-thread_local SpareStorage spare_storage;
-
-}  // namespace
-
-void Server::adopt_spare_outputs() noexcept {
-  if (spare_storage.outputs.capacity() != 0) swap(outputs_, spare_storage.outputs);
-}
-
-void Server::adopt_spare_memos() noexcept {
-  if (spare_storage.memos.capacity() != 0) forward_memos_.swap(spare_storage.memos);
-}
-
-void Server::park_storage() noexcept {
-  // Parked only into an empty spare: a server whose storage finds the spare taken keeps it.
-  if (outputs_.capacity() != 0 && spare_storage.outputs.capacity() == 0) {
-    swap(outputs_, spare_storage.outputs);
-  }
-  if (forward_memos_.capacity() != 0 && spare_storage.memos.capacity() == 0) {
-    forward_memos_.swap(spare_storage.memos);
-  }
-}
-
-std::optional<Output> Server::poll_output() {
-  flush_send_log();
-  if (outputs_.empty()) {
-    forward_memos_.clear();  // every SendToPeer naming one has been handed out
-    park_storage();
-    return std::nullopt;
-  }
-  Output out = std::move(outputs_.front());
-  outputs_.pop_front();
-  return out;
-}
-
-void Server::observe(ObservationKind kind, Instant now, const SharedText& update,
-                     std::uint64_t id, std::uint32_t hops, std::optional<PeerId> from) {
-  if (!config_.emit_observations) return;
-  queue_output(Observation{kind, now, update, id, hops, from});
-}
-
-void Server::log(LogLevel level, std::string text) {
-  queue_output(LogRecord{level, std::move(text)});
-}
-
-void Server::log_traffic(std::string_view kind, std::string_view who, std::string_view direction,
-                         std::string_view line) {
-  while (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-  std::string text;
-  text.reserve(kind.size() + who.size() + direction.size() + line.size() + 8);
-  text.append(kind).append(who).append(" ").append(direction).append(": ");
-  append_printable(text, line);
-  queue_output(LogRecord{LogLevel::debug, std::move(text)});
 }
 
 }  // namespace herd::core

@@ -146,7 +146,7 @@ void Server::handle_conn_closed(Instant /*now*/, ConnId conn) {
   if (!c.link_only) --client_connections_;
   // A link this server closed itself (a newer one replaced it) was logged then.
   if (c.peer && !c.eof && !c.closing) {
-    log(LogLevel::warn, "inbound link from " + std::string(config_.friends[*c.peer]) + " dropped (conn " +
+    log(LogLevel::warn, "inbound link from " + friend_string(*c.peer) + " dropped (conn " +
                             std::to_string(conn) + ")");
   }
   --live_conns_;

@@ -92,8 +92,8 @@ void Server::replace_older_links(ConnId newest, PeerId peer) {
         more = "; " + std::to_string(cold().replacements_unlogged - 1) +
                " more replaced since the last such line";
       }
-      log(LogLevel::warn, "inbound link from " + std::string(config_.friends[peer]) + " (conn " +
-                              std::to_string(conn) + ") closed: " + std::string(config_.friends[peer]) +
+      log(LogLevel::warn, "inbound link from " + friend_string(peer) + " (conn " +
+                              std::to_string(conn) + ") closed: " + friend_string(peer) +
                               " greeted again on conn " + std::to_string(newest) +
                               " (one inbound link per friend, the newest kept)" + more);
       cold().replacement_logged_at = now_;
@@ -123,7 +123,7 @@ void Server::start_dial_handshake(Instant now, PeerId peer) {
     deadline_ns = std::numeric_limits<Nanoseconds>::max();  // a timeout too long to matter
   }
   cold_->dial_handshakes[peer] = DialHandshake{nonce, Instant{deadline_ns}};
-  log(LogLevel::debug, "link to " + std::string(config_.friends[peer]) + " connected; greeting");
+  log(LogLevel::debug, "link to " + friend_string(peer) + " connected; greeting");
   queue_output(SendToPeer{peer, SharedText(format_hello(config_.name, nonce))});
 }
 
@@ -184,7 +184,7 @@ void Server::expire_dial_handshakes(Instant now) {
     if (!cold_->dial_handshakes[peer] || cold_->dial_handshakes[peer]->deadline > now) continue;
     cold_->dial_handshakes[peer].reset();
     --cold_->pending_dial_handshakes;
-    fail_dial_handshake(peer, "link to " + std::string(config_.friends[peer]) + ": no answer to our greeting " +
+    fail_dial_handshake(peer, "link to " + friend_string(peer) + ": no answer to our greeting " +
                                   "within handshake_timeout (" +
                                   std::to_string(config_.limits.handshake_timeout_ns /
                                                  kNanosPerMilli) +

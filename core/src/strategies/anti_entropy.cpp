@@ -253,8 +253,8 @@ void AntiEntropy::send_records(PeerChannel& ch, PeerId to, std::span<const std::
 
 void AntiEntropy::reject(PeerChannel& ch, PeerId from, std::string_view why,
                          std::string_view line) {
-  ch.log_warn("anti-entropy: ignored a message from " + std::string(ch.friend_name(from)) + " (" +
-              std::string(why) + "): " + log_excerpt(line));
+  ch.log_warn("anti-entropy: ignored a message from " + std::string(ch.friend_name(from)) +
+              " (" + std::string(why) + "): " + log_excerpt(line));
 }
 
 bool AntiEntropy::on_peer_message(PeerChannel& ch, PeerId from, std::string_view line) {

@@ -90,8 +90,8 @@ class RumorMongering final : public PropagationStrategy {
     std::optional<std::uint64_t> id;
     if (line.size() > kKnew.size() + 1) id = parse_update_id(line.substr(kKnew.size() + 1));
     if (!id) {
-      ch.log_warn("rumor: ignored malformed line from " + std::string(ch.friend_name(from)) + ": '" +
-                  log_excerpt(line) + "' (expected 'KNEW <16 hex digits>')");
+      ch.log_warn("rumor: ignored malformed line from " + std::string(ch.friend_name(from)) +
+                  ": '" + log_excerpt(line) + "' (expected 'KNEW <16 hex digits>')");
       return true;
     }
     if (!feedback_) return true;  // blind: we never ask, so there is nothing to count

@@ -809,7 +809,8 @@ void Simulation::closed_link(std::uint32_t server, const core::CloseConn& out) c
 }
 
 void Simulation::dropped_link(std::uint32_t server, const core::ClosePeer& out) const {
-  violation(server, "dropped its link to " + std::string(servers_[server].core->friends().at(out.peer)) +
+  const std::string_view friend_name = servers_[server].core->friends().at(out.peer);
+  violation(server, "dropped its link to " + std::string(friend_name) +
                         " over a failed greeting; simulated servers greet in the " +
                         "clear (HERD 1) and cannot fail that way");
 }

@@ -34,7 +34,8 @@ std::map<PeerId, std::string> spread(Server& server, std::optional<PeerId> from,
   }
   server.handle_conn_open(Instant{kNow}, 1);
   if (from) {
-    server.handle_conn_bytes(Instant{kNow}, 1, "HERD 1 " + std::string(server.friends()[*from]) + " s\n");
+    const std::string greeting = "HERD 1 " + std::string(server.friends()[*from]) + " s\n";
+    server.handle_conn_bytes(Instant{kNow}, 1, greeting);
     server.handle_conn_bytes(Instant{kNow}, 1,
                              "AT F0 +0.100000000 kiwi +1+1 1700000000.5 " + std::to_string(hops) + "\n");
   } else {

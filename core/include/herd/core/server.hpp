@@ -115,8 +115,8 @@ struct SendToConn {
   std::string bytes;
 };
 
-enum class CloseReason : std::uint8_t { finished, line_too_long, too_many_connections, idle, too_many_pending,
-                         bad_peer, line_timeout };
+enum class CloseReason : std::uint8_t { finished, line_too_long, too_many_connections, idle,
+                                        too_many_pending, bad_peer, line_timeout };
 
 [[nodiscard]] std::string_view to_string(CloseReason reason) noexcept;
 
@@ -287,6 +287,8 @@ class Server {
   // (the handshake and its deadline) need lives in `Extra`, made on first use: most
   // connections of a big simulated herd are friends' links, four or so per server, and
   // carry neither.
+  // An Instant or none, in 8 bytes (std::optional<Instant> takes 16).
+  using OptionalInstant = PackedOptional<Instant, Instant{std::numeric_limits<Nanoseconds>::min()}>;
   struct Connection {
     explicit Connection(std::size_t max_line_bytes, Instant now)
         : framer(max_line_bytes), last_input(now) {}
@@ -320,7 +322,7 @@ class Server {
     LineFramer framer;
     Instant last_input;
     // The first byte of the unfinished line, if any.
-    PackedOptional<Instant, Instant{std::numeric_limits<Nanoseconds>::min()}> line_started;
+    OptionalInstant line_started;
     std::unique_ptr<Extra> extra_;
     // Set once the connection greeted as a friend.
     PackedOptional<PeerId, std::numeric_limits<PeerId>::max()> peer;
@@ -420,6 +422,10 @@ class Server {
                std::uint32_t hops, std::optional<PeerId> from);
   void log(LogLevel level, std::string text);
   [[nodiscard]] std::optional<PeerId> friend_id(std::string_view name) const;
+  // Friend `peer`'s name as a std::string, for building log lines.
+  [[nodiscard]] std::string friend_string(PeerId peer) const {
+    return std::string(config_.friends[peer]);
+  }
   void schedule_idle_sweep(Instant now);
   void track_unfinished_line(Instant now, Connection& c, bool line_ended);
   void sweep_idle(Instant now);
@@ -534,7 +540,7 @@ class Server {
   };
   std::unique_ptr<FriendSlot[]> friend_slots_;
   [[nodiscard]] bool is_friend(PeerId peer) const noexcept { return peer < config_.friends.size(); }
-  PackedOptional<Instant, Instant{std::numeric_limits<Nanoseconds>::min()}> next_idle_sweep_;
+  OptionalInstant next_idle_sweep_;
   std::unique_ptr<Cold> cold_;
   void log_skipped_peer_lines(const std::string& where, const LineFramer& framer,
                               std::uint64_t skipped_before);

@@ -24,7 +24,9 @@ class SlotChunks {
   // One more slot at the end, as made by T's default constructor (a chunk's slots are made
   // when the chunk is, and a slot past size() was never used).
   T& emplace_back() {
-    if (size_ == chunks_.size() * kChunkSlots) chunks_.push_back(std::make_unique<T[]>(kChunkSlots));
+    if (size_ == chunks_.size() * kChunkSlots) {
+      chunks_.push_back(std::make_unique<T[]>(kChunkSlots));
+    }
     T& slot = (*this)[size_];
     ++size_;
     return slot;
