@@ -89,6 +89,14 @@ void Server::forget_ungreeted(ConnId conn, Connection& c) {
   cold().ungreeted_links.erase(conn);
 }
 
+void Server::prefetch_object() const noexcept {
+  // The fields prefetch_state reads or prefetches: no loads, only addresses.
+  __builtin_prefetch(&conn_ids_);
+  __builtin_prefetch(&store_);
+  __builtin_prefetch(&outputs_);
+  __builtin_prefetch(&stats_);
+}
+
 void Server::prefetch_state(ConnId conn) const noexcept {
   // What a delivery reads before anything else: the connection ids, the store's index
   // header, the output queue and the counters.

@@ -298,9 +298,9 @@ void Simulation::run() {
   if (ran_) throw std::logic_error("Simulation::run called twice");
   ran_ = true;
   // Every link starts connected; greetings flow at time 0 like a herd starting up. Each
-  // link's greeting is in flight at once: room for them all is made up front rather than
-  // by doubling, which would hold the old and the new copy at once.
-  queue_.reserve(links_.size() + faults_.size() + 16);
+  // link's greeting is in flight at once: room for their slots is made up front rather
+  // than by doubling, which would hold the old and the new copy at once (the event queue
+  // grows in fixed chunks).
   small_in_flight_.reserve(links_.size());
   // Staleness samples: one at 0 and each sample_every_ns within the duration, and one at
   // the end unless that fell on it.
@@ -436,30 +436,16 @@ void Simulation::check_stores_at_end() const {
   }
 }
 
-// On a big herd every delivery touches state that went cold long ago in wall-clock terms:
-// the message slot, the receiving server's fields and connection, and the record its
-// client maps to. A two-stage pipeline hides most of those misses behind the event being
-// handled: the one after next gets its message and its server's fields loaded (links and
-// the server table are small enough to stay in cache); the next one, whose message is
-// loaded by now, has its server prefetch the connection and the record it will look up.
+// On a big herd every delivery touches state that went cold long ago in wall-clock terms,
+// through a chain of loads that each wait for the last: the link, the receiving server's
+// entry, its object, its connection ids, then its connection and the record the line's
+// client maps to. The queue's front run shows the next events, so each link of the chain
+// is loaded one event before the next needs it: prefetch_stage(ahead(k), k) for each k.
 void Simulation::prefetch_ahead() {
-  const Event& next = queue_.top();
-  if (next.kind() == EventKind::deliver_peer) {
-    const Link& link = links_[next.a];
-    const SimServer& dst = servers_[link.to];
-    if (dst.up) dst.core->prefetch_hint(link.conn, message_text(next.payload));
-  }
-  if (const Event* after = queue_.second(); after && after->kind() == EventKind::deliver_peer) {
-    if (after->payload & 1) {
-      __builtin_prefetch(&small_in_flight_[after->payload >> 1]);
-    } else {
-      __builtin_prefetch(&in_flight_[after->payload >> 1]);
-      __builtin_prefetch(reinterpret_cast<const char*>(&in_flight_[after->payload >> 1]) + 64);
-      __builtin_prefetch(reinterpret_cast<const char*>(&in_flight_[after->payload >> 1]) + 128);
-    }
-    const Link& link = links_[after->a];
-    const SimServer& dst = servers_[link.to];
-    if (dst.up) dst.core->prefetch_state(link.conn);
+  for (std::size_t k = 0; k < EventQueue::kAhead; ++k) {
+    const Event* e = queue_.ahead(k);
+    if (e == nullptr) break;
+    prefetch_stage(*e, k);
   }
 }
 
@@ -701,9 +687,9 @@ void Simulation::free_in_flight(std::uint64_t slot) {
   if (slot & 1) {
     if (--small_live_ == 0 && small_in_flight_.size() >= kReleaseSmallSlots) {
       // Nothing refers to a short slot any more: which slot a line takes never shows in
-      // the results, so the table starts again from empty. The event queue's room for the
-      // start-up burst (24 bytes a link) goes too: the run loop holds copies of events,
-      // never references into the queue.
+      // the results, so the table starts again from empty. The event queue's spare room
+      // from the start-up burst goes too: the run loop holds copies of events, never
+      // references into the queue.
       small_in_flight_ = {};
       free_small_slots_ = kNoFreeSlot;
       queue_.shrink_to_fit();

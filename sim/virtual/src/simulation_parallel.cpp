@@ -179,11 +179,7 @@ void Simulation::start_threads() {
   Parallel& p = *parallel_;
   p.threads = threads;
   p.lanes.resize(threads);
-  for (unsigned i = 0; i < threads; ++i) {
-    p.lanes[i].index = i;
-    // Each link's greeting is in flight at once at the start, as the main queue reserves.
-    p.lanes[i].queue.reserve(links_.size() / threads + 16);
-  }
+  for (unsigned i = 0; i < threads; ++i) p.lanes[i].index = i;
   while (p.leaves < layout_.size()) p.leaves *= 2;
   p.tree.assign(2 * p.leaves, kNever);
   for (unsigned i = 1; i < threads; ++i) {
@@ -477,11 +473,12 @@ void Simulation::work_lane(Lane& lane) {
     const std::size_t n = lane.events.size();
     for (std::size_t i = 0; i < n; ++i) {
       const Event& event = lane.events[i];
-      // As the serial loop does (prefetch_ahead): the next event's server state, and the
-      // message after it, load while this one is handled.
+      // As the serial loop does (prefetch_ahead): each step of the next deliveries' chains
+      // of loads while this one is handled.
       if (prefetch_) {
-        if (i + 1 < n) prefetch_for(lane.events[i + 1], true);
-        if (i + 2 < n) prefetch_for(lane.events[i + 2], false);
+        for (std::size_t k = 1; k <= EventQueue::kAhead && i + k < n; ++k) {
+          prefetch_stage(lane.events[i + k], k - 1);
+        }
       }
       timers_before(event.at_ns);
       lane_event(lane, event, server_of(event));
@@ -495,25 +492,33 @@ void Simulation::work_lane(Lane& lane) {
   lane.mark_stop();
 }
 
-void Simulation::prefetch_for(const Event& event, bool state) const {
+void Simulation::prefetch_stage(const Event& event, std::size_t stage) const noexcept {
   if (event.kind() != EventKind::deliver_peer) return;
-  if (state) {
-    const Link& link = links_[event.a];
-    const SimServer& dst = servers_[link.to];
-    if (dst.up) dst.core->prefetch_hint(link.conn, message_text(event.payload));
-    return;
-  }
-  if (event.payload & 1) {
-    __builtin_prefetch(&small_in_flight_[event.payload >> 1]);
-  } else {
-    const char* slot = reinterpret_cast<const char*>(&in_flight_[event.payload >> 1]);
-    __builtin_prefetch(slot);
-    __builtin_prefetch(slot + 64);
-    __builtin_prefetch(slot + 128);
+  switch (stage) {
+    case 4: {
+      __builtin_prefetch(&links_[event.a]);
+      if (event.payload & 1) {
+        __builtin_prefetch(&small_in_flight_[event.payload >> 1]);
+      } else {
+        const char* slot = reinterpret_cast<const char*>(&in_flight_[event.payload >> 1]);
+        __builtin_prefetch(slot);
+        __builtin_prefetch(slot + 64);
+        __builtin_prefetch(slot + 128);
+      }
+      return;
+    }
+    case 3: __builtin_prefetch(&servers_[links_[event.a].to]); return;
+    default: break;
   }
   const Link& link = links_[event.a];
   const SimServer& dst = servers_[link.to];
-  if (dst.up) dst.core->prefetch_state(link.conn);
+  if (!dst.up) return;
+  switch (stage) {
+    case 2: dst.core->prefetch_object(); return;
+    case 1: dst.core->prefetch_state(link.conn); return;
+    case 0: dst.core->prefetch_hint(link.conn, message_text(event.payload)); return;
+    default: return;
+  }
 }
 
 // What deliver_peer() and on_timer() do, with the effects outside the server written down.

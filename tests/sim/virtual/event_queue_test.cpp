@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <queue>
 #include <vector>
 
 #include "herd/core/prng.hpp"
@@ -145,4 +146,131 @@ TEST_CASE("event queue: an event before the current time still pops next") {
   queue.push(-10, EventKind::sample, 7);
   CHECK(queue.pop().a == 6);
   CHECK(queue.pop().a == 7);
+}
+
+namespace {
+
+// The order the queue must give, by a structure that is plainly right.
+struct HeapReference {
+  struct Later {
+    bool operator()(const Event& x, const Event& y) const { return EventQueue::earlier(y, x); }
+  };
+  std::priority_queue<Event, std::vector<Event>, Later> heap;
+};
+
+}  // namespace
+
+TEST_CASE("event queue: a start-up burst of 300,000 events, then a run that feeds it") {
+  // As a big herd starts: every link's greeting in flight at once with times spread over
+  // tens of milliseconds, then each delivery schedules another a latency later. Enough
+  // events to fill many chunks and split buckets many times over; the events ahead(k)
+  // names must be the true next ones.
+  herd::core::Prng rng(2024);
+  EventQueue queue;
+  HeapReference ref;
+  auto push = [&](Nanoseconds at, std::uint32_t id) {
+    Event e = queue.make(at, EventKind::deliver_peer, id, id % 7);
+    queue.push_sequenced(e);
+    ref.heap.push(e);
+  };
+  std::uint32_t id = 0;
+  for (; id < 300'000; ++id) push(static_cast<Nanoseconds>(rng.uniform_u64(60'000'000)), id);
+  std::size_t checked_ahead = 0;
+  for (int i = 0; i < 450'000 && !queue.empty(); ++i) {
+    const Event expected = ref.heap.top();
+    REQUIRE(queue.top().sequence_and_kind == expected.sequence_and_kind);
+    const Event e = queue.pop();
+    ref.heap.pop();
+    REQUIRE(e.sequence_and_kind == expected.sequence_and_kind);
+    REQUIRE(e.at_ns == expected.at_ns);
+    REQUIRE(e.a == expected.a);
+    REQUIRE(e.payload == expected.payload);
+    if (i % 300 == 0 && ref.heap.size() > EventQueue::kAhead) {
+      // ahead(k) for k < kAhead: the k-th event after top, exactly.
+      auto copy = ref.heap;
+      for (std::size_t k = 0; k < EventQueue::kAhead; ++k) {
+        const Event* seen = queue.ahead(k);
+        REQUIRE(seen != nullptr);
+        REQUIRE(seen->sequence_and_kind == copy.top().sequence_and_kind);
+        copy.pop();
+      }
+      ++checked_ahead;
+    }
+    // Half the deliveries schedule one more, at a latency (ties with now included).
+    if (i < 150'000 && rng.uniform_u64(2) == 0) {
+      const auto latency = rng.uniform_u64(3) == 0 ? 0 : rng.uniform_u64(40'000'000);
+      push(e.at_ns + static_cast<Nanoseconds>(latency), id++);
+    }
+    REQUIRE(queue.size() == ref.heap.size());
+  }
+  CHECK(checked_ahead > 1000);
+  CHECK(queue.empty());
+  CHECK(ref.heap.empty());
+}
+
+TEST_CASE("event queue: events made by other queues keep their sequence, in any push order") {
+  // A parallel run merges events made by one queue into another: equal times, sequences
+  // out of order, and times before the last one popped must all come out in (time,
+  // sequence) order.
+  herd::core::Prng rng(5);
+  EventQueue maker;
+  std::vector<Event> made;
+  for (int i = 0; i < 20000; ++i) {
+    made.push_back(maker.make(static_cast<Nanoseconds>(rng.uniform_u64(1000)) * 1000,
+                              EventKind::server_timer, static_cast<std::uint32_t>(i)));
+  }
+  for (std::size_t i = made.size() - 1; i > 0; --i) {  // a seeded shuffle
+    std::swap(made[i], made[rng.uniform_u64(i + 1)]);
+  }
+  EventQueue queue;
+  HeapReference ref;
+  std::size_t next = 0;
+  // Half at once (big buckets, split around times many events share), then interleaved.
+  for (; next < made.size() / 2; ++next) {
+    queue.push_sequenced(made[next]);
+    ref.heap.push(made[next]);
+  }
+  while (next < made.size() || !queue.empty()) {
+    for (auto n = rng.uniform_u64(8); n > 0 && next < made.size(); --n, ++next) {
+      queue.push_sequenced(made[next]);
+      ref.heap.push(made[next]);
+    }
+    for (auto n = rng.uniform_u64(6); n > 0 && !queue.empty(); --n) {
+      REQUIRE(queue.pop().sequence_and_kind == ref.heap.top().sequence_and_kind);
+      ref.heap.pop();
+    }
+  }
+  CHECK(ref.heap.empty());
+}
+
+TEST_CASE("event queue: moved and shrunk mid-run, the order holds") {
+  herd::core::Prng rng(11);
+  EventQueue queue;
+  HeapReference ref;
+  std::uint32_t id = 0;
+  for (; id < 50'000; ++id) {
+    Event e = queue.make(static_cast<Nanoseconds>(rng.uniform_u64(1'000'000'000)),
+                         EventKind::deliver_peer, id);
+    queue.push_sequenced(e);
+    ref.heap.push(e);
+  }
+  for (int round = 0; round < 40'000; ++round) {
+    if (round % 5000 == 0) {
+      queue.shrink_to_fit();
+      EventQueue moved(std::move(queue));
+      queue = std::move(moved);
+    }
+    REQUIRE(queue.pop().sequence_and_kind == ref.heap.top().sequence_and_kind);
+    const Nanoseconds now = ref.heap.top().at_ns;
+    ref.heap.pop();
+    Event e = queue.make(now + static_cast<Nanoseconds>(rng.uniform_u64(10'000'000)),
+                         EventKind::deliver_peer, id++);
+    queue.push_sequenced(e);
+    ref.heap.push(e);
+  }
+  while (!queue.empty()) {
+    REQUIRE(queue.pop().sequence_and_kind == ref.heap.top().sequence_and_kind);
+    ref.heap.pop();
+  }
+  CHECK(ref.heap.empty());
 }

@@ -242,11 +242,12 @@ class Server {
   [[nodiscard]] RestoreResult restore_record(Instant now, std::string_view at_line,
                                              std::uint32_t hops);
 
-  // Hints with no effect on behaviour, in two stages: a runtime that knows a connection
-  // will deliver bytes soon may call prefetch_state, and once that has had time to load,
-  // prefetch_hint with the bytes; the server starts loading the state they will touch (its
-  // own fields, the connection, the record their client maps to). The simulator does this
-  // to hide cache misses on big herds; nothing else needs to.
+  // Hints with no effect on behaviour, in three stages: a runtime that knows a connection
+  // will deliver bytes soon may call prefetch_object, once that has had time to load
+  // prefetch_state, and then prefetch_hint with the bytes; the server starts loading the
+  // state they will touch (its own fields, the connection, the record their client maps
+  // to). The simulator does this to hide cache misses on big herds; nothing else needs to.
+  void prefetch_object() const noexcept;
   void prefetch_state(ConnId conn) const noexcept;
   void prefetch_hint(ConnId conn, std::string_view bytes) const noexcept;
 

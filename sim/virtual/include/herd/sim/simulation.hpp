@@ -281,7 +281,8 @@ class Simulation {
   void work_lane(Lane& lane);
   void lane_event(Lane& lane, const Event& event, std::uint32_t server);
   void lane_drain(Lane& lane, std::uint32_t server);
-  void prefetch_for(const Event& event, bool state) const;
+  // Step `stage` of a delivery's loads, for the event that many places ahead (0: the next).
+  void prefetch_stage(const Event& event, std::size_t stage) const noexcept;
   void commit(Lane& lane, const Event& event);
   [[nodiscard]] std::uint32_t server_of(const Event& event) const noexcept;
   [[nodiscard]] Nanoseconds next_delay(std::uint32_t link) const;
