@@ -95,16 +95,23 @@ void Server::prefetch_object() const noexcept {
   __builtin_prefetch(&store_);
   __builtin_prefetch(&outputs_);
   __builtin_prefetch(&stats_);
+  __builtin_prefetch(&strategy_);
+  __builtin_prefetch(&config_.friends);
+  __builtin_prefetch(&friend_slots_);
 }
 
 void Server::prefetch_state(ConnId conn) const noexcept {
   // What a delivery reads before anything else: the connection ids, the store's index
-  // header, the output queue and the counters.
+  // header, the output queue and the counters; then the strategy (every input ends by
+  // asking it for its next timeout) and, for a greeting, the friends' names and slots.
   (void)conn;
   __builtin_prefetch(conn_ids_.data());
   __builtin_prefetch(&store_);
   __builtin_prefetch(&outputs_);
   __builtin_prefetch(&stats_);
+  __builtin_prefetch(strategy_.get());
+  __builtin_prefetch(config_.friends.block());
+  __builtin_prefetch(friend_slots_.get());
 }
 
 void Server::prefetch_hint(ConnId conn, std::string_view bytes) const noexcept {

@@ -26,6 +26,8 @@ class NameList {
   // As operator[], but an index out of range throws std::out_of_range.
   [[nodiscard]] std::string_view at(std::size_t i) const;
   [[nodiscard]] std::vector<std::string> to_vector() const;
+  // Where the offsets and characters are, for a prefetch hint.
+  [[nodiscard]] const void* block() const noexcept { return data_.get(); }
 
  private:
   // count_ + 1 offsets into the characters, then the characters.

@@ -371,8 +371,8 @@ class Simulation {
   std::uint64_t free_small_slots_ = kNoFreeSlot;  // of small_in_flight_
   // Short slots in use. The greetings of a big herd's start-up fill millions of them at
   // once; when the last is freed, a table of at least kReleaseSmallSlots slots is given
-  // back (32 bytes a link) instead of being kept through the rest of the run, and so is
-  // the event queue's room for the burst.
+  // back (32 bytes a link) instead of being kept through the rest of the run, and so are
+  // the event queue's spare chunks.
   std::uint64_t small_live_ = 0;
   static constexpr std::size_t kReleaseSmallSlots = 4096;
   std::vector<ClientCommand> commands_;    // delivered or waiting, by slot
