@@ -449,6 +449,40 @@ void Simulation::prefetch_ahead() {
   }
 }
 
+// Stage k is for the event k places after the next one (stage 0: the next), so the first
+// loads of a delivery's chain start earliest: the link and the message, the server's
+// entry, its object, its hot state, and last the connection and record the line touches.
+static_assert(EventQueue::kAhead == 5, "one prefetch stage per event the queue shows ahead");
+
+void Simulation::prefetch_stage(const Event& event, std::size_t stage) const noexcept {
+  if (event.kind() != EventKind::deliver_peer) return;
+  switch (stage) {
+    case 4: {
+      __builtin_prefetch(&links_[event.a]);
+      if (event.payload & 1) {
+        __builtin_prefetch(&small_in_flight_[event.payload >> 1]);
+      } else {
+        const char* slot = reinterpret_cast<const char*>(&in_flight_[event.payload >> 1]);
+        __builtin_prefetch(slot);
+        __builtin_prefetch(slot + 64);
+        __builtin_prefetch(slot + 128);
+      }
+      return;
+    }
+    case 3: __builtin_prefetch(&servers_[links_[event.a].to]); return;
+    default: break;
+  }
+  const Link& link = links_[event.a];
+  const SimServer& dst = servers_[link.to];
+  if (!dst.up) return;
+  switch (stage) {
+    case 2: dst.core->prefetch_object(); return;
+    case 1: dst.core->prefetch_state(link.conn); return;
+    case 0: dst.core->prefetch_hint(link.conn, message_text(event.payload)); return;
+    default: return;
+  }
+}
+
 void Simulation::dispatch(const Event& event) {
   switch (event.kind()) {
     case EventKind::deliver_peer: deliver_peer(event.a, event.payload); break;

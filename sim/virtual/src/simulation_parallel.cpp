@@ -492,35 +492,6 @@ void Simulation::work_lane(Lane& lane) {
   lane.mark_stop();
 }
 
-void Simulation::prefetch_stage(const Event& event, std::size_t stage) const noexcept {
-  if (event.kind() != EventKind::deliver_peer) return;
-  switch (stage) {
-    case 4: {
-      __builtin_prefetch(&links_[event.a]);
-      if (event.payload & 1) {
-        __builtin_prefetch(&small_in_flight_[event.payload >> 1]);
-      } else {
-        const char* slot = reinterpret_cast<const char*>(&in_flight_[event.payload >> 1]);
-        __builtin_prefetch(slot);
-        __builtin_prefetch(slot + 64);
-        __builtin_prefetch(slot + 128);
-      }
-      return;
-    }
-    case 3: __builtin_prefetch(&servers_[links_[event.a].to]); return;
-    default: break;
-  }
-  const Link& link = links_[event.a];
-  const SimServer& dst = servers_[link.to];
-  if (!dst.up) return;
-  switch (stage) {
-    case 2: dst.core->prefetch_object(); return;
-    case 1: dst.core->prefetch_state(link.conn); return;
-    case 0: dst.core->prefetch_hint(link.conn, message_text(event.payload)); return;
-    default: return;
-  }
-}
-
 // What deliver_peer() and on_timer() do, with the effects outside the server written down.
 void Simulation::lane_event(Lane& lane, const Event& event, std::uint32_t server) {
   Lane::Record& record = lane.records.emplace_back();

@@ -286,7 +286,9 @@ class EventQueue {
     std::swap(next_sequence_, other.next_sequence_);
   }
 
-  // Looking at the queue fills the front run: the structure is mutable, the order is not.
+  // top() fills an empty front run from the buckets, lazily: pushes that come before the
+  // next look (a start-up burst) land in buckets, not by sorted insertion in the front
+  // run. So the structure is mutable; the order it gives is not.
   mutable std::vector<Event> front_;  // sorted; front_[head_] is the next event
   mutable std::size_t head_ = 0;
   mutable std::array<Bucket, 64> buckets_{};
