@@ -141,10 +141,11 @@ core::ServerConfig Simulation::server_config(std::uint32_t index) const {
 
 void Simulation::build_servers(const Scenario&) {
   servers_.resize(layout_.size());
+  arena_ = ServerArena(layout_.size());
   // Each server is built from its own configuration and seed alone, so building them on
   // the run's threads changes nothing but the time it takes.
   for_each_on_threads(setup_threads(), servers_.size(), [this](std::size_t i) {
-    servers_[i].core = std::make_unique<core::Server>(server_config(static_cast<std::uint32_t>(i)));
+    servers_[i].core = arena_.make(i, server_config(static_cast<std::uint32_t>(i)));
   });
 }
 

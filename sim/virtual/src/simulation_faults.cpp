@@ -220,7 +220,8 @@ void Simulation::restart(std::uint32_t server, bool amnesia) {
   if (s.crashes_active > 0 && --s.crashes_active > 0) return;
   if (s.up) return;
   if (amnesia) {
-    s.core = std::make_unique<core::Server>(server_config(server));
+    s.core.reset();  // its slot in the arena is the new server's
+    s.core = arena_.make(server, server_config(server));
     if (checker_) checker_->on_state_lost(server);
   }
   s.up = true;

@@ -25,10 +25,12 @@
 #include "herd/sim/fingerprint.hpp"
 #include "herd/sim/invariants.hpp"
 #include "herd/sim/herd_layout.hpp"
+#include "herd/sim/huge_pages.hpp"
 #include "herd/sim/message_trace.hpp"
 #include "herd/sim/metrics.hpp"
 #include "herd/sim/prng.hpp"
 #include "herd/sim/scenario.hpp"
+#include "herd/sim/server_arena.hpp"
 #include "herd/sim/slot_chunks.hpp"
 #include "herd/sim/workload.hpp"
 
@@ -160,7 +162,7 @@ class Simulation {
   };
   static constexpr Nanoseconds kNoTimer = std::numeric_limits<Nanoseconds>::min();
   struct SimServer {
-    std::unique_ptr<core::Server> core;
+    ServerArena::Handle core;  // in arena_
     Nanoseconds timer_at_ns = kNoTimer;  // the server_timer event in force, if any
     std::int32_t crashes_active = 0;     // crash faults in force
     bool up = true;
@@ -341,13 +343,15 @@ class Simulation {
   MetricsRecorder metrics_;
   Workload workload_;
   Prng client_rng_;
-  std::vector<SimServer> servers_;
-  std::vector<Link> links_;
-  std::vector<std::uint32_t> out_begin_;  // by server, and one past the last
-  std::vector<std::uint32_t> in_begin_;   // by server, and one past the last
-  std::vector<std::uint32_t> in_links_;
+  // The big tables are in huge pages (huge_pages.hpp); the arena outlives servers_.
+  ServerArena arena_;
+  HugeVector<SimServer> servers_;
+  HugeVector<Link> links_;
+  HugeVector<std::uint32_t> out_begin_;  // by server, and one past the last
+  HugeVector<std::uint32_t> in_begin_;   // by server, and one past the last
+  HugeVector<std::uint32_t> in_links_;
   // Side tables by link (empty: every link as the scenario's network says).
-  std::vector<Prng> link_rng_;  // empty when no latency or loss of the run draws
+  HugeVector<Prng> link_rng_;  // empty when no latency or loss of the run draws
   Prng no_draws_{0};            // passed to sample_delay then; never advanced
   std::vector<const DelayDistribution*> base_latency_;  // set by network.links overrides
   std::vector<const DelayDistribution*> latency_;       // as base_latency_ or a latency fault
@@ -362,7 +366,7 @@ class Simulation {
   std::vector<std::vector<int>> cut_sides_;  // per partition/one_way fault, per server
   std::vector<std::size_t> active_cuts_;     // in start order
   SlotChunks<InFlight> in_flight_;             // slot = index * 2
-  std::vector<SmallInFlight> small_in_flight_;  // slot = index * 2 + 1
+  HugeVector<SmallInFlight> small_in_flight_;  // slot = index * 2 + 1
   // Free slots, as slot numbers: the heads of lists threaded through the free slots' conn
   // fields. A separate stack of them would cost another 8 bytes a link (every greeting is
   // freed at start-up), twice that once doubled.
