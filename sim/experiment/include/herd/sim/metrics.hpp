@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -21,6 +22,7 @@
 #include "herd/core/record_store.hpp"
 #include "herd/core/time.hpp"
 #include "herd/sim/flat_index.hpp"
+#include "herd/sim/huge_pages.hpp"
 
 namespace herd::sim {
 
@@ -165,7 +167,7 @@ class MetricsRecorder {
   // not a delivery (that counts once), but how fast a strategy refills a server.
   [[nodiscard]] const std::vector<Delivery>& refills() const noexcept { return refills_; }
   [[nodiscard]] const std::vector<ReadStats>& reads() const noexcept { return reads_; }
-  [[nodiscard]] const std::vector<StalenessSample>& staleness() const noexcept {
+  [[nodiscard]] std::span<const StalenessSample> staleness() const noexcept {
     return staleness_;
   }
   [[nodiscard]] const std::vector<std::string>& client_names() const noexcept {
@@ -183,7 +185,7 @@ class MetricsRecorder {
   [[nodiscard]] const std::array<LineCount, kPeerLineKinds>& traffic_by_kind() const noexcept {
     return by_kind_;
   }
-  [[nodiscard]] const std::vector<LineCount>& traffic_by_link() const noexcept {
+  [[nodiscard]] std::span<const LineCount> traffic_by_link() const noexcept {
     return by_link_;
   }
 
@@ -221,7 +223,7 @@ class MetricsRecorder {
   FlatIndex client_by_hash_;  // by update_id(name); the name is checked on a hit
   // The counts, client-major: [client * servers + server]. A flood touches one client's
   // row on every server in a short time, so the row stays in cache while it spreads.
-  std::vector<std::uint32_t> held_;
+  HugeVector<std::uint32_t> held_;
   std::uint64_t lagging_ = 0;
   std::vector<Delivery> deliveries_;
   std::vector<Delivery> refills_;
@@ -230,9 +232,9 @@ class MetricsRecorder {
   std::uint64_t peer_messages_ = 0;
   std::vector<ReadStats> reads_;
   std::uint64_t unknown_reads_ = 0, requests_ = 0, answered_ = 0;
-  std::vector<StalenessSample> staleness_;
+  HugeVector<StalenessSample> staleness_;
   std::array<LineCount, kPeerLineKinds> by_kind_{};
-  std::vector<LineCount> by_link_;
+  HugeVector<LineCount> by_link_;  // held_, staleness_ and this grow with the herd
   // (update << 32 | server) pairs a server held before it restarted without its state:
   // holding them again is not a new delivery. Membership only; never iterated.
   std::unordered_set<std::uint64_t> held_before_amnesia_;
