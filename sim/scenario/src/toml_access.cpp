@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -279,11 +280,21 @@ double as_speed_mps(const toml::node& node, std::string_view path) {
 }
 
 ServerNames::ServerNames(std::vector<std::string> names)
-    : known_(true), names_(std::move(names)), set_(names_.begin(), names_.end()) {}
+    : known_(true), names_(std::move(names)) {}
 
 void ServerNames::check(const toml::node& node, const std::string& name,
                         std::string_view path) const {
-  if (!known_ || set_.count(name) != 0) return;
+  if (!known_) return;
+  if (by_name_.size() != names_.size()) {
+    by_name_.resize(names_.size());
+    std::iota(by_name_.begin(), by_name_.end(), std::uint32_t{0});
+    std::sort(by_name_.begin(), by_name_.end(),
+              [this](std::uint32_t a, std::uint32_t b) { return names_[a] < names_[b]; });
+  }
+  const auto it = std::lower_bound(
+      by_name_.begin(), by_name_.end(), name,
+      [this](std::uint32_t i, const std::string& wanted) { return names_[i] < wanted; });
+  if (it != by_name_.end() && names_[*it] == name) return;
   std::string listing;
   constexpr std::size_t kListed = 12;  // a generated-size herd would drown the message
   for (std::size_t i = 0; i < names_.size() && i < kListed; ++i) {

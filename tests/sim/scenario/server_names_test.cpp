@@ -51,3 +51,20 @@ TEST_CASE("server names: a herd from a graph file checks names against the file"
   }
 }
 
+
+TEST_CASE("server names: names out of alphabetical order are each found, and only they") {
+  TempDir dir;
+  dir.write("g.txt", "zulu alpha\nalpha mike\nmike delta\n");
+  const std::string head = "[scenario]\nname = \"f\"\n[herd]\nfile = \"g.txt\"\n";
+  std::string faults;
+  for (const char* name : {"mike", "zulu", "delta", "alpha"}) {
+    faults += std::string("[[faults]]\nat = \"1s\"\ncrash = \"") + name + "\"\n";
+  }
+  const Scenario ok = load_scenario(dir.write("ok.toml", head + faults));
+  CHECK(ok.faults.size() == 4);
+  for (const char* stranger : {"bravo", "zz", "a", "alphaa", "mik"}) {
+    const auto path = dir.write("bad.toml", head + "[[faults]]\nat = \"1s\"\ncrash = \"" +
+                                                stranger + "\"\n");
+    CHECK_THROWS_WITH(load_scenario(path), Contains("is not a server of this herd"));
+  }
+}
