@@ -76,6 +76,11 @@ TEST_CASE("huge pages: a fresh big table reads as zero, whole, and is given back
   if (maps_huge(bytes)) {
     CHECK(table[0] == 0);
     CHECK(table[bytes - 1] == 0);
+    // The whole huge page is advised; the 12,345 bytes past it stay in small pages, so
+    // the table holds no more resident memory than it would on the heap.
+    CHECK(vm_flags_of(table).find(" hg") != std::string::npos);
+    CHECK(vm_flags_of(table + bytes - 1).find(" hg") == std::string::npos);
+    CHECK_FALSE(vm_flags_of(table + bytes - 1).empty());
   }
   for (std::size_t i = 0; i < bytes; i += 512) table[i] = static_cast<char>(i);
   table[bytes - 1] = 'z';

@@ -6,7 +6,8 @@
 // in 4 KiB pages that is half a million page faults: on a virtual machine, where each costs
 // the guest and the host, they were most of the set-up's time. A table of 2 MiB or more is
 // mapped on its own, aligned to 2 MiB and advised for huge pages (madvise MADV_HUGEPAGE), so
-// it faults in 2 MiB at a time. Smaller tables come from the ordinary heap.
+// it faults in 2 MiB at a time; its last partial 2 MiB stays in small pages, so it holds
+// no more resident memory than on the heap. Smaller tables come from the ordinary heap.
 //
 // Nothing a run computes depends on where its memory is. If the kernel gives no huge pages
 // (transparent_hugepage set to "never"), the advice is ignored and the mapping faults in
@@ -25,8 +26,9 @@ inline constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
 
 // True when tables of this many bytes are mapped in huge pages (false under ASan).
 [[nodiscard]] bool maps_huge(std::size_t bytes) noexcept;
-// A fresh mapping of at least `bytes` (rounded up to 2 MiB), 2 MiB-aligned and advised for
-// huge pages, its contents zero. Throws std::bad_alloc when the system refuses.
+// A fresh mapping of `bytes` (rounded up to whole 4 KiB pages), 2 MiB-aligned, its whole
+// 2 MiB pages advised for huge pages, its contents zero. Throws std::bad_alloc when the
+// system refuses.
 [[nodiscard]] void* map_huge(std::size_t bytes);
 // Gives back a mapping from map_huge of the same `bytes`.
 void unmap_huge(void* p, std::size_t bytes) noexcept;
