@@ -441,8 +441,8 @@ void Simulation::work_lane(Lane& lane) {
   // The window's events: what the commit sent it, queued, up to the bound, merged with
   // what the main queue handed over (both in serial order).
   for (const Event& event : lane.inbox) lane.queue.push_sequenced(event);
-  lane.inbox.clear();
-  lane.events.clear();
+  Lane::reset(lane.inbox);
+  Lane::reset(lane.events);
   std::size_t h = 0;
   while (!lane.queue.empty() && EventQueue::earlier(lane.queue.top(), p.bound)) {
     const Event event = lane.queue.pop();
