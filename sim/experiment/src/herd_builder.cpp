@@ -74,6 +74,18 @@ HerdLayout layout_of(const FriendGraph& graph) {
   return layout;
 }
 
+HerdLayout layout_of(FriendGraph&& graph) {
+  FriendGraph::Parts parts = std::move(graph).release();
+  HerdLayout layout;
+  layout.names = std::move(parts.names);
+  layout.neighbours = std::move(parts.adjacency);
+  // A list grown edge by edge may hold room for more; the few that do are copied to size.
+  for (auto& friends : layout.neighbours) {
+    if (friends.capacity() != friends.size()) friends.shrink_to_fit();
+  }
+  return layout;
+}
+
 std::shared_ptr<const HerdLayout> build_herd_layout(const Scenario& scenario) {
   return std::make_shared<const HerdLayout>(layout_of(build_friend_graph(scenario)));
 }

@@ -201,6 +201,12 @@ ServerIndex FriendGraph::index_of(std::string_view name) const {
   throw TopologyError("no server named " + quoted(name));
 }
 
+FriendGraph::Parts FriendGraph::release() && {
+  Parts parts{std::move(names_), std::move(adjacency_)};
+  *this = FriendGraph();
+  return parts;
+}
+
 std::span<const ServerIndex> FriendGraph::neighbours(ServerIndex i) const {
   check_index(i, "neighbours");
   return adjacency_[i];

@@ -165,3 +165,22 @@ TEST_CASE("Names added one by one stay findable and unique while the name index 
   CHECK(copy.index_of("node-700") == 100);
   CHECK_FALSE(FriendGraph().find("s0"));
 }
+
+TEST_CASE("friend graph: release hands over the names and friend lists and leaves it empty") {
+  FriendGraph graph({"c", "a", "b", "d"});
+  graph.add_edge("c", "d");
+  graph.add_edge("c", "a");
+  graph.add_edge("b", "a");
+  const FriendGraph copy = graph;
+  FriendGraph::Parts parts = std::move(graph).release();
+  CHECK(parts.names == copy.names());
+  REQUIRE(parts.adjacency.size() == copy.size());
+  for (ServerIndex i = 0; i < copy.size(); ++i) {
+    CHECK(parts.adjacency[i] == as_vector(copy.neighbours(i)));
+  }
+  CHECK(parts.adjacency[0] == std::vector<ServerIndex>{1, 3});  // ascending
+  CHECK(graph.size() == 0);  // NOLINT(bugprone-use-after-move): released graphs are empty
+  CHECK(graph.edge_count() == 0);
+  graph.add_server("e");  // and usable again
+  CHECK(graph.index_of("e") == 0);
+}

@@ -15,6 +15,8 @@ namespace herd::sim {
 // (unknown names), each saying what is wrong.
 [[nodiscard]] FriendGraph build_friend_graph(const Scenario& scenario);
 [[nodiscard]] HerdLayout layout_of(const FriendGraph& graph);
+// The same, taking the graph's names and friend lists instead of copying them.
+[[nodiscard]] HerdLayout layout_of(FriendGraph&& graph);
 // The scenario's herd as one shared layout; the friend graph it is made from is freed
 // before this returns, so a big herd's structure is held once, not three times (graph,
 // layout, and each simulation's copy). Throws as build_friend_graph does.

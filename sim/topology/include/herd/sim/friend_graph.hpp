@@ -101,6 +101,14 @@ class FriendGraph {
   // Same servers in the same order with the same friendships.
   friend bool operator==(const FriendGraph&, const FriendGraph&);
 
+  // The names and each server's friends (ascending), moved out: a herd's layout is made
+  // from them without a copy of a million friend lists. The graph is left empty.
+  struct Parts {
+    std::vector<std::string> names;
+    std::vector<std::vector<ServerIndex>> adjacency;
+  };
+  [[nodiscard]] Parts release() &&;
+
  private:
   void check_index(ServerIndex i, std::string_view what) const;
   // The slot of `name` in name_slots_: the one holding its index, or the empty one where it
