@@ -63,16 +63,7 @@ FriendGraph build_friend_graph(const Scenario& scenario) {
   return graph;
 }
 
-HerdLayout layout_of(const FriendGraph& graph) {
-  HerdLayout layout;
-  layout.names = graph.names();
-  layout.neighbours.resize(graph.size());
-  for (ServerIndex i = 0; i < graph.size(); ++i) {
-    auto friends = graph.neighbours(i);
-    layout.neighbours[i].assign(friends.begin(), friends.end());
-  }
-  return layout;
-}
+HerdLayout layout_of(const FriendGraph& graph) { return layout_of(FriendGraph(graph)); }
 
 HerdLayout layout_of(FriendGraph&& graph) {
   FriendGraph::Parts parts = std::move(graph).release();
